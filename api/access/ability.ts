@@ -1,0 +1,33 @@
+// One CASL ability per request (or CLI command, or job), composed from each feature's rules.ts.
+// RLS is the wall between schools; this decides what each person may do inside one.
+import { AbilityBuilder, createMongoAbility, type ForcedSubject, type MongoAbility } from '@casl/ability';
+import { auditRules } from '../audit/rules.ts';
+import { classRules } from '../classes/rules.ts';
+import type { Actor } from '../scope.ts';
+import { userRules } from '../users/rules.ts';
+
+export type Action = 'manage' | 'create' | 'read' | 'update' | 'delete' | 'join' | 'manage_roster';
+export type SubjectName = 'Class' | 'Enrollment' | 'User' | 'AuditEvent' | 'all';
+
+// The fields rules may test, per subject. Each is mapped to SQL by the feature's model
+// (CLASS_FIELDS, USER_FIELDS), so lists and single reads filter in the database.
+type ClassFields = { id: string; teacherIds: string; studentIds: string };
+type UserFields = { id: string; role: string; taughtBy: string };
+type Subjects = SubjectName | (ForcedSubject<'Class'> & ClassFields) | (ForcedSubject<'User'> & UserFields);
+
+export type AppAbility = MongoAbility<[Action, Subjects]>;
+export type RuleBuilder = AbilityBuilder<AppAbility>;
+export type FeatureRules = (builder: RuleBuilder, actor: Actor) => void;
+
+const FEATURES: FeatureRules[] = [userRules, classRules, auditRules];
+
+export function abilityFor(actor: Actor): AppAbility {
+  const builder = new AbilityBuilder<AppAbility>(createMongoAbility);
+  if (actor.type === 'operator' || actor.type === 'system') {
+    // Operators and jobs act through the CLI and are audited; inside a school they may do anything.
+    builder.can('manage', 'all');
+  } else {
+    for (const rules of FEATURES) rules(builder, actor);
+  }
+  return builder.build();
+}

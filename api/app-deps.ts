@@ -1,0 +1,12 @@
+// What the app, its routes and the CLI share for the life of a process.
+import type { Logger } from 'pino';
+import type { TokenKeys } from './auth/tokens.ts';
+import type { Config } from './config.ts';
+import type { Databases } from './db/connection.ts';
+
+export type AppDeps = {
+  config: Config;
+  dbs: Databases;
+  log: Logger;
+  tokenKeys: TokenKeys;
+};

@@ -1,0 +1,89 @@
+// The Koa app: the middleware chain, in reading order. Each route then runs its own chain
+// (api/http/route.ts): body → validation → tenant session → authentication → CASL → handler.
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { AppDeps } from './app-deps.ts';
+import { authRoutes } from './auth/routes.ts';
+import { classRoutes } from './classes/routes.ts';
+import { AppError } from './errors.ts';
+import { healthRoutes } from './http/health.ts';
+import { accessLog } from './http/logger.ts';
+import { openApiDocument } from './http/openapi.ts';
+import { problemErrors } from './http/problem.ts';
+import { requestId } from './http/request-id.ts';
+import { type AnyRoute, mountRoutes, platformRoute } from './http/route.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import type { AppState } from './http/state.ts';
+import { tenancy } from './http/tenancy.ts';
+import { userRoutes } from './users/routes.ts';
+import { webRoutes } from './web/routes.ts';
+
+/** Every route of the product. The OpenAPI document and the route tests read this list. */
+export function allRoutes(baseDomain: string): AnyRoute[] {
+  const routes: AnyRoute[] = [...healthRoutes, ...webRoutes, ...authRoutes, ...userRoutes, ...classRoutes];
+  let document: unknown;
+  const openapi = platformRoute(
+    {
+      method: 'get',
+      path: '/openapi.json',
+      summary: 'This document',
+      tags: ['meta'],
+      responses: { 200: { description: 'OpenAPI 3.1' } },
+      handler: async () => {
+        document ??= openApiDocument(routes, baseDomain);
+        return { body: document };
+      },
+    },
+    'any',
+  );
+  routes.push(openapi);
+  return routes;
+}
+
+function dispatcher(router: Router<AppState>): Koa.Middleware<AppState> {
+  const routes = router.routes() as unknown as Koa.Middleware<AppState>;
+  const methods = router.allowedMethods({
+    throw: true,
+    methodNotAllowed: () => new AppError('method-not-allowed', 'This address does not accept that method.'),
+    notImplemented: () => new AppError('method-not-allowed', 'That HTTP method is not supported.'),
+  }) as unknown as Koa.Middleware<AppState>;
+  return (ctx, next) => routes(ctx, () => methods(ctx, next));
+}
+
+export function buildApp(deps: AppDeps): Koa<AppState> {
+  const { config } = deps;
+  const app = new Koa<AppState>({ proxy: config.trustProxy });
+  const routes = allRoutes(config.baseDomain);
+  const anyHost = new Router<AppState>();
+  const platform = new Router<AppState>();
+  const tenant = new Router<AppState>();
+  mountRoutes(
+    anyHost,
+    routes.filter((r) => r.host === 'any'),
+    deps,
+  );
+  mountRoutes(
+    platform,
+    routes.filter((r) => r.host === 'platform'),
+    deps,
+  );
+  mountRoutes(
+    tenant,
+    routes.filter((r) => r.host === 'tenant'),
+    deps,
+  );
+
+  app.use(requestId());
+  app.use(accessLog(deps.log));
+  app.use(problemErrors());
+  app.use(securityHeaders(config.env === 'production'));
+  app.use(tenancy(config));
+  app.use(anyHost.routes());
+  const dispatch = { tenant: dispatcher(tenant), platform: dispatcher(platform) };
+  app.use(async (ctx, next) => {
+    const host = ctx.state.host;
+    if (host.kind === 'foreign') throw new AppError('not-found', 'No school is served at this address.');
+    await dispatch[host.kind](ctx, next);
+  });
+  return app;
+}

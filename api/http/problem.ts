@@ -1,0 +1,65 @@
+// Turns every error into application/problem+json (RFC 9457) exactly once. Client mistakes get
+// their catalogue status; anything unexpected is logged with its stack and answered with a bare
+// 500 that carries only the request id.
+import type { Middleware } from 'koa';
+import { AppError, fromDatabaseError, PROBLEM_BASE, PROBLEMS, type ProblemCode } from '../errors.ts';
+import type { AppState } from './state.ts';
+
+export function problemErrors(): Middleware<AppState> {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw new AppError('not-found', `Nothing lives at ${ctx.method} ${ctx.path}.`);
+      }
+    } catch (error) {
+      const problem = toAppError(error);
+      if (problem.status >= 500) {
+        (ctx.state.log ?? console).error({ err: error, request_id: ctx.state.requestId }, 'request failed');
+      }
+      ctx.status = problem.status;
+      ctx.type = 'application/problem+json';
+      ctx.body = {
+        type: `${PROBLEM_BASE}${problem.code}`,
+        title: PROBLEMS[problem.code].title,
+        status: problem.status,
+        detail:
+          problem.status >= 500 && problem.code === 'internal'
+            ? 'Something went wrong on our side. The request id identifies it in our logs.'
+            : problem.message,
+        instance: ctx.path,
+        request_id: ctx.state.requestId,
+        ...(problem.errors ? { errors: problem.errors } : {}),
+        ...problem.extra,
+      };
+      if (problem.status === 401) ctx.set('WWW-Authenticate', 'Bearer');
+      if (problem.code === 'method-not-allowed' && problem.extra?.allow) ctx.set('Allow', String(problem.extra.allow));
+    }
+  };
+}
+
+const HTTP_ERRORS: Record<number, ProblemCode> = {
+  400: 'bad-request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  413: 'payload-too-large',
+  415: 'unsupported-media-type',
+  429: 'rate-limited',
+};
+
+export function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const fromDb = fromDatabaseError(error);
+  if (fromDb) return fromDb;
+  // http-errors thrown by Koa, the router and the body parser carry a status and `expose`.
+  const e = error as { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string };
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status === 'number' && status < 500 && HTTP_ERRORS[status]) {
+    const code = HTTP_ERRORS[status] as ProblemCode;
+    const detail = e.expose && e.message ? e.message : PROBLEMS[code].title;
+    return new AppError(code, detail, { cause: error });
+  }
+  return new AppError('internal', 'Internal error', { cause: error });
+}

@@ -1,0 +1,163 @@
+// How a feature declares an HTTP route: its schemas, its permission, its handler. From one
+// declaration this module builds the route's chain, in this order:
+//   parse JSON body (before any database work) → validate params, query, body (zod)
+//   → tenant session (one transaction; READ ONLY for GET) → authenticate → CASL check → handler
+//   → commit → write the reply.
+// and api/http/openapi.ts builds the OpenAPI document from the same declarations. A route cannot
+// be declared without `access`, so no route goes without a permission decision.
+import type Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import type { z } from 'zod';
+import { withTenant } from '../../tenants/session.ts';
+import { type Action, abilityFor, type SubjectName } from '../access/ability.ts';
+import type { AppDeps } from '../app-deps.ts';
+import { authenticate } from '../auth/authenticate.ts';
+import { AppError, type FieldError, forbidden, notFound } from '../errors.ts';
+import type { Scope } from '../scope.ts';
+import { jsonBody } from './body.ts';
+import type { AppState } from './state.ts';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/** 'public': anyone, signed in or not. 'signed-in': any active user of this school.
+ * { action, subject }: a user whose ability allows the action on some instance of the subject;
+ * the service then narrows it to the instances (404 for the rest). */
+export type Access = 'public' | 'signed-in' | { action: Action; subject: SubjectName };
+
+export type Reply =
+  | { status?: number; body?: unknown; headers?: Record<string, string> }
+  | { html: string; status?: number }
+  /** Answer with this problem but keep the transaction (e.g. an audited failed login). */
+  | { problem: AppError };
+
+type AnyObject = z.ZodType<Record<string, unknown>>;
+
+type Input<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> = {
+  params: z.output<P>;
+  query: z.output<Q>;
+  body: z.output<B>;
+  deps: AppDeps;
+  ctx: Context;
+};
+
+type Common<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> = {
+  method: Method;
+  path: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Successful responses by status; errors are documented once for all routes. */
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
+};
+
+export type TenantRoute<P extends AnyObject = AnyObject, Q extends AnyObject = AnyObject, B extends z.ZodType = z.ZodType> = Common<P, Q, B> & {
+  host: 'tenant';
+  access: Access;
+  handler: (input: Input<P, Q, B> & { scope: Scope }) => Promise<Reply>;
+};
+
+/** 'platform': the apex domain only (signup, webhooks). 'any': every host, school or not
+ * (health checks, the OpenAPI document). */
+export type PlatformRoute<P extends AnyObject = AnyObject, Q extends AnyObject = AnyObject, B extends z.ZodType = z.ZodType> = Common<P, Q, B> & {
+  host: 'platform' | 'any';
+  access: 'public';
+  handler: (input: Input<P, Q, B>) => Promise<Reply>;
+};
+
+export type AnyRoute = TenantRoute<any, any, any> | PlatformRoute<any, any, any>;
+
+export function tenantRoute<P extends AnyObject = AnyObject, Q extends AnyObject = AnyObject, B extends z.ZodType = z.ZodType>(
+  route: Omit<TenantRoute<P, Q, B>, 'host'>,
+): TenantRoute<P, Q, B> {
+  return { ...route, host: 'tenant' };
+}
+
+export function platformRoute<P extends AnyObject = AnyObject, Q extends AnyObject = AnyObject, B extends z.ZodType = z.ZodType>(
+  route: Omit<PlatformRoute<P, Q, B>, 'host' | 'access'>,
+  host: 'platform' | 'any' = 'platform',
+): PlatformRoute<P, Q, B> {
+  return { ...route, host, access: 'public' };
+}
+
+export function mountRoutes(router: Router<AppState>, routes: AnyRoute[], deps: AppDeps): void {
+  const parseBody = jsonBody(deps.config.bodyLimit);
+  for (const route of routes) {
+    const chain: Middleware<AppState>[] = [];
+    if (route.body) chain.push(parseBody);
+    chain.push(route.host === 'tenant' ? tenantHandler(route, deps) : platformHandler(route, deps));
+    router.register(route.path, [route.method.toUpperCase()], chain as never, { name: `${route.method} ${route.path}` });
+  }
+}
+
+function platformHandler(route: PlatformRoute<any, any, any>, deps: AppDeps): Middleware<AppState> {
+  return async (ctx) => {
+    const input = validate(route, ctx);
+    send(ctx, await route.handler({ ...input, deps, ctx: ctx as unknown as Context }));
+  };
+}
+
+function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middleware<AppState> {
+  return async (ctx) => {
+    const host = ctx.state.host;
+    if (host.kind !== 'tenant') throw new AppError('not-found', 'This address serves no school.');
+    const input = validate(route, ctx);
+    const reply = await withTenant(
+      deps.dbs.app,
+      { slug: host.slug },
+      async (db, tenant) => {
+        const scope: Scope = {
+          db,
+          tenant,
+          actor: { type: 'anonymous' },
+          ability: abilityFor({ type: 'anonymous' }),
+          request: { id: ctx.state.requestId, ip: ctx.ip },
+        };
+        ctx.state.scope = scope;
+        if (route.access !== 'public') {
+          scope.actor = await authenticate(scope, ctx.get('authorization'), deps.tokenKeys);
+          scope.ability = abilityFor(scope.actor);
+          if (typeof route.access === 'object' && scope.ability.cannot(route.access.action, route.access.subject)) {
+            throw forbidden('You do not have permission to do this.');
+          }
+        }
+        return route.handler({ ...input, scope, deps, ctx: ctx as unknown as Context });
+      },
+      { readOnly: route.method === 'get' },
+    );
+    send(ctx, reply);
+  };
+}
+
+function send(ctx: Parameters<Middleware<AppState>>[0], reply: Reply): void {
+  if ('problem' in reply) throw reply.problem;
+  if ('html' in reply) {
+    ctx.status = reply.status ?? 200;
+    ctx.type = 'text/html; charset=utf-8';
+    ctx.body = reply.html;
+    return;
+  }
+  for (const [name, value] of Object.entries(reply.headers ?? {})) ctx.set(name, value);
+  ctx.status = reply.status ?? (reply.body === undefined ? 204 : 200);
+  if (reply.body !== undefined) ctx.body = reply.body;
+}
+
+function validate(route: AnyRoute, ctx: Parameters<Middleware<AppState>>[0]) {
+  const errors: FieldError[] = [];
+  const check = <S extends z.ZodType | undefined>(schema: S, value: unknown, where: FieldError['in']) => {
+    if (!schema) return {};
+    const result = schema.safeParse(value);
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) errors.push({ in: where, field: issue.path.join('.'), message: issue.message });
+    return undefined;
+  };
+  const params = check(route.params, ctx.params, 'params');
+  // A malformed id in the path names nothing that exists: that is a 404, not a validation error.
+  if (errors.length > 0) throw notFound('The record');
+  const query = check(route.query, { ...ctx.query }, 'query');
+  const body = check(route.body, (ctx.request as { body?: unknown }).body, 'body');
+  if (errors.length > 0) throw new AppError('validation-failed', 'Some fields are not valid; see errors.', { errors });
+  return { params, query, body };
+}

@@ -1,0 +1,65 @@
+// Starts Edify: database (embedded when DATABASE_URL is unset), migrations, the demo school on
+// an empty database, then HTTP. close() stops accepting, drains, and releases everything.
+import type { Server } from 'node:http';
+import { seedDemoIfEmpty } from '../tenants/demo.ts';
+import { APP_ROLE } from '../tenants/schema.ts';
+import { buildApp } from './app.ts';
+import type { AppDeps } from './app-deps.ts';
+import { tokenKeys } from './auth/tokens.ts';
+import type { Config } from './config.ts';
+import { type Databases, openDatabases } from './db/connection.ts';
+import { migrateLatest } from './db/migrate.ts';
+import { createLogger } from './http/logger.ts';
+
+export type Running = { url: string; port: number; deps: AppDeps; seeded: boolean; close: () => Promise<void> };
+
+export async function startServer(config: Config, options: { migrate?: boolean } = {}): Promise<Running> {
+  const log = createLogger(config.logLevel);
+  const dbs = await openDatabases(config, { log: (line) => log.debug({ source: 'postgres' }, line) });
+  try {
+    if (options.migrate ?? true) {
+      const applied = await migrateLatest(dbs.owner, dbs.appUrl);
+      if (applied.length > 0) log.info({ applied }, 'migrations applied');
+    }
+    await assertAppRoleIsSafe(dbs);
+    const seeded = config.seedDemo ? await seedDemoIfEmpty(dbs.owner) : false;
+    const deps: AppDeps = { config, dbs, log, tokenKeys: tokenKeys(config.secret, config.accessTokenTtlSeconds) };
+    const app = buildApp(deps);
+    const server: Server = await new Promise((resolve, reject) => {
+      const s = app.listen(config.port, config.host, () => resolve(s));
+      s.once('error', reject);
+    });
+    // Keep-alive sockets would hold close() open; close them once the server stops accepting.
+    server.keepAliveTimeout = 5_000;
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const close = async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await dbs.close();
+    };
+    return { url: `http://${config.baseDomain}:${port}`, port, deps, seeded, close };
+  } catch (error) {
+    await dbs.close();
+    throw error;
+  }
+}
+
+/** Refuses to serve if the request role could bypass row-level security. */
+export async function assertAppRoleIsSafe(dbs: Databases): Promise<void> {
+  const { rows } = await dbs.app.raw(
+    `select r.rolname, r.rolsuper, r.rolbypassrls,
+            (select count(*) from pg_class c where c.relowner = r.oid and c.relkind in ('r', 'p')) as owned
+       from pg_roles r where r.rolname = current_user`,
+  );
+  const role = rows[0];
+  const problems: string[] = [];
+  if (role.rolname !== APP_ROLE) problems.push(`connects as ${role.rolname}, expected ${APP_ROLE}`);
+  if (role.rolsuper) problems.push('is a superuser');
+  if (role.rolbypassrls) problems.push('has BYPASSRLS');
+  if (Number(role.owned) > 0) problems.push('owns tables');
+  if (problems.length > 0)
+    throw new Error(`Refusing to serve: the app database role ${problems.join(', ')}. Row-level security would not protect schools from each other.`);
+}

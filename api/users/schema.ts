@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { MIN_PASSWORD_LENGTH } from '../auth/password.ts';
+
+export const email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ message: 'must be an email address' }))
+  .transform((v) => v.toLowerCase());
+
+export const roleSchema = z.enum(['admin', 'teacher', 'student']);
+
+export const password = z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(200, 'must be at most 200 characters');
+
+const name = z.string().trim().min(1, 'is required').max(100);
+
+export const createUserInput = z.strictObject({
+  email,
+  first_name: name,
+  last_name: name,
+  role: roleSchema,
+  password: password.optional().describe('Leave out to create an account that cannot sign in with a password yet.'),
+});
+export type CreateUserInput = z.infer<typeof createUserInput>;
+
+export const userView = z.object({
+  id: z.uuid(),
+  email: z.string(),
+  first_name: z.string(),
+  last_name: z.string(),
+  role: roleSchema,
+  status: z.enum(['active', 'deactivated']),
+  created_at: z.string().describe('ISO 8601, UTC'),
+});
+export type UserView = z.infer<typeof userView>;

@@ -1,0 +1,64 @@
+// What every `edify` command shares: --json (oclif prints the command's return value), the
+// database connection (embedded when DATABASE_URL is unset, closed when the command ends),
+// one-line errors from the catalogue, and confirmation for destructive work.
+import { hostname, userInfo } from 'node:os';
+import { createInterface } from 'node:readline/promises';
+import { Command, Flags } from '@oclif/core';
+import { type Config, ConfigError, loadConfig } from '../api/config.ts';
+import { type Databases, openDatabases } from '../api/db/connection.ts';
+import { AppError } from '../api/errors.ts';
+import type { Operator } from '../tenants/provision.ts';
+
+export abstract class EdifyCommand extends Command {
+  static override enableJsonFlag = true;
+
+  private databases: Databases | undefined;
+
+  protected loadConfig(): Config {
+    try {
+      return loadConfig({ LOG_LEVEL: 'warn', ...process.env });
+    } catch (error) {
+      if (error instanceof ConfigError) this.error(error.message, { exit: 2 });
+      throw error;
+    }
+  }
+
+  protected async database(config: Config): Promise<Databases> {
+    this.databases ??= await openDatabases(config, { appPoolMax: 2 });
+    return this.databases;
+  }
+
+  protected operator(): Operator {
+    return { label: process.env.EDIFY_OPERATOR ?? `${userInfo().username}@${hostname()}` };
+  }
+
+  protected schoolUrl(config: Config, slug: string): string {
+    return config.env === 'production' ? `https://${slug}.${config.baseDomain}` : `http://${slug}.${config.baseDomain}:${config.port}`;
+  }
+
+  /** Destructive commands ask first; --yes (or a non-interactive run with --yes) skips it. */
+  protected async confirm(question: string, expected: string, yes: boolean): Promise<void> {
+    if (yes) return;
+    if (!process.stdin.isTTY) this.error(`${question} Pass --yes to confirm when not running interactively.`, { exit: 1 });
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = await rl.question(`${question} Type "${expected}" to confirm: `);
+    rl.close();
+    if (answer.trim() !== expected) this.error('Not confirmed; nothing was changed.', { exit: 1 });
+  }
+
+  protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
+    if (error instanceof AppError) {
+      const fields = error.errors?.map((e) => `${e.field} ${e.message}`).join('; ');
+      const message = fields && error.message.endsWith('see errors.') ? `Not valid: ${fields}` : error.message;
+      return super.catch(Object.assign(new Error(message), { oclif: { exit: 1 }, code: error.code }));
+    }
+    return super.catch(error);
+  }
+
+  protected override async finally(error: Error | undefined): Promise<unknown> {
+    await this.databases?.close();
+    return super.finally(error);
+  }
+}
+
+export const yesFlag = Flags.boolean({ char: 'y', description: 'Do not ask for confirmation.', default: false });

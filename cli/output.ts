@@ -1,0 +1,14 @@
+// Plain aligned columns for human output (the --json output is the command's return value).
+export function table(rows: Record<string, unknown>[]): string {
+  const first = rows[0];
+  if (!first) return '';
+  const columns = Object.keys(first);
+  const cell = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(columns.map((c) => c.toUpperCase())), ...rows.map((r) => line(columns.map((c) => cell(r[c]))))].join('\n');
+}

@@ -1,0 +1,126 @@
+// Creating, listing, suspending and resuming schools. These cross schools, so they run in the
+// platform scope (the owner pool). The owner is subject to RLS too (FORCE ROW LEVEL SECURITY),
+// so work on a school's own tables sets app.tenant_id inside the same transaction.
+import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import { abilityFor } from '../api/access/ability.ts';
+import { audit } from '../api/audit/service.ts';
+import { AppError, conflict, type FieldError, invalid, notFound } from '../api/errors.ts';
+import type { Scope, Tenant } from '../api/scope.ts';
+import type { User } from '../api/users/model.ts';
+import { createUserInput } from '../api/users/schema.ts';
+import { createUser } from '../api/users/service.ts';
+import { beginTenantSession, withPlatform } from './session.ts';
+import { slugProblem } from './slug.ts';
+
+export type NewTenant = {
+  slug: string;
+  name: string;
+  timezone?: string;
+  admin: { email: string; first_name?: string; last_name?: string; password?: string };
+};
+
+export type Operator = { label: string };
+
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function createTenant(
+  owner: Knex,
+  input: NewTenant,
+  operator: Operator,
+): Promise<{ tenant: Tenant; admin: User; generatedPassword: string | undefined }> {
+  const slug = input.slug.trim().toLowerCase();
+  const problems: FieldError[] = [];
+  const slugIssue = slugProblem(slug);
+  if (slugIssue) problems.push({ in: 'body', field: 'slug', message: slugIssue });
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 200) problems.push({ in: 'body', field: 'name', message: 'must be 1–200 characters' });
+  const timezone = input.timezone ?? 'UTC';
+  if (!isTimeZone(timezone)) problems.push({ in: 'body', field: 'timezone', message: `"${timezone}" is not an IANA time zone such as Europe/London` });
+  const generatedPassword = input.admin.password ? undefined : randomBytes(12).toString('base64url');
+  const admin = createUserInput.safeParse({
+    email: input.admin.email,
+    first_name: input.admin.first_name ?? 'School',
+    last_name: input.admin.last_name ?? 'Admin',
+    role: 'admin',
+    password: input.admin.password ?? generatedPassword,
+  });
+  if (!admin.success) {
+    for (const issue of admin.error.issues) problems.push({ in: 'body', field: `admin_${issue.path.join('.')}`, message: issue.message });
+  }
+  if (problems.length > 0 || !admin.success) throw invalid(problems, problems.map((p) => `${p.field} ${p.message}`).join('; '));
+
+  return withPlatform(owner, async (db) => {
+    const taken = await db('tenants').where({ slug }).first('id');
+    if (taken) throw conflict(`The subdomain "${slug}" is already taken.`, { field: 'slug' });
+    const [created] = await db('tenants').insert({ slug, name, timezone }).returning('id');
+    const tenant = await beginTenantSession(db, { id: created.id });
+    const scope = operatorScope(db, tenant, operator);
+    await audit(scope, 'tenant.created', { type: 'tenant', id: tenant.id }, { slug });
+    const user = await createUser(scope, admin.data);
+    return { tenant, admin: user, generatedPassword };
+  });
+}
+
+export function operatorScope(db: Knex.Transaction, tenant: Tenant, operator: Operator): Scope {
+  const actor = { type: 'operator' as const, label: operator.label };
+  return { db, tenant, actor, ability: abilityFor(actor) };
+}
+
+export async function listTenants(owner: Knex, filter: { status?: 'active' | 'suspended' } = {}): Promise<Tenant[]> {
+  const query = owner<Tenant>('tenants').orderBy('slug');
+  if (filter.status) query.where({ status: filter.status });
+  return query;
+}
+
+export async function findTenant(owner: Knex, slug: string): Promise<Tenant> {
+  const tenant = await owner<Tenant>('tenants').where({ slug: slug.toLowerCase() }).first();
+  if (!tenant) throw notFound(`The school "${slug}"`);
+  return tenant;
+}
+
+export type TenantSummary = Tenant & { people: Record<string, number>; classes: number };
+
+export async function showTenant(owner: Knex, slug: string): Promise<TenantSummary> {
+  return withPlatform(owner, async (db) => {
+    const tenant = await beginTenantSession(db, { slug: slug.toLowerCase() });
+    const byRole = await db('users').select('role').count<{ role: string; count: string }[]>('* as count').where({ status: 'active' }).groupBy('role');
+    const [classes] = await db('classes').count<{ count: string }[]>('* as count');
+    const people: Record<string, number> = { admin: 0, teacher: 0, student: 0 };
+    for (const row of byRole) people[row.role] = Number(row.count);
+    return { ...tenant, people, classes: Number(classes?.count ?? 0) };
+  });
+}
+
+export async function setTenantStatus(
+  owner: Knex,
+  slug: string,
+  change: { status: 'suspended'; reason: string } | { status: 'active' },
+  operator: Operator,
+): Promise<Tenant> {
+  if (change.status === 'suspended' && change.reason.trim().length === 0) {
+    throw new AppError('validation-failed', 'Give a reason: it is shown to the school’s users.');
+  }
+  return withPlatform(owner, async (db) => {
+    const current = await db<Tenant>('tenants').where({ slug: slug.toLowerCase() }).forUpdate().first();
+    if (!current) throw notFound(`The school "${slug}"`);
+    await db('tenants')
+      .where({ id: current.id })
+      .update({ status: change.status, suspended_reason: change.status === 'suspended' ? change.reason.trim() : null, updated_at: db.fn.now() });
+    const tenant = await beginTenantSession(db, { id: current.id });
+    await audit(
+      operatorScope(db, tenant, operator),
+      change.status === 'suspended' ? 'tenant.suspended' : 'tenant.resumed',
+      { type: 'tenant', id: tenant.id },
+      change.status === 'suspended' ? { reason: change.reason } : {},
+    );
+    return tenant;
+  });
+}
