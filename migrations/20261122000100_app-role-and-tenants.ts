@@ -16,6 +16,15 @@ export async function up(knex: Knex): Promise<void> {
         end;
       end if;
     end $$`);
+  // The platform scope drops to the app role inside a school (tenants/session.ts), so the owner
+  // must be allowed to SET ROLE to it. A superuser already may.
+  await knex.raw(`
+    do $$
+    begin
+      if not (select rolsuper from pg_roles where rolname = current_user) then
+        execute format('grant ${APP_ROLE} to %I', current_user);
+      end if;
+    end $$`);
   // One slow request must not pin a pooled connection.
   await knex.raw(`alter role ${APP_ROLE} set statement_timeout = '15s'`);
   await knex.raw(`alter role ${APP_ROLE} set idle_in_transaction_session_timeout = '30s'`);

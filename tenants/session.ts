@@ -5,6 +5,7 @@
 import type { Knex } from 'knex';
 import { AppError, notFound } from '../api/errors.ts';
 import type { Tenant } from '../api/scope.ts';
+import { APP_ROLE } from './schema.ts';
 
 export type TenantKey = { id: string } | { slug: string };
 
@@ -31,11 +32,18 @@ export async function withTenant<T>(
 }
 
 /** Resolves the school and sets app.tenant_id in the same statement. If no school matches,
- * set_config is never evaluated and RLS keeps the transaction seeing nothing. */
+ * set_config is never evaluated and RLS keeps the transaction seeing nothing.
+ * It also drops to the app role for the rest of the transaction: on the app pool that changes
+ * nothing; in the platform scope (owner pool, possibly a superuser locally) it means work inside
+ * a school is bound by exactly the same row-level security as a request. */
 export async function beginTenantSession(db: Knex.Transaction, key: TenantKey): Promise<Tenant> {
   const [column, value] = 'id' in key ? ['id', key.id] : ['slug', key.slug];
   if (column === 'id' && !UUID.test(value)) throw notFound('The school');
-  const { rows } = await db.raw(`select ${TENANT_COLUMNS}, set_config('app.tenant_id', id::text, true) as _session from tenants where ${column} = ?`, [value]);
+  const { rows } = await db.raw(
+    `select ${TENANT_COLUMNS}, set_config('app.tenant_id', id::text, true) || set_config('role', '${APP_ROLE}', true) as _session
+       from tenants where ${column} = ?`,
+    [value],
+  );
   const row = rows[0] as (Tenant & { _session?: string }) | undefined;
   if (!row) throw notFound('The school');
   delete row._session;

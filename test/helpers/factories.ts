@@ -1,0 +1,71 @@
+// Factories: every call makes a fresh school unless given one, so tests never share data, never
+// truncate, and run in parallel. People get a known password, hashed once per worker.
+import { randomBytes } from 'node:crypto';
+import { hashPassword } from '../../api/auth/password.ts';
+import { issueAccessToken } from '../../api/auth/tokens.ts';
+import { addMember, createClass } from '../../api/classes/service.ts';
+import type { Role, Tenant } from '../../api/scope.ts';
+import { User } from '../../api/users/model.ts';
+import { createUser } from '../../api/users/service.ts';
+import { createTenant, operatorScope } from '../../tenants/provision.ts';
+import { beginTenantSession, withPlatform } from '../../tenants/session.ts';
+import { testEnv, testTokenKeys } from './env.ts';
+
+export const PASSWORD = 'correct horse battery';
+let passwordHash: Promise<string> | undefined;
+const knownHash = () => (passwordHash ??= hashPassword(PASSWORD));
+
+export const uniqueSlug = (prefix = 's') => `${prefix}-${randomBytes(5).toString('hex')}`;
+
+export type Person = { id: string; email: string; role: Role; token: string };
+export type School = { tenant: Tenant; slug: string; admin: Person };
+
+export async function createSchool(options: { slug?: string; name?: string } = {}): Promise<School> {
+  const { dbs } = testEnv();
+  const slug = options.slug ?? uniqueSlug();
+  const { tenant, admin } = await createTenant(
+    dbs.owner,
+    { slug, name: options.name ?? 'Riverside Primary', admin: { email: `admin@${slug}.test`, first_name: 'Ada', last_name: 'Admin', password: PASSWORD } },
+    { label: 'test' },
+  );
+  return { tenant, slug, admin: { id: admin.id, email: admin.email, role: 'admin', token: await tokenFor(tenant.id, admin.id) } };
+}
+
+export async function createPerson(school: School, role: Role, fields: { email?: string; first_name?: string; last_name?: string } = {}): Promise<Person> {
+  const { dbs } = testEnv();
+  const hash = await knownHash();
+  const user = await inSchool(school, async (scope) => {
+    const created = await createUser(scope, {
+      email: fields.email ?? `${role}-${randomBytes(4).toString('hex')}@${school.slug}.test`,
+      first_name: fields.first_name ?? 'Pat',
+      last_name: fields.last_name ?? role,
+      role,
+    });
+    await User.query(scope.db).patch({ password_hash: hash }).where({ id: created.id });
+    return created;
+  });
+  void dbs;
+  return { id: user.id, email: user.email, role, token: await tokenFor(school.tenant.id, user.id) };
+}
+
+export async function createClassIn(school: School, members: { teachers?: Person[]; students?: Person[] } = {}, name = 'Year 5 Science') {
+  return inSchool(school, async (scope) => {
+    const created = await createClass(scope, { name });
+    for (const t of members.teachers ?? []) await addMember(scope, created.id, { user_id: t.id, role: 'teacher' });
+    for (const s of members.students ?? []) await addMember(scope, created.id, { user_id: s.id, role: 'student' });
+    return created;
+  });
+}
+
+/** Runs fn as an operator inside the school, through the owner pool (as the CLI does). */
+export function inSchool<T>(school: School, fn: (scope: ReturnType<typeof operatorScope>) => Promise<T>): Promise<T> {
+  const { dbs } = testEnv();
+  return withPlatform(dbs.owner, async (db) => {
+    const tenant = await beginTenantSession(db, { id: school.tenant.id });
+    return fn(operatorScope(db, tenant, { label: 'test' }));
+  });
+}
+
+export async function tokenFor(tenantId: string, userId: string): Promise<string> {
+  return (await issueAccessToken(testTokenKeys(), tenantId, userId)).token;
+}

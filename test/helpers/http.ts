@@ -1,0 +1,69 @@
+// An HTTP client for subdomains. Node's fetch replaces a Host header with the URL's host and
+// Node cannot resolve *.localhost, so requests go to 127.0.0.1 with an explicit Host header.
+import http from 'node:http';
+import test from 'ava';
+import { buildApp } from '../../api/app.ts';
+import type { AppDeps } from '../../api/app-deps.ts';
+import type { Config } from '../../api/config.ts';
+import { createLogger } from '../../api/http/logger.ts';
+import { testEnv, testTokenKeys } from './env.ts';
+
+const servers: http.Server[] = [];
+test.after.always(() => Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))));
+
+export type Response = { status: number; headers: http.IncomingHttpHeaders; body: any; text: string };
+
+export type RequestOptions = {
+  token?: string;
+  body?: unknown;
+  /** Sent as-is instead of JSON-encoding `body`. */
+  raw?: string;
+  headers?: Record<string, string>;
+  /** The Host header; by default `<school>.localhost` or `localhost` for the platform. */
+  host?: string;
+};
+
+export type Client = {
+  port: number;
+  deps: AppDeps;
+  request: (school: string | null, method: string, path: string, options?: RequestOptions) => Promise<Response>;
+};
+
+/** Starts the real app on a free port for this test file; stopped after the file's tests. */
+export async function startApp(overrides: Partial<Config> = {}): Promise<Client> {
+  const { config, dbs } = testEnv();
+  const merged = Object.freeze({ ...config, ...overrides });
+  const deps: AppDeps = { config: merged, dbs, log: createLogger('silent'), tokenKeys: testTokenKeys() };
+  const server = buildApp(deps).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  servers.push(server);
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return { port, deps, request: (school, method, path, options) => send(port, merged.baseDomain, school, method, path, options) };
+}
+
+export function send(port: number, base: string, school: string | null, method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+  const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+  const headers: Record<string, string> = {
+    host: options.host ?? (school ? `${school}.${base}:${port}` : `${base}:${port}`),
+    ...(payload !== undefined && options.raw === undefined ? { 'content-type': 'application/json' } : {}),
+    ...(payload !== undefined ? { 'content-length': String(Buffer.byteLength(payload)) } : {}),
+    ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    ...options.headers,
+  };
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown = text;
+        if (/json/.test(res.headers['content-type'] ?? '') && text) body = JSON.parse(text);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, text });
+      });
+    });
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
