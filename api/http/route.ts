@@ -104,7 +104,8 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
     const host = ctx.state.host;
     if (host.kind !== 'tenant') throw new AppError('not-found', 'This address serves no school.');
     // Anonymous callers of a protected route learn nothing more, not even what input it takes.
-    if (route.access !== 'public' && !ctx.get('authorization')) throw new AppError('unauthenticated', 'Sign in and send the access token as "Authorization: Bearer <token>".');
+    if (route.access !== 'public' && !ctx.get('authorization'))
+      throw new AppError('unauthenticated', 'Sign in and send the access token as "Authorization: Bearer <token>".');
     const input = validate(route, ctx);
     const reply = await withTenant(
       deps.dbs.app,

@@ -24,7 +24,10 @@ test('errors are problem documents with stable types and no stack traces', async
   t.true(String(malformed.headers['content-type']).startsWith(PROBLEM));
   t.is(malformed.body.type, 'https://edify.app/problems/malformed-json');
 
-  const wrongType = await app.request(school.slug, 'POST', '/api/v1/auth/login', { raw: 'email=a', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  const wrongType = await app.request(school.slug, 'POST', '/api/v1/auth/login', {
+    raw: 'email=a',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
   t.is(wrongType.status, 415);
   t.is(wrongType.body.type, 'https://edify.app/problems/unsupported-media-type');
 
@@ -54,7 +57,10 @@ test('a bad request changes nothing', async (t) => {
   const app = await startApp();
   const school = await createSchool();
   const before = await app.request(school.slug, 'GET', '/api/v1/classes', { token: school.admin.token });
-  const bad = await app.request(school.slug, 'POST', '/api/v1/classes', { token: school.admin.token, body: { name: 'Art', term_start: '2026-09-01', term_end: '2026-01-01' } });
+  const bad = await app.request(school.slug, 'POST', '/api/v1/classes', {
+    token: school.admin.token,
+    body: { name: 'Art', term_start: '2026-09-01', term_end: '2026-01-01' },
+  });
   t.is(bad.status, 422);
   t.deepEqual(bad.body.errors, [{ in: 'body', field: 'term_end', message: 'must not be before term_start' }]);
   const after = await app.request(school.slug, 'GET', '/api/v1/classes', { token: school.admin.token });

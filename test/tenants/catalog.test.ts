@@ -42,7 +42,10 @@ test('the catalog check catches each kind of broken table', async (t) => {
       create policy tenant_isolation on ${schema}.loose_fk using (${TENANT_PREDICATE}) with check (${TENANT_PREDICATE});
     `);
     const problems = await isolationProblems(dbs.owner, schema);
-    t.false(problems.some((p) => p.startsWith('good:')), 'the well-built table passes');
+    t.false(
+      problems.some((p) => p.startsWith('good:')),
+      'the well-built table passes',
+    );
     t.true(problems.includes('no_rls: row level security is not enabled'));
     t.true(problems.includes('no_rls: primary key must start with tenant_id'));
     t.true(problems.includes('not_forced: row level security is not forced'));

@@ -35,11 +35,14 @@ test('inside a school, rows of another school are invisible and cannot be writte
   await withTenant(dbs.app, { id: a.tenant.id }, async (db) => {
     const emails = (await db('users').select('email')).map((r) => r.email);
     t.deepEqual(emails, [a.admin.email]);
-    t.is((await db('users').where({ id: bTeacher.id }).update({ first_name: 'Hacked' })), 0);
-    t.is((await db('users').where({ id: bTeacher.id }).delete()), 0);
-    await t.throwsAsync(db.raw('savepoint s').then(() => db('users').insert({ tenant_id: b.tenant.id, email: 'z@z.test', first_name: 'Z', last_name: 'Z', role: 'student' })), {
-      message: /row-level security/,
-    });
+    t.is(await db('users').where({ id: bTeacher.id }).update({ first_name: 'Hacked' }), 0);
+    t.is(await db('users').where({ id: bTeacher.id }).delete(), 0);
+    await t.throwsAsync(
+      db.raw('savepoint s').then(() => db('users').insert({ tenant_id: b.tenant.id, email: 'z@z.test', first_name: 'Z', last_name: 'Z', role: 'student' })),
+      {
+        message: /row-level security/,
+      },
+    );
     await db.raw('rollback to savepoint s');
   });
   const [row] = await withTenant(dbs.app, { id: b.tenant.id }, (db) => db('users').where({ id: bTeacher.id }).select('first_name'));
@@ -52,7 +55,9 @@ test('a composite foreign key cannot point at another school’s row', async (t)
   const b = await createSchool();
   const bClass = await createClassIn(b);
   await t.throwsAsync(
-    withTenant(dbs.app, { id: a.tenant.id }, (db) => db('enrollments').insert({ tenant_id: a.tenant.id, class_id: bClass.id, user_id: a.admin.id, role: 'teacher' })),
+    withTenant(dbs.app, { id: a.tenant.id }, (db) =>
+      db('enrollments').insert({ tenant_id: a.tenant.id, class_id: bClass.id, user_id: a.admin.id, role: 'teacher' }),
+    ),
     { message: /foreign key/ },
   );
 });
@@ -75,7 +80,8 @@ test('the school setting ends with its transaction, so a reused connection sees 
   const school = await createSchool();
   const conn = await dbs.app.client.acquireConnection();
   try {
-    const q = (sql: string, params: unknown[] = []) => new Promise<any>((resolve, reject) => conn.query(sql, params, (e: Error, r: unknown) => (e ? reject(e) : resolve(r))));
+    const q = (sql: string, params: unknown[] = []) =>
+      new Promise<any>((resolve, reject) => conn.query(sql, params, (e: Error, r: unknown) => (e ? reject(e) : resolve(r))));
     await q('begin');
     await q(`select set_config('app.tenant_id', $1, true)`, [school.tenant.id]);
     t.is((await q('select count(*)::int as n from users')).rows[0].n, 1);
@@ -91,7 +97,9 @@ test('GET-style read-only sessions refuse writes loudly', async (t) => {
   const { dbs } = testEnv();
   const school = await createSchool();
   await t.throwsAsync(
-    withTenant(dbs.app, { id: school.tenant.id }, (db) => db('classes').insert({ tenant_id: school.tenant.id, name: 'X', join_code: 'ABCDEFG' }), { readOnly: true }),
+    withTenant(dbs.app, { id: school.tenant.id }, (db) => db('classes').insert({ tenant_id: school.tenant.id, name: 'X', join_code: 'ABCDEFG' }), {
+      readOnly: true,
+    }),
     { message: /read-only transaction/ },
   );
 });

@@ -1,0 +1,136 @@
+// Classes and rosters through HTTP, role by role (docs/permissions.md, "Classes" rows).
+import test from 'ava';
+import { withTenant } from '../../tenants/session.ts';
+import { testEnv } from '../helpers/env.ts';
+import { createClassIn, createPerson, createSchool } from '../helpers/factories.ts';
+import { startApp } from '../helpers/http.ts';
+
+async function world() {
+  const app = await startApp();
+  const school = await createSchool();
+  const teacher = await createPerson(school, 'teacher');
+  const otherTeacher = await createPerson(school, 'teacher');
+  const student = await createPerson(school, 'student');
+  const outsider = await createPerson(school, 'student');
+  const mine = await createClassIn(school, { teachers: [teacher], students: [student] }, 'Maths');
+  const theirs = await createClassIn(school, { teachers: [otherTeacher] }, 'History');
+  const get = (token: string, path: string) => app.request(school.slug, 'GET', path, { token });
+  const send = (token: string, method: string, path: string, body?: unknown) => app.request(school.slug, method, path, { token, body });
+  return { app, school, teacher, otherTeacher, student, outsider, mine, theirs, get, send };
+}
+
+const ids = (res: { body: { data: { id: string }[] } }) => res.body.data.map((c) => c.id).sort();
+
+test('admin sees and manages every class', async (t) => {
+  const w = await world();
+  t.deepEqual(ids(await w.get(w.school.admin.token, '/api/v1/classes')), [w.mine.id, w.theirs.id].sort());
+  const patched = await w.send(w.school.admin.token, 'PATCH', `/api/v1/classes/${w.theirs.id}`, { description: 'Ancient Egypt' });
+  t.is(patched.status, 200);
+  t.is(patched.body.description, 'Ancient Egypt');
+  t.is((await w.get(w.school.admin.token, `/api/v1/classes/${w.mine.id}/members`)).body.data.length, 2);
+  t.is((await w.send(w.school.admin.token, 'POST', '/api/v1/classes/join', { code: 'ABCDEFG' })).status, 403, 'admins do not join by code');
+});
+
+test('a teacher sees and manages only the classes they teach', async (t) => {
+  const w = await world();
+  t.deepEqual(ids(await w.get(w.teacher.token, '/api/v1/classes')), [w.mine.id]);
+  t.is((await w.get(w.teacher.token, `/api/v1/classes/${w.mine.id}`)).status, 200);
+  t.is((await w.get(w.teacher.token, `/api/v1/classes/${w.theirs.id}`)).status, 404, 'another teacher’s class looks absent');
+  t.is((await w.send(w.teacher.token, 'PATCH', `/api/v1/classes/${w.theirs.id}`, { name: 'Mine now' })).status, 404);
+  t.is((await w.send(w.teacher.token, 'PATCH', `/api/v1/classes/${w.mine.id}`, { name: 'Maths 5B' })).body.name, 'Maths 5B');
+  t.is((await w.send(w.teacher.token, 'POST', `/api/v1/classes/${w.mine.id}/members`, { user_id: w.outsider.id, role: 'student' })).status, 204);
+  t.is((await w.send(w.teacher.token, 'POST', `/api/v1/classes/${w.theirs.id}/members`, { user_id: w.outsider.id, role: 'student' })).status, 404);
+  const created = await w.send(w.teacher.token, 'POST', '/api/v1/classes', { name: 'Art Club', term_start: '2026-09-01', term_end: '2027-07-15' });
+  t.is(created.status, 201);
+  t.is(created.body.term_end, '2027-07-15');
+  t.regex(created.body.join_code, /^[A-Z2-9]{7}$/);
+  t.deepEqual(ids(await w.get(w.teacher.token, '/api/v1/classes')), [w.mine.id, created.body.id].sort(), 'the creator teaches the new class');
+});
+
+test('a student sees only enrolled classes, cannot change them, and never sees the join code', async (t) => {
+  const w = await world();
+  const list = await w.get(w.student.token, '/api/v1/classes');
+  t.deepEqual(ids(list), [w.mine.id]);
+  t.is(list.body.data[0].join_code, null);
+  t.is((await w.get(w.student.token, `/api/v1/classes/${w.theirs.id}`)).status, 404);
+  t.is((await w.send(w.student.token, 'PATCH', `/api/v1/classes/${w.mine.id}`, { name: 'Recess' })).status, 403, 'visible but not changeable');
+  t.is((await w.send(w.student.token, 'POST', '/api/v1/classes', { name: 'Mine' })).status, 403);
+  t.is((await w.get(w.student.token, `/api/v1/classes/${w.mine.id}/members`)).status, 403);
+  t.deepEqual(ids(await w.get(w.outsider.token, '/api/v1/classes')), []);
+});
+
+test('students join with the code; rotating or disabling it stops the old code', async (t) => {
+  const w = await world();
+  const code = (await w.get(w.teacher.token, `/api/v1/classes/${w.mine.id}`)).body.join_code as string;
+  const joined = await w.send(w.outsider.token, 'POST', '/api/v1/classes/join', { code: ` ${code.toLowerCase().slice(0, 3)}-${code.slice(3)} ` });
+  t.is(joined.status, 201);
+  t.is(joined.body.id, w.mine.id);
+  t.is((await w.send(w.outsider.token, 'POST', '/api/v1/classes/join', { code })).status, 200, 'joining twice is harmless');
+  t.is((await w.send(w.teacher.token, 'POST', '/api/v1/classes/join', { code })).status, 403, 'teachers are added, not joined');
+
+  const rotated = await w.send(w.teacher.token, 'POST', `/api/v1/classes/${w.mine.id}/join-code`);
+  t.not(rotated.body.join_code, code);
+  const late = await createPerson(w.school, 'student');
+  const refused = await w.send(late.token, 'POST', '/api/v1/classes/join', { code });
+  t.is(refused.status, 422);
+  t.is(refused.body.errors[0].field, 'code');
+  await w.send(w.teacher.token, 'PATCH', `/api/v1/classes/${w.mine.id}`, { join_code_enabled: false });
+  t.is((await w.send(late.token, 'POST', '/api/v1/classes/join', { code: rotated.body.join_code })).status, 422);
+});
+
+test('archived classes stay readable and refuse changes until unarchived', async (t) => {
+  const w = await world();
+  t.true((await w.send(w.teacher.token, 'PATCH', `/api/v1/classes/${w.mine.id}`, { archived: true })).body.archived);
+  t.is((await w.get(w.student.token, `/api/v1/classes/${w.mine.id}`)).status, 200);
+  t.is((await w.send(w.teacher.token, 'PATCH', `/api/v1/classes/${w.mine.id}`, { name: 'X' })).status, 409);
+  t.is((await w.send(w.teacher.token, 'POST', `/api/v1/classes/${w.mine.id}/members`, { user_id: w.outsider.id, role: 'student' })).status, 409);
+  t.deepEqual(ids(await w.get(w.teacher.token, '/api/v1/classes?archived=false')), []);
+  t.false((await w.send(w.teacher.token, 'PATCH', `/api/v1/classes/${w.mine.id}`, { archived: false, name: 'Maths again' })).body.archived);
+});
+
+test('roster rules: roles must fit, duplicates conflict, removal works once', async (t) => {
+  const w = await world();
+  const add = (body: unknown) => w.send(w.teacher.token, 'POST', `/api/v1/classes/${w.mine.id}/members`, body);
+  t.is((await add({ user_id: w.student.id, role: 'student' })).status, 409);
+  const misfit = await add({ user_id: w.outsider.id, role: 'teacher' });
+  t.is(misfit.status, 422);
+  t.is(misfit.body.errors[0].field, 'role');
+  t.is((await w.send(w.teacher.token, 'DELETE', `/api/v1/classes/${w.mine.id}/members/${w.student.id}`)).status, 204);
+  t.is((await w.send(w.teacher.token, 'DELETE', `/api/v1/classes/${w.mine.id}/members/${w.student.id}`)).status, 404);
+  t.is((await w.get(w.student.token, `/api/v1/classes/${w.mine.id}`)).status, 404, 'removed students lose access at once');
+  const { dbs } = testEnv();
+  const actions = await withTenant(dbs.app, { id: w.school.tenant.id }, (db) => db('audit_events').where({ target_id: w.mine.id }).pluck('action'));
+  t.true(actions.includes('class.member_removed'));
+});
+
+test('lists page with a cursor, at most 100 at a time', async (t) => {
+  const w = await world();
+  for (let i = 0; i < 5; i++) await w.send(w.school.admin.token, 'POST', '/api/v1/classes', { name: `Class ${i}` });
+  const seen: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { body: { data: { id: string; name: string }[]; next_cursor: string | null } } = await w.get(
+      w.school.admin.token,
+      `/api/v1/classes?limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+    );
+    t.true(page.body.data.length <= 3);
+    seen.push(...page.body.data.map((c) => c.name));
+    cursor = page.body.next_cursor;
+  } while (cursor);
+  t.deepEqual(seen, ['Class 0', 'Class 1', 'Class 2', 'Class 3', 'Class 4', 'History', 'Maths']);
+  t.is((await w.get(w.school.admin.token, '/api/v1/classes?limit=101')).status, 422);
+  t.is((await w.get(w.school.admin.token, '/api/v1/classes?cursor=garbage')).status, 422);
+});
+
+test('teachers see staff and their own students; students see only themselves', async (t) => {
+  const w = await world();
+  const emails = async (token: string) => (await w.get(token, '/api/v1/users?limit=100')).body.data.map((u: { id: string }) => u.id).sort();
+  t.deepEqual(await emails(w.teacher.token), [w.school.admin.id, w.teacher.id, w.otherTeacher.id, w.student.id].sort());
+  t.deepEqual(await emails(w.student.token), [w.student.id]);
+  t.is((await w.get(w.student.token, `/api/v1/users/${w.outsider.id}`)).status, 404);
+  t.is((await w.send(w.teacher.token, 'POST', '/api/v1/users', { email: 'x@y.test', first_name: 'X', last_name: 'Y', role: 'student' })).status, 403);
+  const made = await w.send(w.school.admin.token, 'POST', '/api/v1/users', { email: 'New@Y.test', first_name: 'N', last_name: 'Y', role: 'student' });
+  t.is(made.status, 201);
+  t.is(made.body.email, 'new@y.test');
+  t.is((await w.send(w.school.admin.token, 'POST', '/api/v1/users', { email: 'new@y.TEST', first_name: 'N', last_name: 'Y', role: 'student' })).status, 409);
+});

@@ -1,0 +1,139 @@
+// The heart of the foundation: two schools with look-alike data. Whatever school B's admin
+// sends with school A's ids finds nothing (404) and changes nothing, on every route.
+import test from 'ava';
+import { allRoutes } from '../../api/app.ts';
+import { withTenant } from '../../tenants/session.ts';
+import { testEnv } from '../helpers/env.ts';
+import { createClassIn, createPerson, createSchool, type School } from '../helpers/factories.ts';
+import { startApp } from '../helpers/http.ts';
+
+type World = { school: School; teacher: { id: string; token: string }; student: { id: string; token: string }; classId: string };
+
+async function lookAlike(name: string): Promise<World> {
+  const school = await createSchool({ name });
+  const teacher = await createPerson(school, 'teacher', { email: `teacher@same.test`, first_name: 'Tess' });
+  const student = await createPerson(school, 'student', { email: `student@same.test`, first_name: 'Stu' });
+  const klass = await createClassIn(school, { teachers: [teacher], students: [student] }, 'Year 5 Science');
+  return { school, teacher, student, classId: klass.id };
+}
+
+async function snapshot(tenantId: string) {
+  const { dbs } = testEnv();
+  return withTenant(dbs.app, { id: tenantId }, async (db) => ({
+    users: await db('users').select('id', 'email', 'role', 'status', 'first_name').orderBy('id'),
+    classes: await db('classes').select('id', 'name', 'archived_at', 'join_code', 'join_code_enabled').orderBy('id'),
+    enrollments: await db('enrollments').select('class_id', 'user_id', 'role').orderBy(['class_id', 'user_id']),
+  }));
+}
+
+// A valid body for each route that takes one, using school A's ids where a route refers to a record.
+function bodyFor(method: string, path: string, a: World): unknown {
+  const bodies: Record<string, unknown> = {
+    'patch /api/v1/classes/:id': { name: 'Renamed by B' },
+    'post /api/v1/classes/:id/members': { user_id: a.student.id, role: 'student' },
+    'post /api/v1/classes': { name: 'B class' },
+    'post /api/v1/classes/join': { code: 'ZZZZZZZ' },
+    'post /api/v1/users': { email: 'new@same.test', first_name: 'N', last_name: 'N', role: 'student' },
+    'post /api/v1/auth/login': { email: 'teacher@same.test', password: 'correct horse battery' },
+  };
+  return bodies[`${method} ${path}`];
+}
+
+test('school A’s ids are not found at school B, on every route with an id, and nothing changes', async (t) => {
+  const app = await startApp();
+  const a = await lookAlike('Lincoln Elementary');
+  const b = await lookAlike('Lincoln Elementary');
+  const before = await snapshot(a.school.tenant.id);
+  const routes = allRoutes('localhost').filter((r) => r.host === 'tenant' && r.path.includes(':'));
+  t.true(routes.length >= 5);
+  for (const route of routes) {
+    const path = route.path.replace(':userId', a.student.id).replace(':id', route.path.startsWith('/api/v1/users') ? a.teacher.id : a.classId);
+    const body = route.body ? bodyFor(route.method, route.path, a) : undefined;
+    t.true(!route.body || body !== undefined, `isolation test needs a body for ${route.method} ${route.path}`);
+    const res = await app.request(b.school.slug, route.method.toUpperCase(), path, { token: b.school.admin.token, body });
+    t.is(res.status, 404, `${route.method} ${route.path}`);
+  }
+  t.deepEqual(await snapshot(a.school.tenant.id), before);
+});
+
+test('references to another school’s records inside a body are refused', async (t) => {
+  const app = await startApp();
+  const a = await lookAlike('Oakwood');
+  const b = await lookAlike('Oakwood');
+  const res = await app.request(b.school.slug, 'POST', `/api/v1/classes/${b.classId}/members`, {
+    token: b.school.admin.token,
+    body: { user_id: a.student.id, role: 'student' },
+  });
+  t.is(res.status, 422);
+  t.is(res.body.errors[0].field, 'user_id');
+  // Joining with A's class code from B finds nothing either.
+  const codeA = (await app.request(a.school.slug, 'GET', `/api/v1/classes/${a.classId}`, { token: a.teacher.token })).body.join_code;
+  const join = await app.request(b.school.slug, 'POST', '/api/v1/classes/join', { token: b.student.token, body: { code: codeA } });
+  t.is(join.status, 422);
+});
+
+test('lists at school B never include school A’s rows', async (t) => {
+  const app = await startApp();
+  const a = await lookAlike('Maple');
+  const b = await lookAlike('Maple');
+  const users = await app.request(b.school.slug, 'GET', '/api/v1/users?limit=100', { token: b.school.admin.token });
+  t.false(users.body.data.some((u: { id: string }) => [a.teacher.id, a.student.id, a.school.admin.id].includes(u.id)));
+  t.is(users.body.data.length, 3);
+  const classes = await app.request(b.school.slug, 'GET', '/api/v1/classes', { token: b.school.admin.token });
+  t.deepEqual(
+    classes.body.data.map((c: { id: string }) => c.id),
+    [b.classId],
+  );
+});
+
+test('a token from school A is refused at school B, even for a look-alike account', async (t) => {
+  const app = await startApp();
+  const a = await lookAlike('Cedar');
+  const b = await lookAlike('Cedar');
+  const res = await app.request(b.school.slug, 'GET', '/api/v1/me', { token: a.teacher.token });
+  t.is(res.status, 401);
+  t.is((await app.request(a.school.slug, 'GET', '/api/v1/me', { token: a.teacher.token })).status, 200);
+  void b;
+});
+
+test('the same email can be used at two schools; login at one never signs in to the other', async (t) => {
+  const app = await startApp();
+  const a = await lookAlike('Birch');
+  const b = await lookAlike('Birch');
+  const login = await app.request(a.school.slug, 'POST', '/api/v1/auth/login', { body: { email: 'teacher@same.test', password: 'correct horse battery' } });
+  t.is(login.status, 200);
+  const me = await app.request(a.school.slug, 'GET', '/api/v1/me', { token: login.body.access_token });
+  t.is(me.body.id, a.teacher.id);
+  t.is((await app.request(b.school.slug, 'GET', '/api/v1/me', { token: login.body.access_token })).status, 401);
+});
+
+test('concurrent requests for different schools on a pool of one connection never mix rows', async (t) => {
+  const app = await startApp();
+  const { config } = testEnv();
+  const { connect } = await import('../../api/db/connection.ts');
+  const tiny = connect(config.appDatabaseUrl as string, 1);
+  try {
+    const schools = await Promise.all(['Ash', 'Elm', 'Fir'].map((n) => lookAlike(n)));
+    const runs = [];
+    for (let i = 0; i < 60; i++) {
+      const w = schools[i % schools.length] as World;
+      runs.push(
+        withTenant(tiny, { id: w.school.tenant.id }, async (db) => {
+          const ids = (await db('users').select('id')).map((r) => r.id).sort();
+          return { expected: [w.school.admin.id, w.teacher.id, w.student.id].sort(), ids };
+        }),
+      );
+    }
+    for (const { expected, ids } of await Promise.all(runs)) t.deepEqual(ids, expected);
+    // And through HTTP, interleaved.
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => {
+        const w = schools[i % schools.length] as World;
+        return app.request(w.school.slug, 'GET', '/api/v1/me', { token: w.teacher.token }).then((r) => [r.body.id, w.teacher.id]);
+      }),
+    );
+    for (const [got, want] of responses) t.is(got, want);
+  } finally {
+    await tiny.destroy();
+  }
+});
