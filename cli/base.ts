@@ -50,7 +50,8 @@ export abstract class EdifyCommand extends Command {
     if (error instanceof AppError) {
       const fields = error.errors?.map((e) => `${e.field} ${e.message}`).join('; ');
       const message = fields && error.message.endsWith('see errors.') ? `Not valid: ${fields}` : error.message;
-      return super.catch(Object.assign(new Error(message), { oclif: { exit: 1 }, code: error.code }));
+      // No `code` property: oclif would print it on a second line.
+      return super.catch(Object.assign(new Error(message), { oclif: { exit: 1 } }));
     }
     return super.catch(error);
   }

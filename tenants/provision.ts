@@ -89,8 +89,9 @@ export async function findTenant(owner: Knex, slug: string): Promise<Tenant> {
 export type TenantSummary = Tenant & { people: Record<string, number>; classes: number };
 
 export async function showTenant(owner: Knex, slug: string): Promise<TenantSummary> {
+  const found = await findTenant(owner, slug);
   return withPlatform(owner, async (db) => {
-    const tenant = await beginTenantSession(db, { slug: slug.toLowerCase() });
+    const tenant = await beginTenantSession(db, { id: found.id });
     const byRole = await db('users').select('role').count<{ role: string; count: string }[]>('* as count').where({ status: 'active' }).groupBy('role');
     const [classes] = await db('classes').count<{ count: string }[]>('* as count');
     const people: Record<string, number> = { admin: 0, teacher: 0, student: 0 };
