@@ -6,7 +6,17 @@ import { startApp } from '../helpers/http.ts';
 
 test('tenant:create makes a school whose admin can sign in at its subdomain', async (t) => {
   const slug = uniqueSlug('lincoln');
-  const res = await edify(['tenant:create', slug, '--name', 'Lincoln Elementary', '--admin-email', `a@${slug}.test`, '--timezone', 'America/Chicago', '--json']);
+  const res = await edify([
+    'tenant:create',
+    slug,
+    '--name',
+    'Lincoln Elementary',
+    '--admin-email',
+    `a@${slug}.test`,
+    '--timezone',
+    'America/Chicago',
+    '--json',
+  ]);
   t.is(res.code, 0, res.stderr);
   t.like(res.json, { tenant: { slug, name: 'Lincoln Elementary', status: 'active', timezone: 'America/Chicago' }, admin: { email: `a@${slug}.test` } });
   t.regex(res.json.admin_password, /^.{16}$/);
