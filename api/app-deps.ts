@@ -1,5 +1,6 @@
 // What the app, its routes and the CLI share for the life of a process.
 import type { Logger } from 'pino';
+import type { SessionPolicy } from './auth/sessions.ts';
 import type { TokenKeys } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import type { Databases } from './db/connection.ts';
@@ -9,4 +10,9 @@ export type AppDeps = {
   dbs: Databases;
   log: Logger;
   tokenKeys: TokenKeys;
+  sessions: SessionPolicy;
 };
+
+export function sessionPolicy(config: Config, keys: TokenKeys): SessionPolicy {
+  return { keys, refreshTtlDays: config.refreshTokenTtlDays };
+}

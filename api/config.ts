@@ -22,6 +22,12 @@ const schema = z.object({
     .transform((v) => v.toLowerCase().replace(/\.$/, '')),
   TRUST_PROXY: boolean.default(false),
   EDIFY_SECRET: z.string().optional(),
+  EDIFY_SECRET_PREVIOUS: z.string().optional(),
+  EDIFY_ENCRYPTION_KEY: z.string().optional(),
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  REDIS_URL: z.url().optional(),
+  SMTP_URL: z.url().optional(),
+  MAIL_FROM: z.string().default('Edify <no-reply@edify.local>'),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900),
   BODY_LIMIT: z
     .string()
@@ -42,8 +48,15 @@ export type Config = Readonly<{
   poolMax: number;
   baseDomain: string;
   trustProxy: boolean;
-  secret: string;
+  /** Token signing secrets: the first signs, all verify (rotation). */
+  signingSecrets: string[];
+  /** Encryption keys for secrets at rest, `id:base64,...`, first one current. */
+  encryptionKeys: string;
   accessTokenTtlSeconds: number;
+  refreshTokenTtlDays: number;
+  redisUrl: string | undefined;
+  smtpUrl: string | undefined;
+  mailFrom: string;
   bodyLimit: string;
   logLevel: string;
   dataDir: string;
@@ -70,11 +83,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production) {
     if (!e.DATABASE_URL) problems.push('DATABASE_URL is required in production (the embedded database is for development)');
     if (!e.APP_DATABASE_URL) problems.push('APP_DATABASE_URL is required in production (the non-owner edify_app role)');
-    if (!e.EDIFY_SECRET || e.EDIFY_SECRET.length < 32) problems.push('EDIFY_SECRET must be set to at least 32 random characters in production');
+    const secretProblem = weakSecret(e.EDIFY_SECRET);
+    if (secretProblem) problems.push(`EDIFY_SECRET ${secretProblem}; generate one with \`npx edify secrets:generate\``);
+    const keyProblem = e.EDIFY_ENCRYPTION_KEY === undefined ? 'is missing' : encryptionKeyProblem(e.EDIFY_ENCRYPTION_KEY);
+    if (keyProblem) problems.push(`EDIFY_ENCRYPTION_KEY ${keyProblem}; generate one with \`npx edify secrets:generate\``);
     if (e.EDIFY_BASE_DOMAIN === 'localhost') problems.push('EDIFY_BASE_DOMAIN must be the real domain in production, not localhost');
     if (e.EDIFY_DEMO) problems.push('EDIFY_DEMO must not be enabled in production (it creates known passwords)');
-  } else if (e.EDIFY_SECRET !== undefined && e.EDIFY_SECRET.length < 32) {
-    problems.push('EDIFY_SECRET must be at least 32 characters');
+  } else {
+    if (e.EDIFY_SECRET !== undefined && e.EDIFY_SECRET.length < 32) problems.push('EDIFY_SECRET must be at least 32 characters');
+    const keyProblem = e.EDIFY_ENCRYPTION_KEY === undefined ? undefined : encryptionKeyProblem(e.EDIFY_ENCRYPTION_KEY);
+    if (keyProblem) problems.push(`EDIFY_ENCRYPTION_KEY ${keyProblem}`);
+  }
+  for (const [i, previous] of (e.EDIFY_SECRET_PREVIOUS?.split(',') ?? []).entries()) {
+    if (previous.trim().length < 32) problems.push(`EDIFY_SECRET_PREVIOUS entry ${i + 1} must be at least 32 characters`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -89,8 +110,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     poolMax: e.DB_POOL_MAX,
     baseDomain: e.EDIFY_BASE_DOMAIN,
     trustProxy: e.TRUST_PROXY,
-    secret: e.EDIFY_SECRET ?? localSecret(dataDir),
+    signingSecrets: [
+      e.EDIFY_SECRET ?? localSecret(dataDir, 'secret', () => randomBytes(32).toString('base64url')),
+      ...(e.EDIFY_SECRET_PREVIOUS?.split(',').map((v) => v.trim()) ?? []),
+    ],
+    encryptionKeys: e.EDIFY_ENCRYPTION_KEY ?? localSecret(dataDir, 'encryption-key', newEncryptionKey),
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
+    redisUrl: e.REDIS_URL,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
     bodyLimit: e.BODY_LIMIT.toLowerCase(),
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     dataDir,
@@ -98,13 +127,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   });
 }
 
-// Outside production a signing secret is generated once per checkout and kept under .edify/,
-// so tokens survive a restart without anyone committing a secret.
-function localSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'secret');
+// Outside production, secrets are generated once per checkout and kept under .edify/, so tokens
+// and encrypted values survive a restart without anyone committing a secret.
+function localSecret(dataDir: string, name: string, generate: () => string): string {
+  const file = path.join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(32).toString('base64url');
+  const secret = generate();
   try {
     writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
     return secret;
@@ -113,4 +142,53 @@ function localSecret(dataDir: string): string {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
     throw error;
   }
+}
+
+export function newSigningSecret(): string {
+  return randomBytes(48).toString('base64url');
+}
+
+export function newEncryptionKey(id = `k${Date.now().toString(36)}`): string {
+  return `${id}:${randomBytes(32).toString('base64')}`;
+}
+
+// Values seen in examples, tutorials and our own docs: never acceptable in production.
+const KNOWN_DEFAULTS = [
+  'changeme',
+  'change-me',
+  'secret',
+  'password',
+  'edify',
+  'development',
+  'test',
+  'example',
+  'your-secret-here',
+  'jwt-secret',
+  'supersecret',
+];
+
+/** Why a signing secret is unsafe, or undefined. */
+export function weakSecret(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return 'is missing';
+  const lower = value.toLowerCase();
+  if (KNOWN_DEFAULTS.some((d) => lower === d || lower.replaceAll(/[^a-z]/g, '') === d.replaceAll('-', ''))) return 'is a well-known default value';
+  if (value.length < 32) return `is too short (${value.length} characters; at least 32)`;
+  if (new Set(value).size < 8) return 'has too little variety to be random';
+  return undefined;
+}
+
+/** Why an EDIFY_ENCRYPTION_KEY value is unusable, or undefined. Format: `id:base64,...`. */
+export function encryptionKeyProblem(value: string): string | undefined {
+  const ids = new Set<string>();
+  for (const [i, part] of value.split(',').entries()) {
+    const [id, b64] = part.includes(':') ? (part.split(':', 2) as [string, string]) : ['k1', part];
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) return `entry ${i + 1} has a bad key id "${id}"`;
+    if (ids.has(id)) return `repeats the key id "${id}"`;
+    ids.add(id);
+    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(b64.trim())) return `entry ${i + 1} is not base64`;
+    const bytes = Buffer.from(b64.trim(), 'base64');
+    if (bytes.length !== 32) return `entry ${i + 1} must decode to 32 bytes (got ${bytes.length})`;
+    if (new Set(bytes).size < 8) return `entry ${i + 1} is not random`;
+  }
+  return undefined;
 }

@@ -18,7 +18,7 @@ export type Tenant = {
 export type Role = 'admin' | 'teacher' | 'student';
 export const ROLES: readonly Role[] = ['admin', 'teacher', 'student'];
 
-export type SignedInUser = { id: string; role: Role; email: string; first_name: string; last_name: string };
+export type SignedInUser = { id: string; role: Role; email: string; first_name: string; last_name: string; sessionId: string };
 
 export type Actor = { type: 'user'; user: SignedInUser } | { type: 'operator'; label: string } | { type: 'system'; label: string } | { type: 'anonymous' };
 

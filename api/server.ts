@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import { seedDemoIfEmpty } from '../tenants/demo.ts';
 import { APP_ROLE } from '../tenants/schema.ts';
 import { buildApp } from './app.ts';
-import type { AppDeps } from './app-deps.ts';
+import { type AppDeps, sessionPolicy } from './app-deps.ts';
 import { tokenKeys } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { type Databases, openDatabases } from './db/connection.ts';
@@ -23,7 +23,8 @@ export async function startServer(config: Config, options: { migrate?: boolean }
     }
     await assertAppRoleIsSafe(dbs);
     const seeded = config.seedDemo ? await seedDemoIfEmpty(dbs.owner) : false;
-    const deps: AppDeps = { config, dbs, log, tokenKeys: tokenKeys(config.secret, config.accessTokenTtlSeconds) };
+    const keys = tokenKeys(config.signingSecrets, config.accessTokenTtlSeconds);
+    const deps: AppDeps = { config, dbs, log, tokenKeys: keys, sessions: sessionPolicy(config, keys) };
     const app = buildApp(deps);
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s));

@@ -43,6 +43,8 @@ try {
         DATABASE_URL: ownerUrl,
         APP_DATABASE_URL: appUrl,
         EDIFY_SECRET: randomBytes(32).toString('base64url'),
+        EDIFY_ENCRYPTION_KEY: `test:${randomBytes(32).toString('base64')}`,
+        EDIFY_SECRET_PREVIOUS: '',
         EDIFY_DATA_DIR: path.join(root, '.edify', 'test-data'),
       },
     });

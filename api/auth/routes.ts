@@ -1,15 +1,18 @@
-// Password login (passport-local through koa-passport) and the signed-in user's own profile.
+// Password login (passport-local through koa-passport), token refresh and sign-out, and the
+// signed-in user's own profile and sessions.
 import type { Context } from 'koa';
 import { KoaPassport } from 'koa-passport';
 import { Strategy as LocalStrategy } from 'passport-local';
+import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { tenantRoute } from '../http/route.ts';
 import type { Scope } from '../scope.ts';
 import type { User } from '../users/model.ts';
 import { userView } from '../users/schema.ts';
 import { getUser, presentUser } from '../users/service.ts';
-import { loginInput, tokenView } from './schema.ts';
+import { loginInput, refreshInput, sessionView, tokenView } from './schema.ts';
 import { signIn, verifyCredentials } from './service.ts';
+import { endOwnSession, listOwnSessions, refreshSession } from './sessions.ts';
 
 const passport = new KoaPassport();
 passport.use(
@@ -33,21 +36,56 @@ function passwordLogin(ctx: Context): Promise<User | undefined> {
   });
 }
 
+const NO_STORE = { 'Cache-Control': 'no-store' };
+const sessionParams = z.object({ id: z.uuid() });
+
 export const authRoutes = [
   tenantRoute({
     method: 'post',
     path: '/api/v1/auth/login',
     summary: 'Sign in with email and password',
-    description: 'Returns a short-lived access token valid only at this school.',
+    description:
+      'Returns a 15-minute access token valid only at this school, and a refresh token (single use, rotated on every refresh). After several failed attempts sign-in pauses for a few minutes; the answer does not say whether the account exists.',
     tags: ['auth'],
     access: 'public',
     body: loginInput,
     responses: { 200: { description: 'Signed in', schema: tokenView } },
     handler: async ({ ctx, scope, deps }) => {
       const user = await passwordLogin(ctx);
-      // The failed attempt is audited, so the transaction commits and the problem still answers.
-      if (!user) return { problem: new AppError('invalid-credentials', 'The email or password is not right.') };
-      return { body: await signIn(scope, user, deps.tokenKeys), headers: { 'Cache-Control': 'no-store' } };
+      // The failed attempt is audited and counted, so the transaction commits and the problem still answers.
+      if (!user) {
+        return {
+          problem: new AppError('invalid-credentials', 'The email or password is not right. After several failed attempts, sign-in pauses for a few minutes.'),
+        };
+      }
+      const pair = await signIn(scope, user, deps.sessions, { userAgent: ctx.get('user-agent'), ip: ctx.ip });
+      return { body: pair, headers: NO_STORE };
+    },
+  }),
+  tenantRoute({
+    method: 'post',
+    path: '/api/v1/auth/refresh',
+    summary: 'Exchange a refresh token for a new pair',
+    description: 'Each refresh token works once. Presenting one that was already used signs that device out (it was copied) and is audited.',
+    tags: ['auth'],
+    access: 'public',
+    body: refreshInput,
+    responses: { 200: { description: 'A new access and refresh token', schema: tokenView } },
+    handler: async ({ scope, body, deps }) => {
+      const result = await refreshSession(scope, body.refresh_token, deps.sessions);
+      return 'problem' in result ? result : { body: result, headers: NO_STORE };
+    },
+  }),
+  tenantRoute({
+    method: 'post',
+    path: '/api/v1/auth/logout',
+    summary: 'Sign out this session',
+    tags: ['auth'],
+    access: 'signed-in',
+    responses: { 204: { description: 'Signed out; its tokens stop working at once' } },
+    handler: async ({ scope }) => {
+      if (scope.actor.type === 'user') await endOwnSession(scope, scope.actor.user.sessionId, 'logout');
+      return {};
     },
   }),
   tenantRoute({
@@ -60,6 +98,28 @@ export const authRoutes = [
     handler: async ({ scope }) => {
       const id = scope.actor.type === 'user' ? scope.actor.user.id : '';
       return { body: presentUser(await getUser(scope, id)) };
+    },
+  }),
+  tenantRoute({
+    method: 'get',
+    path: '/api/v1/me/sessions',
+    summary: 'Your signed-in devices',
+    tags: ['auth'],
+    access: 'signed-in',
+    responses: { 200: { description: 'Active sessions, most recently used first', schema: z.object({ data: z.array(sessionView) }) } },
+    handler: async ({ scope }) => ({ body: { data: await listOwnSessions(scope) } }),
+  }),
+  tenantRoute({
+    method: 'delete',
+    path: '/api/v1/me/sessions/:id',
+    summary: 'Sign out one of your devices',
+    tags: ['auth'],
+    access: 'signed-in',
+    params: sessionParams,
+    responses: { 204: { description: 'Signed out' } },
+    handler: async ({ scope, params }) => {
+      await endOwnSession(scope, params.id, 'signed_out_elsewhere');
+      return {};
     },
   }),
 ];

@@ -1,38 +1,53 @@
 // Short-lived access tokens: HS256 JWTs whose audience is one school, so a token minted at
-// school A is refused at school B before any lookup. The user is re-read on every request
-// (api/auth/authenticate.ts), so deactivation or a role change applies at once.
-import { randomUUID } from 'node:crypto';
-import { errors, jwtVerify, SignJWT } from 'jose';
+// school A is refused at school B before any lookup. Each names its sign-in session (`sid`);
+// the session and the user are re-read on every request (api/auth/authenticate.ts), so signing
+// out, deactivation or a role change apply at once.
+// Key rotation: the first key signs; every listed key verifies, chosen by the `kid` header, so a
+// new key can be deployed while tokens signed with the old one live out their 15 minutes.
+import { createHash, randomUUID } from 'node:crypto';
+import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jose';
 
 const ISSUER = 'edify';
 const audienceFor = (tenantId: string) => `edify:school:${tenantId}`;
 
-export type TokenKeys = { secret: Uint8Array; ttlSeconds: number };
+type Key = { id: string; secret: Uint8Array };
+export type TokenKeys = { keys: Key[]; ttlSeconds: number };
 
-export function tokenKeys(secret: string, ttlSeconds: number): TokenKeys {
-  return { secret: new TextEncoder().encode(secret), ttlSeconds };
+export const keyId = (secret: string) => createHash('sha256').update(secret).digest('hex').slice(0, 12);
+
+export function tokenKeys(secrets: string | string[], ttlSeconds: number): TokenKeys {
+  const list = Array.isArray(secrets) ? secrets : [secrets];
+  return { keys: list.map((s) => ({ id: keyId(s), secret: new TextEncoder().encode(s) })), ttlSeconds };
 }
 
-export async function issueAccessToken(keys: TokenKeys, tenantId: string, userId: string): Promise<{ token: string; expiresIn: number }> {
-  const token = await new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+export type AccessClaims = { userId: string; sessionId: string };
+
+export async function issueAccessToken(keys: TokenKeys, tenantId: string, claims: AccessClaims): Promise<{ token: string; expiresIn: number }> {
+  const [current] = keys.keys;
+  if (!current) throw new Error('No token signing key is configured');
+  const token = await new SignJWT({ sid: claims.sessionId })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: current.id })
     .setIssuer(ISSUER)
     .setAudience(audienceFor(tenantId))
-    .setSubject(userId)
+    .setSubject(claims.userId)
     .setJti(randomUUID())
     .setIssuedAt()
     .setExpirationTime(`${keys.ttlSeconds}s`)
-    .sign(keys.secret);
+    .sign(current.secret);
   return { token, expiresIn: keys.ttlSeconds };
 }
 
-/** The user id the token was issued to, or undefined when it is not valid at this school. */
-export async function verifyAccessToken(keys: TokenKeys, tenantId: string, token: string): Promise<string | undefined> {
+/** The claims, or undefined when the token is not valid at this school. */
+export async function verifyAccessToken(keys: TokenKeys, tenantId: string, token: string): Promise<AccessClaims | undefined> {
   try {
-    const { payload } = await jwtVerify(token, keys.secret, { issuer: ISSUER, audience: audienceFor(tenantId), algorithms: ['HS256'] });
-    return typeof payload.sub === 'string' ? payload.sub : undefined;
+    const { kid } = decodeProtectedHeader(token);
+    const key = keys.keys.find((k) => k.id === kid);
+    if (!key) return undefined;
+    const { payload } = await jwtVerify(token, key.secret, { issuer: ISSUER, audience: audienceFor(tenantId), algorithms: ['HS256'] });
+    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return undefined;
+    return { userId: payload.sub, sessionId: payload.sid };
   } catch (error) {
-    if (error instanceof errors.JOSEError) return undefined;
+    if (error instanceof errors.JOSEError || error instanceof TypeError) return undefined;
     throw error;
   }
 }

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { pageQuery, pageSchema } from '../http/pagination.ts';
 import { tenantRoute } from '../http/route.ts';
-import { createUserInput, userView } from './schema.ts';
-import { createUser, getUser, listUsers, presentUser } from './service.ts';
+import { createUserInput, updateUserInput, userView } from './schema.ts';
+import { createUser, getUser, listUsers, presentUser, signOutEverywhere, unlockAccount, updateUser } from './service.ts';
 
 const idParams = z.object({ id: z.uuid() });
 
@@ -40,5 +40,44 @@ export const userRoutes = [
     params: idParams,
     responses: { 200: { description: 'The person', schema: userView } },
     handler: async ({ scope, params }) => ({ body: presentUser(await getUser(scope, params.id)) }),
+  }),
+
+  tenantRoute({
+    method: 'patch',
+    path: '/api/v1/users/:id',
+    summary: 'Change a person’s name, role or status',
+    description: 'Role changes and deactivation take effect on the person’s next request; deactivation also ends every session.',
+    tags: ['users'],
+    access: { action: 'update', subject: 'User' },
+    params: idParams,
+    body: updateUserInput,
+    responses: { 200: { description: 'The changed person', schema: userView } },
+    handler: async ({ scope, params, body }) => ({ body: presentUser(await updateUser(scope, params.id, body)) }),
+  }),
+  tenantRoute({
+    method: 'post',
+    path: '/api/v1/users/:id/sign-out',
+    summary: 'Sign a person out everywhere',
+    tags: ['users'],
+    access: { action: 'update', subject: 'User' },
+    params: idParams,
+    responses: { 204: { description: 'Every session ended' } },
+    handler: async ({ scope, params }) => {
+      await signOutEverywhere(scope, params.id);
+      return {};
+    },
+  }),
+  tenantRoute({
+    method: 'post',
+    path: '/api/v1/users/:id/unlock',
+    summary: 'Clear a paused sign-in after repeated failures',
+    tags: ['users'],
+    access: { action: 'update', subject: 'User' },
+    params: idParams,
+    responses: { 204: { description: 'The person can sign in again' } },
+    handler: async ({ scope, params }) => {
+      await unlockAccount(scope, params.id);
+      return {};
+    },
   }),
 ];

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MIN_PASSWORD_LENGTH } from '../auth/password.ts';
+import { isCommonPassword } from '../auth/password-policy.ts';
 
 export const email = z
   .string()
@@ -10,7 +11,11 @@ export const email = z
 
 export const roleSchema = z.enum(['admin', 'teacher', 'student']);
 
-export const password = z.string().min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`).max(200, 'must be at most 200 characters');
+export const password = z
+  .string()
+  .min(MIN_PASSWORD_LENGTH, `must be at least ${MIN_PASSWORD_LENGTH} characters`)
+  .max(200, 'must be at most 200 characters')
+  .refine((v) => !isCommonPassword(v), 'is one of the most common passwords; choose something less guessable');
 
 const name = z.string().trim().min(1, 'is required').max(100);
 
@@ -33,3 +38,13 @@ export const userView = z.object({
   created_at: z.string().describe('ISO 8601, UTC'),
 });
 export type UserView = z.infer<typeof userView>;
+
+export const updateUserInput = z
+  .strictObject({
+    first_name: name.optional(),
+    last_name: name.optional(),
+    role: roleSchema.optional().describe('Takes effect on the person’s next request.'),
+    status: z.enum(['active', 'deactivated']).optional().describe('Deactivated people are signed out at once and cannot sign in.'),
+  })
+  .refine((v) => Object.keys(v).length > 0, { message: 'send at least one field to change' });
+export type UpdateUserInput = z.infer<typeof updateUserInput>;

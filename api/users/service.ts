@@ -1,11 +1,13 @@
 import { accessibleBy } from '../access/query.ts';
 import { audit } from '../audit/service.ts';
 import { hashPassword } from '../auth/password.ts';
+import { unlockUser } from '../auth/service.ts';
+import { revokeSessions } from '../auth/sessions.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
 import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
 import type { Scope } from '../scope.ts';
 import { USER_FIELDS, User } from './model.ts';
-import type { CreateUserInput, UserView } from './schema.ts';
+import type { CreateUserInput, UpdateUserInput, UserView } from './schema.ts';
 
 export function presentUser(user: User): UserView {
   return {
@@ -51,4 +53,42 @@ export async function getUser(scope: Scope, id: string): Promise<User> {
     .findOne({ 'users.id': id });
   if (!user) throw notFound('The person');
   return user;
+}
+
+/** A person an admin may manage; 404 for anyone the actor cannot see, 403 if visible only. */
+async function findManageable(scope: Scope, id: string): Promise<User> {
+  const user = await User.query(scope.db)
+    .modify(accessibleBy(scope.ability, 'update', 'User', USER_FIELDS))
+    .findOne({ 'users.id': id });
+  if (user) return user;
+  await getUser(scope, id);
+  throw forbidden('Only school admins can manage people.');
+}
+
+export async function updateUser(scope: Scope, id: string, input: UpdateUserInput): Promise<User> {
+  const user = await findManageable(scope, id);
+  const self = scope.actor.type === 'user' && scope.actor.user.id === id;
+  if (self && ((input.role && input.role !== user.role) || input.status === 'deactivated')) {
+    throw conflict('You cannot change your own role or deactivate yourself; ask another admin.');
+  }
+  const updated = await User.query(scope.db).patchAndFetchById(user.id, { ...input, updated_at: new Date() });
+  if (input.role && input.role !== user.role) await audit(scope, 'user.role_changed', { type: 'user', id }, { from: user.role, to: input.role });
+  if (input.status && input.status !== user.status) {
+    if (input.status === 'deactivated') await revokeSessions(scope.db, { userId: id }, 'deactivated');
+    await audit(scope, input.status === 'deactivated' ? 'user.deactivated' : 'user.reactivated', { type: 'user', id });
+  }
+  if (input.first_name || input.last_name) await audit(scope, 'user.renamed', { type: 'user', id });
+  return updated;
+}
+
+export async function signOutEverywhere(scope: Scope, id: string): Promise<number> {
+  await findManageable(scope, id);
+  const count = await revokeSessions(scope.db, { userId: id }, 'signed_out_by_admin');
+  await audit(scope, 'user.signed_out_everywhere', { type: 'user', id }, { sessions: count });
+  return count;
+}
+
+export async function unlockAccount(scope: Scope, id: string): Promise<void> {
+  await findManageable(scope, id);
+  await unlockUser(scope, id);
 }

@@ -1,5 +1,6 @@
 import test from 'ava';
 import { SignJWT } from 'jose';
+import { keyId } from '../../api/auth/tokens.ts';
 import { withTenant } from '../../tenants/session.ts';
 import { testEnv } from '../helpers/env.ts';
 import { createPerson, createSchool, inSchool, PASSWORD } from '../helpers/factories.ts';
@@ -66,9 +67,14 @@ test('expired, tampered and foreign-signed tokens are refused', async (t) => {
   const app = await startApp();
   const school = await createSchool();
   const { config } = testEnv();
-  const key = new TextEncoder().encode(config.secret);
+  const secret = config.signingSecrets[0] as string;
+  const key = new TextEncoder().encode(secret);
   const base = () =>
-    new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setIssuer('edify').setAudience(`edify:school:${school.tenant.id}`).setSubject(school.admin.id);
+    new SignJWT({ sid: '00000000-0000-4000-8000-000000000000' })
+      .setProtectedHeader({ alg: 'HS256', kid: keyId(secret) })
+      .setIssuer('edify')
+      .setAudience(`edify:school:${school.tenant.id}`)
+      .setSubject(school.admin.id);
   const expired = await base().setIssuedAt(1_000).setExpirationTime(2_000).sign(key);
   const otherKey = await base()
     .setExpirationTime('5m')

@@ -30,6 +30,7 @@ async function snapshot(tenantId: string) {
 function bodyFor(method: string, path: string, a: World): unknown {
   const bodies: Record<string, unknown> = {
     'patch /api/v1/classes/:id': { name: 'Renamed by B' },
+    'patch /api/v1/users/:id': { first_name: 'Renamed by B', status: 'deactivated' },
     'post /api/v1/classes/:id/members': { user_id: a.student.id, role: 'student' },
     'post /api/v1/classes': { name: 'B class' },
     'post /api/v1/classes/join': { code: 'ZZZZZZZ' },

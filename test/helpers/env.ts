@@ -32,5 +32,5 @@ export function testEnv(): { config: Config; dbs: Databases } {
 
 export function testTokenKeys() {
   const { config } = testEnv();
-  return tokenKeys(config.secret, config.accessTokenTtlSeconds);
+  return tokenKeys(config.signingSecrets, config.accessTokenTtlSeconds);
 }

@@ -2,7 +2,7 @@
 // truncate, and run in parallel. People get a known password, hashed once per worker.
 import { randomBytes } from 'node:crypto';
 import { hashPassword } from '../../api/auth/password.ts';
-import { issueAccessToken } from '../../api/auth/tokens.ts';
+import { startSession } from '../../api/auth/sessions.ts';
 import { addMember, createClass } from '../../api/classes/service.ts';
 import type { Role, Tenant } from '../../api/scope.ts';
 import { User } from '../../api/users/model.ts';
@@ -28,7 +28,9 @@ export async function createSchool(options: { slug?: string; name?: string } = {
     { slug, name: options.name ?? 'Riverside Primary', admin: { email: `admin@${slug}.test`, first_name: 'Ada', last_name: 'Admin', password: PASSWORD } },
     { label: 'test' },
   );
-  return { tenant, slug, admin: { id: admin.id, email: admin.email, role: 'admin', token: await tokenFor(tenant.id, admin.id) } };
+  const school: School = { tenant, slug, admin: { id: admin.id, email: admin.email, role: 'admin', token: '' } };
+  school.admin.token = await tokenFor(school, admin.id);
+  return school;
 }
 
 export async function createPerson(school: School, role: Role, fields: { email?: string; first_name?: string; last_name?: string } = {}): Promise<Person> {
@@ -45,7 +47,7 @@ export async function createPerson(school: School, role: Role, fields: { email?:
     return created;
   });
   void dbs;
-  return { id: user.id, email: user.email, role, token: await tokenFor(school.tenant.id, user.id) };
+  return { id: user.id, email: user.email, role, token: await tokenFor(school, user.id) };
 }
 
 export async function createClassIn(school: School, members: { teachers?: Person[]; students?: Person[] } = {}, name = 'Year 5 Science') {
@@ -66,6 +68,12 @@ export function inSchool<T>(school: School, fn: (scope: ReturnType<typeof operat
   });
 }
 
-export async function tokenFor(tenantId: string, userId: string): Promise<string> {
-  return (await issueAccessToken(testTokenKeys(), tenantId, userId)).token;
+/** A real sign-in session for the user, as login would make; returns its access token. */
+export async function tokenFor(school: School, userId: string): Promise<string> {
+  const pair = await signInAs(school, userId);
+  return pair.access_token;
+}
+
+export function signInAs(school: School, userId: string) {
+  return inSchool(school, (scope) => startSession(scope, userId, { keys: testTokenKeys(), refreshTtlDays: 30 }, { userAgent: 'factory' }));
 }

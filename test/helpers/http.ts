@@ -3,7 +3,7 @@
 import http from 'node:http';
 import test from 'ava';
 import { buildApp } from '../../api/app.ts';
-import type { AppDeps } from '../../api/app-deps.ts';
+import { type AppDeps, sessionPolicy } from '../../api/app-deps.ts';
 import type { Config } from '../../api/config.ts';
 import { createLogger } from '../../api/http/logger.ts';
 import { testEnv, testTokenKeys } from './env.ts';
@@ -33,7 +33,8 @@ export type Client = {
 export async function startApp(overrides: Partial<Config> = {}): Promise<Client> {
   const { config, dbs } = testEnv();
   const merged = Object.freeze({ ...config, ...overrides });
-  const deps: AppDeps = { config: merged, dbs, log: createLogger('silent'), tokenKeys: testTokenKeys() };
+  const keys = testTokenKeys();
+  const deps: AppDeps = { config: merged, dbs, log: createLogger('silent'), tokenKeys: keys, sessions: sessionPolicy(merged, keys) };
   const server = buildApp(deps).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   servers.push(server);
