@@ -4,6 +4,7 @@ import type { SessionPolicy } from './auth/sessions.ts';
 import type { TokenKeys } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import type { Databases } from './db/connection.ts';
+import type { LimiterStore } from './http/rate-limit.ts';
 
 export type AppDeps = {
   config: Config;
@@ -11,6 +12,7 @@ export type AppDeps = {
   log: Logger;
   tokenKeys: TokenKeys;
   sessions: SessionPolicy;
+  limiter: LimiterStore;
 };
 
 export function sessionPolicy(config: Config, keys: TokenKeys): SessionPolicy {

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseEncryptionKeys } from './auth/secret-box.ts';
 
 const boolean = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
@@ -177,18 +178,13 @@ export function weakSecret(value: string | undefined): string | undefined {
   return undefined;
 }
 
-/** Why an EDIFY_ENCRYPTION_KEY value is unusable, or undefined. Format: `id:base64,...`. */
+/** Why an EDIFY_ENCRYPTION_KEY value is unusable, or undefined (the parser's own message). */
 export function encryptionKeyProblem(value: string): string | undefined {
-  const ids = new Set<string>();
-  for (const [i, part] of value.split(',').entries()) {
-    const [id, b64] = part.includes(':') ? (part.split(':', 2) as [string, string]) : ['k1', part];
-    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) return `entry ${i + 1} has a bad key id "${id}"`;
-    if (ids.has(id)) return `repeats the key id "${id}"`;
-    ids.add(id);
-    if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(b64.trim())) return `entry ${i + 1} is not base64`;
-    const bytes = Buffer.from(b64.trim(), 'base64');
-    if (bytes.length !== 32) return `entry ${i + 1} must decode to 32 bytes (got ${bytes.length})`;
-    if (new Set(bytes).size < 8) return `entry ${i + 1} is not random`;
+  try {
+    const keys = parseEncryptionKeys(value);
+    if (keys.some((k) => new Set(k.key).size < 8)) return 'is not random';
+    return undefined;
+  } catch (error) {
+    return (error as Error).message.replace(/^Encryption keys: /, 'is unusable: ');
   }
-  return undefined;
 }

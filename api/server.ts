@@ -10,6 +10,7 @@ import type { Config } from './config.ts';
 import { type Databases, openDatabases } from './db/connection.ts';
 import { migrateLatest } from './db/migrate.ts';
 import { createLogger } from './http/logger.ts';
+import { createLimiterStore } from './http/rate-limit.ts';
 
 export type Running = { url: string; port: number; deps: AppDeps; seeded: boolean; close: () => Promise<void> };
 
@@ -24,7 +25,8 @@ export async function startServer(config: Config, options: { migrate?: boolean }
     await assertAppRoleIsSafe(dbs);
     const seeded = config.seedDemo ? await seedDemoIfEmpty(dbs.owner) : false;
     const keys = tokenKeys(config.signingSecrets, config.accessTokenTtlSeconds);
-    const deps: AppDeps = { config, dbs, log, tokenKeys: keys, sessions: sessionPolicy(config, keys) };
+    const limiter = createLimiterStore(config.redisUrl);
+    const deps: AppDeps = { config, dbs, log, tokenKeys: keys, sessions: sessionPolicy(config, keys), limiter };
     const app = buildApp(deps);
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s));
@@ -39,6 +41,7 @@ export async function startServer(config: Config, options: { migrate?: boolean }
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await limiter.close();
       await dbs.close();
     };
     return { url: `http://${config.baseDomain}:${port}`, port, deps, seeded, close };

@@ -5,6 +5,7 @@ import { KoaPassport } from 'koa-passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
+import { bodyField, LIMITS } from '../http/rate-limit.ts';
 import { tenantRoute } from '../http/route.ts';
 import type { Scope } from '../scope.ts';
 import type { User } from '../users/model.ts';
@@ -49,6 +50,7 @@ export const authRoutes = [
     tags: ['auth'],
     access: 'public',
     body: loginInput,
+    limits: [{ ...LIMITS.login, by: bodyField('email') }, LIMITS.loginSpray],
     responses: { 200: { description: 'Signed in', schema: tokenView } },
     handler: async ({ ctx, scope, deps }) => {
       const user = await passwordLogin(ctx);
@@ -70,6 +72,7 @@ export const authRoutes = [
     tags: ['auth'],
     access: 'public',
     body: refreshInput,
+    limits: [LIMITS.refresh],
     responses: { 200: { description: 'A new access and refresh token', schema: tokenView } },
     handler: async ({ scope, body, deps }) => {
       const result = await refreshSession(scope, body.refresh_token, deps.sessions);

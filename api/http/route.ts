@@ -15,6 +15,7 @@ import { authenticate } from '../auth/authenticate.ts';
 import { AppError, type FieldError, forbidden, notFound } from '../errors.ts';
 import type { Scope } from '../scope.ts';
 import { jsonBody } from './body.ts';
+import { hashed, LIMITS, type LimitRule, rateLimit } from './rate-limit.ts';
 import type { AppState } from './state.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -49,6 +50,9 @@ type Common<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> = {
   params?: P;
   query?: Q;
   body?: B;
+  /** Extra rate limits (api/http/rate-limit.ts LIMITS). Every route also gets the per-token
+   * limit when a token is sent, and writes get the write limit. */
+  limits?: LimitRule[];
   /** Successful responses by status; errors are documented once for all routes. */
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
 };
@@ -84,9 +88,20 @@ export function platformRoute<P extends AnyObject = AnyObject, Q extends AnyObje
 
 export function mountRoutes(router: Router<AppState>, routes: AnyRoute[], deps: AppDeps): void {
   const parseBody = jsonBody(deps.config.bodyLimit);
+  const token = (ctx: Context) => {
+    const header = ctx.get('authorization');
+    return header ? hashed(header) : undefined;
+  };
+  const perToken = rateLimit({ ...LIMITS.perToken, by: token }, deps.limiter);
+  const writes = rateLimit({ ...LIMITS.writes, by: token }, deps.limiter);
   for (const route of routes) {
     const chain: Middleware<AppState>[] = [];
     if (route.body) chain.push(parseBody);
+    if (route.host === 'tenant') {
+      chain.push(async (ctx, next) => (ctx.get('authorization') ? perToken(ctx, next) : next()));
+      if (route.method !== 'get') chain.push(writes);
+    }
+    for (const rule of route.limits ?? []) chain.push(rateLimit(rule, deps.limiter));
     chain.push(route.host === 'tenant' ? tenantHandler(route, deps) : platformHandler(route, deps));
     router.register(route.path, [route.method.toUpperCase()], chain as never, { name: `${route.method} ${route.path}` });
   }

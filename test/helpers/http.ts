@@ -6,10 +6,15 @@ import { buildApp } from '../../api/app.ts';
 import { type AppDeps, sessionPolicy } from '../../api/app-deps.ts';
 import type { Config } from '../../api/config.ts';
 import { createLogger } from '../../api/http/logger.ts';
+import { createLimiterStore, type LimiterStore } from '../../api/http/rate-limit.ts';
 import { testEnv, testTokenKeys } from './env.ts';
 
 const servers: http.Server[] = [];
-test.after.always(() => Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))));
+const limiters: LimiterStore[] = [];
+test.after.always(async () => {
+  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  await Promise.all(limiters.map((l) => l.close()));
+});
 
 export type Response = { status: number; headers: http.IncomingHttpHeaders; body: any; text: string };
 
@@ -34,7 +39,9 @@ export async function startApp(overrides: Partial<Config> = {}): Promise<Client>
   const { config, dbs } = testEnv();
   const merged = Object.freeze({ ...config, ...overrides });
   const keys = testTokenKeys();
-  const deps: AppDeps = { config: merged, dbs, log: createLogger('silent'), tokenKeys: keys, sessions: sessionPolicy(merged, keys) };
+  const limiter = createLimiterStore(merged.redisUrl);
+  limiters.push(limiter);
+  const deps: AppDeps = { config: merged, dbs, log: createLogger('silent'), tokenKeys: keys, sessions: sessionPolicy(merged, keys), limiter };
   const server = buildApp(deps).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   servers.push(server);

@@ -1,0 +1,98 @@
+// Rate limits (koa-ratelimit). Counters live in Redis when REDIS_URL is set, so every API process
+// shares them; otherwise in this process's memory. Keys combine the client IP, the school and,
+// where a route has one, an identifier (the email being signed in, the token in use), so one
+// noisy client cannot lock out a whole school and a spread-out attack still meets a limit.
+// A limited request answers 429 with Retry-After, RateLimit-* headers and a problem document.
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Context, Middleware } from 'koa';
+import ratelimit from 'koa-ratelimit';
+import { AppError } from '../errors.ts';
+import type { AppState } from './state.ts';
+
+export type LimitRule = {
+  /** Names the counter: `login`, `refresh`, `writes`, ... */
+  name: string;
+  max: number;
+  durationMs: number;
+  /** What besides IP and school tells callers apart; undefined means IP and school only. */
+  by?: (ctx: Context) => string | undefined;
+};
+
+export type LimiterStore =
+  | { driver: 'redis'; db: Redis; close: () => Promise<void> }
+  | { driver: 'memory'; db: Map<string, unknown>; close: () => Promise<void> };
+
+export function createLimiterStore(redisUrl: string | undefined): LimiterStore {
+  if (!redisUrl) return { driver: 'memory', db: new Map(), close: async () => {} };
+  const db = new Redis(redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+  return {
+    driver: 'redis',
+    db,
+    close: async () => {
+      await db.quit().catch(() => db.disconnect());
+    },
+  };
+}
+
+export const hashed = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 22);
+
+export function rateLimit(rule: LimitRule, store: LimiterStore): Middleware<AppState> {
+  const limiter = ratelimit({
+    driver: store.driver,
+    db: store.db as never,
+    namespace: `edify:limit:${rule.name}`,
+    duration: rule.durationMs,
+    max: rule.max,
+    id: (ctx: Context) => {
+      const host = (ctx.state as AppState).host;
+      const school = host?.kind === 'tenant' ? host.slug : '-';
+      const extra = rule.by?.(ctx);
+      return `${ctx.ip}|${school}|${extra === undefined ? '-' : hashed(extra.toLowerCase())}`;
+    },
+    headers: { remaining: 'RateLimit-Remaining', reset: 'RateLimit-Reset', total: 'RateLimit-Limit' },
+  });
+  return async (ctx, next) => {
+    // Several limits can apply to one request: the headers report the one closest to running out.
+    const before = HEADERS.map((h) => ctx.response.get(h));
+    let passed = false;
+    await (limiter as unknown as Middleware<AppState>)(ctx, async () => {
+      passed = true;
+    });
+    // koa-ratelimit reports the reset as a Unix time; the RateLimit header fields use seconds from now.
+    const reset = Number(ctx.response.get('RateLimit-Reset'));
+    if (reset > 1_000_000_000) ctx.set('RateLimit-Reset', String(Math.max(0, Math.ceil(reset - Date.now() / 1000))));
+    if (passed && before[1] !== '' && Number(before[1]) < Number(ctx.response.get('RateLimit-Remaining'))) {
+      HEADERS.forEach((h, i) => ctx.set(h, before[i] ?? ''));
+    }
+    if (!passed) {
+      const retry = Math.max(1, Number(ctx.response.get('Retry-After')) || 1);
+      ctx.set('Retry-After', String(retry));
+      throw new AppError('rate-limited', `Too many attempts. Try again in ${retry} second${retry === 1 ? '' : 's'}.`, { extra: { retry_after: retry } });
+    }
+    await next();
+  };
+}
+
+const HEADERS = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset'] as const;
+const MINUTE = 60_000;
+
+/** The limits by name, so routes and docs share one table. */
+export const LIMITS = {
+  login: { name: 'login', max: 10, durationMs: 15 * MINUTE },
+  loginSpray: { name: 'login-ip', max: 100, durationMs: 15 * MINUTE },
+  refresh: { name: 'refresh', max: 60, durationMs: MINUTE },
+  secondFactor: { name: 'second-factor', max: 10, durationMs: 15 * MINUTE },
+  resetRequest: { name: 'password-reset', max: 5, durationMs: 60 * MINUTE },
+  inviteAccept: { name: 'invite-accept', max: 20, durationMs: 60 * MINUTE },
+  writes: { name: 'writes', max: 300, durationMs: MINUTE },
+  perToken: { name: 'token', max: 1200, durationMs: MINUTE },
+} as const;
+
+/** Keys a limit by a string field of the JSON body (e.g. the email being signed in to). */
+export function bodyField(field: string): (ctx: Context) => string | undefined {
+  return (ctx) => {
+    const value = (ctx.request as { body?: Record<string, unknown> }).body?.[field];
+    return typeof value === 'string' ? value.trim() : undefined;
+  };
+}
