@@ -5,6 +5,7 @@ import type { TokenKeys } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import type { Databases } from './db/connection.ts';
 import type { LimiterStore } from './http/rate-limit.ts';
+import type { Mailer } from './mail/mailer.ts';
 
 export type AppDeps = {
   config: Config;
@@ -13,6 +14,7 @@ export type AppDeps = {
   tokenKeys: TokenKeys;
   sessions: SessionPolicy;
   limiter: LimiterStore;
+  mailer: Mailer;
 };
 
 export function sessionPolicy(config: Config, keys: TokenKeys): SessionPolicy {

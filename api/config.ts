@@ -188,3 +188,8 @@ export function encryptionKeyProblem(value: string): string | undefined {
     return (error as Error).message.replace(/^Encryption keys: /, 'is unusable: ');
   }
 }
+
+/** The address of a school's site, for links in email and CLI output. */
+export function schoolUrl(config: Config, slug: string): string {
+  return config.env === 'production' ? `https://${slug}.${config.baseDomain}` : `http://${slug}.${config.baseDomain}:${config.port}`;
+}

@@ -11,6 +11,8 @@ export type Tenant = {
   suspended_reason: string | null;
   timezone: string;
   settings: Record<string, unknown>;
+  /** Active and invited teachers and students allowed; null = no limit (set by the plan). */
+  seat_limit: number | null;
   created_at: Date;
   updated_at: Date;
 };
@@ -30,7 +32,25 @@ export type Scope = {
   actor: Actor;
   ability: AppAbility;
   request?: RequestInfo;
+  /** Work to do once the transaction has committed (email, later jobs): never slow I/O inside it. */
+  afterCommit?: (() => Promise<void>)[];
 };
+
+/** Runs fn after the scope's transaction commits; the caller that opened the scope runs the list. */
+export function afterCommit(scope: Scope, fn: () => Promise<void>): void {
+  if (!scope.afterCommit) throw new Error('This scope cannot run work after commit');
+  scope.afterCommit.push(fn);
+}
+
+export async function runAfterCommit(tasks: (() => Promise<void>)[] | undefined, onError: (error: unknown) => void): Promise<void> {
+  for (const task of tasks ?? []) {
+    try {
+      await task();
+    } catch (error) {
+      onError(error);
+    }
+  }
+}
 
 export function actorUserId(actor: Actor): string | undefined {
   return actor.type === 'user' ? actor.user.id : undefined;

@@ -1,6 +1,7 @@
 // Starts Edify: database (embedded when DATABASE_URL is unset), migrations, the demo school on
 // an empty database, then HTTP. close() stops accepting, drains, and releases everything.
 import type { Server } from 'node:http';
+import path from 'node:path';
 import { seedDemoIfEmpty } from '../tenants/demo.ts';
 import { APP_ROLE } from '../tenants/schema.ts';
 import { buildApp } from './app.ts';
@@ -11,6 +12,7 @@ import { type Databases, openDatabases } from './db/connection.ts';
 import { migrateLatest } from './db/migrate.ts';
 import { createLogger } from './http/logger.ts';
 import { createLimiterStore } from './http/rate-limit.ts';
+import { createMailer } from './mail/mailer.ts';
 
 export type Running = { url: string; port: number; deps: AppDeps; seeded: boolean; close: () => Promise<void> };
 
@@ -26,7 +28,8 @@ export async function startServer(config: Config, options: { migrate?: boolean }
     const seeded = config.seedDemo ? await seedDemoIfEmpty(dbs.owner) : false;
     const keys = tokenKeys(config.signingSecrets, config.accessTokenTtlSeconds);
     const limiter = createLimiterStore(config.redisUrl);
-    const deps: AppDeps = { config, dbs, log, tokenKeys: keys, sessions: sessionPolicy(config, keys), limiter };
+    const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailDir: path.join(config.dataDir, 'mail') });
+    const deps: AppDeps = { config, dbs, log, tokenKeys: keys, sessions: sessionPolicy(config, keys), limiter, mailer };
     const app = buildApp(deps);
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s));

@@ -4,7 +4,7 @@
 import { hostname, userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { Command, Flags } from '@oclif/core';
-import { type Config, ConfigError, loadConfig } from '../api/config.ts';
+import { type Config, ConfigError, loadConfig, schoolUrl } from '../api/config.ts';
 import { type Databases, openDatabases } from '../api/db/connection.ts';
 import { AppError } from '../api/errors.ts';
 import type { Operator } from '../tenants/provision.ts';
@@ -33,7 +33,7 @@ export abstract class EdifyCommand extends Command {
   }
 
   protected schoolUrl(config: Config, slug: string): string {
-    return config.env === 'production' ? `https://${slug}.${config.baseDomain}` : `http://${slug}.${config.baseDomain}:${config.port}`;
+    return schoolUrl(config, slug);
   }
 
   /** Destructive commands ask first; --yes (or a non-interactive run with --yes) skips it. */

@@ -11,7 +11,7 @@ export type TenantKey = { id: string } | { slug: string };
 
 export type SessionOptions = { readOnly?: boolean; allowSuspended?: boolean };
 
-const TENANT_COLUMNS = 'id, slug, name, status, suspended_reason, timezone, settings, created_at, updated_at';
+const TENANT_COLUMNS = 'id, slug, name, status, suspended_reason, timezone, settings, seat_limit, created_at, updated_at';
 
 export async function withTenant<T>(
   app: Knex,

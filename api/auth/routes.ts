@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import { KoaPassport } from 'koa-passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { z } from 'zod';
+import { schoolUrl } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { bodyField, LIMITS } from '../http/rate-limit.ts';
 import { tenantRoute } from '../http/route.ts';
@@ -11,7 +12,8 @@ import type { Scope } from '../scope.ts';
 import type { User } from '../users/model.ts';
 import { userView } from '../users/schema.ts';
 import { getUser, presentUser } from '../users/service.ts';
-import { loginInput, refreshInput, sessionView, tokenView } from './schema.ts';
+import { confirmPasswordReset, requestPasswordReset } from './password-reset.ts';
+import { loginInput, refreshInput, resetConfirmInput, resetRequestInput, sessionView, tokenView } from './schema.ts';
 import { signIn, verifyCredentials } from './service.ts';
 import { endOwnSession, listOwnSessions, refreshSession } from './sessions.ts';
 
@@ -122,6 +124,37 @@ export const authRoutes = [
     responses: { 204: { description: 'Signed out' } },
     handler: async ({ scope, params }) => {
       await endOwnSession(scope, params.id, 'signed_out_elsewhere');
+      return {};
+    },
+  }),
+
+  tenantRoute({
+    method: 'post',
+    path: '/api/v1/auth/password-reset',
+    summary: 'Email a password reset link',
+    description: 'Always answers 202, whether or not the address belongs to someone at this school. The link works once, for 30 minutes.',
+    tags: ['auth'],
+    access: 'public',
+    body: resetRequestInput,
+    limits: [{ ...LIMITS.resetRequest, by: bodyField('email') }],
+    responses: { 202: { description: 'If the address is known, an email is on its way' } },
+    handler: async ({ scope, body, deps }) => {
+      await requestPasswordReset(scope, body.email, { mailer: deps.mailer, siteUrl: schoolUrl(deps.config, scope.tenant.slug) });
+      return { status: 202, body: { detail: 'If that address belongs to someone at this school, a reset link is on its way.' } };
+    },
+  }),
+  tenantRoute({
+    method: 'post',
+    path: '/api/v1/auth/password-reset/confirm',
+    summary: 'Set a new password with a reset token',
+    description: 'Signs the person out everywhere.',
+    tags: ['auth'],
+    access: 'public',
+    body: resetConfirmInput,
+    limits: [LIMITS.inviteAccept],
+    responses: { 204: { description: 'Password changed; sign in again' } },
+    handler: async ({ scope, body }) => {
+      await confirmPasswordReset(scope, body.token, body.password);
       return {};
     },
   }),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { email } from '../users/schema.ts';
+import { email, password } from '../users/schema.ts';
 
 export const loginInput = z.strictObject({
   email,
@@ -8,6 +8,12 @@ export const loginInput = z.strictObject({
 
 export const refreshInput = z.strictObject({
   refresh_token: z.string().min(20).max(200),
+});
+
+export const resetRequestInput = z.strictObject({ email });
+export const resetConfirmInput = z.strictObject({
+  token: z.string().min(20).max(200),
+  password,
 });
 
 export const tokenView = z.object({

@@ -13,7 +13,7 @@ import { type Action, abilityFor, type SubjectName } from '../access/ability.ts'
 import type { AppDeps } from '../app-deps.ts';
 import { authenticate } from '../auth/authenticate.ts';
 import { AppError, type FieldError, forbidden, notFound } from '../errors.ts';
-import type { Scope } from '../scope.ts';
+import { runAfterCommit, type Scope } from '../scope.ts';
 import { jsonBody } from './body.ts';
 import { hashed, LIMITS, type LimitRule, rateLimit } from './rate-limit.ts';
 import type { AppState } from './state.ts';
@@ -122,6 +122,7 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
     if (route.access !== 'public' && !ctx.get('authorization'))
       throw new AppError('unauthenticated', 'Sign in and send the access token as "Authorization: Bearer <token>".');
     const input = validate(route, ctx);
+    const tasks: (() => Promise<void>)[] = [];
     const reply = await withTenant(
       deps.dbs.app,
       { slug: host.slug },
@@ -132,6 +133,7 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
           actor: { type: 'anonymous' },
           ability: abilityFor({ type: 'anonymous' }),
           request: { id: ctx.state.requestId, ip: ctx.ip },
+          afterCommit: tasks,
         };
         ctx.state.scope = scope;
         if (route.access !== 'public') {
@@ -146,6 +148,8 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
       { readOnly: route.method === 'get' },
     );
     send(ctx, reply);
+    // Not awaited: the answer must not wait for (or reveal, by its timing) an email being sent.
+    if (tasks.length > 0) void runAfterCommit(tasks, (error) => ctx.state.log.error({ err: error }, 'after-commit task failed'));
   };
 }
 

@@ -10,7 +10,7 @@ export class User extends Model {
   declare first_name: string;
   declare last_name: string;
   declare role: Role;
-  declare status: 'active' | 'deactivated';
+  declare status: 'invited' | 'active' | 'deactivated';
   declare password_hash: string | null;
   declare last_login_at: Date | null;
   declare failed_logins: number;

@@ -34,7 +34,7 @@ export const userView = z.object({
   first_name: z.string(),
   last_name: z.string(),
   role: roleSchema,
-  status: z.enum(['active', 'deactivated']),
+  status: z.enum(['invited', 'active', 'deactivated']),
   created_at: z.string().describe('ISO 8601, UTC'),
 });
 export type UserView = z.infer<typeof userView>;

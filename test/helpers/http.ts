@@ -1,13 +1,19 @@
 // An HTTP client for subdomains. Node's fetch replaces a Host header with the URL's host and
 // Node cannot resolve *.localhost, so requests go to 127.0.0.1 with an explicit Host header.
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import test from 'ava';
 import { buildApp } from '../../api/app.ts';
 import { type AppDeps, sessionPolicy } from '../../api/app-deps.ts';
 import type { Config } from '../../api/config.ts';
 import { createLogger } from '../../api/http/logger.ts';
 import { createLimiterStore, type LimiterStore } from '../../api/http/rate-limit.ts';
+import { createMailer } from '../../api/mail/mailer.ts';
 import { testEnv, testTokenKeys } from './env.ts';
+
+/** Where the test apps write email (no SMTP_URL); read with test/helpers/mail.ts. */
+export const MAIL_DIR = path.join(os.tmpdir(), `edify-test-mail-${process.pid}`);
 
 const servers: http.Server[] = [];
 const limiters: LimiterStore[] = [];
@@ -41,7 +47,8 @@ export async function startApp(overrides: Partial<Config> = {}): Promise<Client>
   const keys = testTokenKeys();
   const limiter = createLimiterStore(merged.redisUrl);
   limiters.push(limiter);
-  const deps: AppDeps = { config: merged, dbs, log: createLogger('silent'), tokenKeys: keys, sessions: sessionPolicy(merged, keys), limiter };
+  const mailer = createMailer({ from: merged.mailFrom, mailDir: MAIL_DIR });
+  const deps: AppDeps = { config: merged, dbs, log: createLogger('silent'), tokenKeys: keys, sessions: sessionPolicy(merged, keys), limiter, mailer };
   const server = buildApp(deps).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   servers.push(server);

@@ -25,3 +25,21 @@ export async function readMail(mailDir: string, to: string): Promise<StoredMail[
 export async function lastMail(mailDir: string, to: string): Promise<StoredMail | undefined> {
   return (await readMail(mailDir, to)).at(-1);
 }
+
+/** Waits (up to timeoutMs) until `count` messages to `to` exist: mail is sent after the answer. */
+export async function waitForMail(mailDir: string, to: string, options: { count?: number; timeoutMs?: number } = {}): Promise<StoredMail[]> {
+  const count = options.count ?? 1;
+  const deadline = Date.now() + (options.timeoutMs ?? 5_000);
+  for (;;) {
+    const mails = await readMail(mailDir, to);
+    if (mails.length >= count || Date.now() > deadline) return mails;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** The token in a link of the form ...?token=XYZ inside the mail's text part. */
+export function tokenFromMail(mail: StoredMail | undefined): string {
+  const match = /[?&]token=([A-Za-z0-9_-]+)/.exec(mail?.text ?? '');
+  if (!match?.[1]) throw new Error(`No token link in mail: ${mail?.text}`);
+  return match[1];
+}
