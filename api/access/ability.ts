@@ -6,7 +6,7 @@ import { classRules } from '../classes/rules.ts';
 import type { Actor } from '../scope.ts';
 import { userRules } from '../users/rules.ts';
 
-export type Action = 'manage' | 'create' | 'read' | 'update' | 'delete' | 'join' | 'manage_roster';
+export type Action = 'manage' | 'create' | 'read' | 'update' | 'delete' | 'join' | 'manage_roster' | 'invite' | 'import';
 export type SubjectName = 'Class' | 'Enrollment' | 'User' | 'AuditEvent' | 'all';
 
 // The fields rules may test, per subject. Each is mapped to SQL by the feature's model

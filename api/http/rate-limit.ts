@@ -63,7 +63,7 @@ export function rateLimit(rule: LimitRule, store: LimiterStore): Middleware<AppS
     const reset = Number(ctx.response.get('RateLimit-Reset'));
     if (reset > 1_000_000_000) ctx.set('RateLimit-Reset', String(Math.max(0, Math.ceil(reset - Date.now() / 1000))));
     if (passed && before[1] !== '' && Number(before[1]) < Number(ctx.response.get('RateLimit-Remaining'))) {
-      HEADERS.forEach((h, i) => ctx.set(h, before[i] ?? ''));
+      for (const [i, h] of HEADERS.entries()) ctx.set(h, before[i] ?? '');
     }
     if (!passed) {
       const retry = Math.max(1, Number(ctx.response.get('Retry-After')) || 1);

@@ -1,7 +1,11 @@
 import { z } from 'zod';
+import { tokenView } from '../auth/schema.ts';
+import { schoolUrl } from '../config.ts';
 import { pageQuery, pageSchema } from '../http/pagination.ts';
+import { LIMITS } from '../http/rate-limit.ts';
 import { tenantRoute } from '../http/route.ts';
-import { createUserInput, updateUserInput, userView } from './schema.ts';
+import { acceptInvitation, importRoster, invitePerson } from './invitations.ts';
+import { acceptInviteInput, createUserInput, importInput, importReport, inviteInput, updateUserInput, userView } from './schema.ts';
 import { createUser, getUser, listUsers, presentUser, signOutEverywhere, unlockAccount, updateUser } from './service.ts';
 
 const idParams = z.object({ id: z.uuid() });
@@ -79,5 +83,51 @@ export const userRoutes = [
       await unlockAccount(scope, params.id);
       return {};
     },
+  }),
+
+  tenantRoute({
+    method: 'post',
+    path: '/api/v1/users/invitations',
+    summary: 'Invite a person by email',
+    description: 'Admins invite anyone; teachers invite students into classes they teach. The link works once and expires after 7 days.',
+    tags: ['users'],
+    access: { action: 'invite', subject: 'User' },
+    body: inviteInput,
+    responses: { 201: { description: 'Invited; the email is on its way', schema: z.object({ user: userView, expires_at: z.string() }) } },
+    handler: async ({ scope, body, deps }) => {
+      const { user, expires_at } = await invitePerson(scope, body, { mailer: deps.mailer, siteUrl: schoolUrl(deps.config, scope.tenant.slug) });
+      return { status: 201, body: { user: presentUser(user), expires_at: expires_at.toISOString() } };
+    },
+  }),
+  tenantRoute({
+    method: 'post',
+    path: '/api/v1/users/import',
+    summary: 'Import a roster from CSV (all or nothing)',
+    description: `Up to 5,000 rows. Every row is checked first; if any row has a problem nothing is imported and the answer lists each problem by line and column (422, row_errors). With dry_run the report comes back (200) and nothing changes.`,
+    tags: ['users'],
+    access: { action: 'create', subject: 'User' },
+    body: importInput,
+    responses: {
+      200: { description: 'Dry run report', schema: importReport },
+      201: { description: 'Imported; invitations are on their way', schema: importReport },
+    },
+    handler: async ({ scope, body, deps }) => {
+      const report = await importRoster(scope, body.csv, { dryRun: body.dry_run }, { mailer: deps.mailer, siteUrl: schoolUrl(deps.config, scope.tenant.slug) });
+      return { status: body.dry_run ? 200 : 201, body: report };
+    },
+  }),
+  tenantRoute({
+    method: 'post',
+    path: '/api/v1/auth/invitations/accept',
+    summary: 'Accept an invitation: choose a password and sign in',
+    tags: ['auth'],
+    access: 'public',
+    body: acceptInviteInput,
+    limits: [LIMITS.inviteAccept],
+    responses: { 200: { description: 'Signed in', schema: tokenView } },
+    handler: async ({ scope, body, deps, ctx }) => ({
+      body: await acceptInvitation(scope, body.token, body.password, deps.sessions, { userAgent: ctx.get('user-agent'), ip: ctx.ip }),
+      headers: { 'Cache-Control': 'no-store' },
+    }),
   }),
 ];

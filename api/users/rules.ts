@@ -10,6 +10,8 @@ export const userRules: FeatureRules = ({ can }, actor) => {
   }
   can('read', 'User', { id });
   if (role === 'teacher') {
+    // Teachers invite students into classes they teach (checked per class by the service).
+    can('invite', 'User');
     // Teachers see all staff, and the students of classes they teach.
     can('read', 'User', { role: { $in: ['admin', 'teacher'] } });
     can('read', 'User', { taughtBy: id });

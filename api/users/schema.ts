@@ -39,6 +39,35 @@ export const userView = z.object({
 });
 export type UserView = z.infer<typeof userView>;
 
+export const inviteInput = z.strictObject({
+  email,
+  first_name: name,
+  last_name: name,
+  role: roleSchema,
+  class_ids: z.array(z.uuid()).max(50).optional().describe('Classes to place the person in; required for teachers inviting students.'),
+});
+
+export const importInput = z.strictObject({
+  csv: z
+    .string()
+    .min(1)
+    .max(2_000_000)
+    .describe('CSV with a header row: email, first_name, last_name, role, class_codes (join codes, separated by spaces or semicolons).'),
+  dry_run: z.boolean().default(false).describe('Check every row and report, importing nothing.'),
+});
+
+export const importReport = z.object({
+  dry_run: z.boolean(),
+  rows: z.number().int(),
+  created: z.number().int(),
+  errors: z.array(z.object({ line: z.number().int(), column: z.string(), reason: z.string() })),
+});
+
+export const acceptInviteInput = z.strictObject({
+  token: z.string().min(20).max(200),
+  password,
+});
+
 export const updateUserInput = z
   .strictObject({
     first_name: name.optional(),

@@ -8,6 +8,7 @@ import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
 import type { Scope } from '../scope.ts';
 import { USER_FIELDS, User } from './model.ts';
 import type { CreateUserInput, UpdateUserInput, UserView } from './schema.ts';
+import { assertSeatsFor, SEAT_ROLES } from './seats.ts';
 
 export function presentUser(user: User): UserView {
   return {
@@ -25,6 +26,7 @@ export async function createUser(scope: Scope, input: CreateUserInput): Promise<
   if (scope.ability.cannot('create', 'User')) throw forbidden('Only school admins can add people.');
   const existing = await User.query(scope.db).whereRaw('lower(email) = ?', [input.email]).first();
   if (existing) throw conflict('Someone at this school already uses that email address.', { field: 'email' });
+  if ((SEAT_ROLES as readonly string[]).includes(input.role)) await assertSeatsFor(scope, 1);
   const user = await User.query(scope.db).insertAndFetch({
     tenant_id: scope.tenant.id,
     email: input.email,

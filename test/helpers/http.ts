@@ -48,7 +48,15 @@ export async function startApp(overrides: Partial<Config> = {}): Promise<Client>
   const limiter = createLimiterStore(merged.redisUrl);
   limiters.push(limiter);
   const mailer = createMailer({ from: merged.mailFrom, mailDir: MAIL_DIR });
-  const deps: AppDeps = { config: merged, dbs, log: createLogger('silent'), tokenKeys: keys, sessions: sessionPolicy(merged, keys), limiter, mailer };
+  const deps: AppDeps = {
+    config: merged,
+    dbs,
+    log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    tokenKeys: keys,
+    sessions: sessionPolicy(merged, keys),
+    limiter,
+    mailer,
+  };
   const server = buildApp(deps).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   servers.push(server);

@@ -1,0 +1,244 @@
+// Inviting people by email, one at a time or as a CSV roster. An invited person exists at once
+// (status 'invited': on rosters, counted as a seat) and signs in only after accepting the
+// single-use link, which expires after 7 days and sets their password.
+import { createHash, randomBytes } from 'node:crypto';
+import { parse } from 'csv-parse/sync';
+import { z } from 'zod';
+import { audit } from '../audit/service.ts';
+import { hashPassword } from '../auth/password.ts';
+import { schoolColor } from '../auth/password-reset.ts';
+import { type SessionMeta, type SessionPolicy, startSession, type TokenPair } from '../auth/sessions.ts';
+import { findClass } from '../classes/service.ts';
+import { AppError, conflict, forbidden, invalid } from '../errors.ts';
+import type { Mailer } from '../mail/mailer.ts';
+import { actorUserId, afterCommit, type Role, type Scope } from '../scope.ts';
+import { User } from './model.ts';
+import { email as emailSchema, roleSchema } from './schema.ts';
+import { assertSeatsFor, SEAT_ROLES } from './seats.ts';
+
+export const INVITE_DAYS = 7;
+export const MAX_IMPORT_ROWS = 5000;
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export type MailContext = { mailer: Mailer; siteUrl: string };
+export type InviteInput = { email: string; first_name: string; last_name: string; role: Role; class_ids?: string[] | undefined };
+
+type NewPerson = InviteInput & { token: string };
+
+export async function invitePerson(scope: Scope, input: InviteInput, mail: MailContext): Promise<{ user: User; expires_at: Date }> {
+  if (scope.ability.cannot('invite', 'User')) throw forbidden('Only admins and teachers can invite people.');
+  const isAdmin = scope.ability.can('create', 'User');
+  if (!isAdmin && (input.role !== 'student' || !input.class_ids?.length)) {
+    throw forbidden('Teachers invite students into classes they teach: choose the role student and at least one of your classes.');
+  }
+  for (const classId of input.class_ids ?? []) await findClass(scope, classId, 'manage_roster');
+  const existing = await User.query(scope.db).whereRaw('lower(email) = ?', [input.email]).first();
+  if (existing) throw conflict('Someone at this school already uses that email address.', { field: 'email' });
+  if ((SEAT_ROLES as readonly string[]).includes(input.role)) await assertSeatsFor(scope, 1);
+  const [created] = await insertPeople(scope, [{ ...input, token: newToken() }], mail);
+  if (!created) throw new Error('invitation was not created');
+  await audit(scope, 'user.invited', { type: 'user', id: created.user.id }, { role: input.role, classes: input.class_ids?.length ?? 0 });
+  return created;
+}
+
+function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Inserts invited people, their class places and invitations in batches, and queues the emails. */
+async function insertPeople(scope: Scope, people: NewPerson[], mail: MailContext): Promise<{ user: User; expires_at: Date }[]> {
+  const expiresAt = new Date(Date.now() + INVITE_DAYS * 86_400_000);
+  const inviter = scope.actor.type === 'user' ? `${scope.actor.user.first_name} ${scope.actor.user.last_name}` : scope.tenant.name;
+  const results: { user: User; expires_at: Date }[] = [];
+  for (let start = 0; start < people.length; start += 500) {
+    const batch = people.slice(start, start + 500);
+    const users = (await User.query(scope.db)
+      .insert(
+        batch.map((p) => ({
+          tenant_id: scope.tenant.id,
+          email: p.email,
+          first_name: p.first_name,
+          last_name: p.last_name,
+          role: p.role,
+          status: 'invited' as const,
+        })),
+      )
+      .returning('*')) as unknown as User[];
+    const enrollments = batch.flatMap((p, i) =>
+      (p.class_ids ?? []).map((classId) => ({
+        tenant_id: scope.tenant.id,
+        class_id: classId,
+        user_id: users[i]?.id,
+        role: p.role === 'student' ? 'student' : 'teacher',
+      })),
+    );
+    if (enrollments.length > 0) await scope.db('enrollments').insert(enrollments);
+    await scope.db('invitations').insert(
+      batch.map((p, i) => ({
+        tenant_id: scope.tenant.id,
+        user_id: users[i]?.id,
+        invited_by: actorUserId(scope.actor) ?? null,
+        token_hash: hashToken(p.token),
+        expires_at: expiresAt,
+      })),
+    );
+    for (const user of users) results.push({ user, expires_at: expiresAt });
+  }
+  const school = { name: scope.tenant.name, slug: scope.tenant.slug, color: schoolColor(scope) };
+  afterCommit(scope, async () => {
+    for (const person of people) {
+      await mail.mailer.send({
+        to: person.email,
+        template: 'invite',
+        school,
+        data: {
+          inviter_name: inviter,
+          school_name: scope.tenant.name,
+          role: person.role,
+          accept_url: `${mail.siteUrl}/accept-invite?token=${person.token}`,
+          expires_at: expiresAt,
+        },
+      });
+    }
+  });
+  return results;
+}
+
+export type RowError = { line: number; column: string; reason: string };
+export type ImportReport = { dry_run: boolean; rows: number; created: number; errors: RowError[] };
+
+const COLUMNS = ['email', 'first_name', 'last_name', 'role', 'class_codes'] as const;
+const rowSchema = z.object({
+  email: emailSchema,
+  first_name: z.string().trim().min(1, 'is required').max(100, 'is longer than 100 characters'),
+  last_name: z.string().trim().min(1, 'is required').max(100, 'is longer than 100 characters'),
+  role: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(roleSchema.exclude(['admin'], { message: 'must be teacher or student' })),
+  class_codes: z.string().optional(),
+});
+
+/** All-or-nothing CSV roster import: every row is checked first; any problem imports nothing and
+ * reports each one by line and column. A dry run only reports. */
+export async function importRoster(scope: Scope, csv: string, options: { dryRun: boolean }, mail: MailContext): Promise<ImportReport> {
+  if (scope.ability.cannot('create', 'User')) throw forbidden('Only school admins can import rosters.');
+  let records: string[][];
+  try {
+    records = parse(csv, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as string[][];
+  } catch (error) {
+    throw invalid([{ in: 'body', field: 'csv', message: `is not valid CSV: ${(error as Error).message}` }]);
+  }
+  const [header, ...rows] = records;
+  const columns = (header ?? []).map((h) => h.toLowerCase().replace(/[\s-]+/g, '_'));
+  const missing = COLUMNS.filter((c) => c !== 'class_codes' && !columns.includes(c));
+  if (missing.length > 0)
+    throw invalid([{ in: 'body', field: 'csv', message: `the header row must name the columns ${COLUMNS.join(', ')}; missing ${missing.join(', ')}` }]);
+  if (rows.length === 0) throw invalid([{ in: 'body', field: 'csv', message: 'has no rows after the header' }]);
+  if (rows.length > MAX_IMPORT_ROWS)
+    throw invalid([{ in: 'body', field: 'csv', message: `has ${rows.length} rows; import at most ${MAX_IMPORT_ROWS} per file` }]);
+
+  const errors: RowError[] = [];
+  const people: NewPerson[] = [];
+  const seen = new Map<string, number>();
+  const codesWanted = new Set<string>();
+  const parsed = rows.map((cells, index) => {
+    const line = index + 2;
+    const record = Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? '']));
+    const result = rowSchema.safeParse(record);
+    if (!result.success) {
+      for (const issue of result.error.issues) errors.push({ line, column: String(issue.path[0] ?? ''), reason: issue.message });
+      return undefined;
+    }
+    const row = result.data;
+    const earlier = seen.get(row.email);
+    if (earlier) errors.push({ line, column: 'email', reason: `repeats line ${earlier}` });
+    seen.set(row.email, line);
+    const codes = (row.class_codes ?? '')
+      .split(/[\s;,]+/)
+      .filter(Boolean)
+      .map((c) => c.toUpperCase().replace(/-/g, ''));
+    for (const code of codes) codesWanted.add(code);
+    return { line, row, codes };
+  });
+
+  const taken = new Set(
+    seen.size === 0
+      ? []
+      : (
+          await scope
+            .db('users')
+            .whereRaw('lower(email) = any(?)', [[...seen.keys()]])
+            .pluck('email')
+        ).map((e: string) => e.toLowerCase()),
+  );
+  const classes = new Map<string, { id: string; archived: boolean }>(
+    codesWanted.size === 0
+      ? []
+      : (
+          await scope
+            .db('classes')
+            .whereIn('join_code', [...codesWanted])
+            .select('id', 'join_code', 'archived_at')
+        ).map((c) => [c.join_code, { id: c.id, archived: c.archived_at !== null }]),
+  );
+  for (const entry of parsed) {
+    if (!entry) continue;
+    const { line, row, codes } = entry;
+    if (taken.has(row.email)) errors.push({ line, column: 'email', reason: 'someone at this school already uses this address' });
+    const classIds: string[] = [];
+    for (const code of codes) {
+      const found = classes.get(code);
+      if (!found) errors.push({ line, column: 'class_codes', reason: `no class has the code ${code}` });
+      else if (found.archived) errors.push({ line, column: 'class_codes', reason: `the class with code ${code} is archived` });
+      else classIds.push(found.id);
+    }
+    people.push({ email: row.email, first_name: row.first_name, last_name: row.last_name, role: row.role as Role, class_ids: classIds, token: newToken() });
+  }
+  errors.sort((a, b) => a.line - b.line);
+  if (errors.length === 0) {
+    try {
+      await assertSeatsFor(scope, people.filter((p) => (SEAT_ROLES as readonly string[]).includes(p.role)).length);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      errors.push({ line: 0, column: '', reason: error.message });
+    }
+  }
+  const report: ImportReport = { dry_run: options.dryRun, rows: rows.length, created: 0, errors };
+  if (options.dryRun) return report;
+  if (errors.length > 0) {
+    throw new AppError('validation-failed', `The roster has ${errors.length} problem${errors.length === 1 ? '' : 's'}; nothing was imported.`, {
+      extra: { row_errors: errors },
+    });
+  }
+  await insertPeople(scope, people, mail);
+  await audit(scope, 'users.imported', null, { count: people.length });
+  return { ...report, created: people.length };
+}
+
+/** Accepts an invitation: sets the password, activates the person, and signs them in. */
+export async function acceptInvitation(scope: Scope, token: string, password: string, policy: SessionPolicy, meta: SessionMeta): Promise<TokenPair> {
+  const row = await scope
+    .db('invitations as i')
+    .join('users as u', (j) => j.on('u.tenant_id', 'i.tenant_id').andOn('u.id', 'i.user_id'))
+    .where('i.token_hash', hashToken(token))
+    .forUpdate()
+    .first('i.id', 'i.user_id', 'i.accepted_at', 'i.expires_at', 'u.status');
+  const problem = !row
+    ? 'is not a valid invitation'
+    : row.accepted_at
+      ? 'has already been used; sign in instead'
+      : new Date(row.expires_at) < new Date()
+        ? 'has expired; ask your school for a new invitation'
+        : row.status !== 'invited'
+          ? 'is no longer valid for this account'
+          : undefined;
+  if (problem || !row) throw invalid([{ in: 'body', field: 'token', message: problem ?? 'is not valid' }], `This invitation ${problem}.`);
+  await scope.db('invitations').where({ id: row.id }).update({ accepted_at: scope.db.fn.now() });
+  await User.query(scope.db)
+    .patch({ status: 'active', password_hash: await hashPassword(password), password_changed_at: new Date(), updated_at: new Date() })
+    .where({ id: row.user_id });
+  await audit(scope, 'user.invitation_accepted', { type: 'user', id: row.user_id });
+  return startSession(scope, row.user_id, policy, meta);
+}
