@@ -1,5 +1,6 @@
 // What the app, its routes and the CLI share for the life of a process.
 import type { Logger } from 'pino';
+import type { SecretBox } from './auth/secret-box.ts';
 import type { SessionPolicy } from './auth/sessions.ts';
 import type { TokenKeys } from './auth/tokens.ts';
 import type { Config } from './config.ts';
@@ -15,6 +16,7 @@ export type AppDeps = {
   sessions: SessionPolicy;
   limiter: LimiterStore;
   mailer: Mailer;
+  secretBox: SecretBox;
 };
 
 export function sessionPolicy(config: Config, keys: TokenKeys): SessionPolicy {

@@ -4,6 +4,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { AppDeps } from './app-deps.ts';
 import { authRoutes } from './auth/routes.ts';
+import { twoFactorRoutes } from './auth/two-factor-routes.ts';
 import { classRoutes } from './classes/routes.ts';
 import { AppError } from './errors.ts';
 import { healthRoutes } from './http/health.ts';
@@ -15,12 +16,13 @@ import { type AnyRoute, mountRoutes, platformRoute } from './http/route.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import type { AppState } from './http/state.ts';
 import { tenancy } from './http/tenancy.ts';
+import { schoolRoutes } from './school/routes.ts';
 import { userRoutes } from './users/routes.ts';
 import { webRoutes } from './web/routes.ts';
 
 /** Every route of the product. The OpenAPI document and the route tests read this list. */
 export function allRoutes(baseDomain: string): AnyRoute[] {
-  const routes: AnyRoute[] = [...healthRoutes, ...webRoutes, ...authRoutes, ...userRoutes, ...classRoutes];
+  const routes: AnyRoute[] = [...healthRoutes, ...webRoutes, ...authRoutes, ...twoFactorRoutes, ...userRoutes, ...classRoutes, ...schoolRoutes];
   let document: unknown;
   const openapi = platformRoute(
     {

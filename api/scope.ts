@@ -20,7 +20,16 @@ export type Tenant = {
 export type Role = 'admin' | 'teacher' | 'student';
 export const ROLES: readonly Role[] = ['admin', 'teacher', 'student'];
 
-export type SignedInUser = { id: string; role: Role; email: string; first_name: string; last_name: string; sessionId: string };
+export type SignedInUser = {
+  id: string;
+  role: Role;
+  email: string;
+  first_name: string;
+  last_name: string;
+  sessionId: string;
+  /** The school requires 2FA for this person and they have not enrolled: only enrolment routes answer. */
+  enrolmentOnly?: boolean;
+};
 
 export type Actor = { type: 'user'; user: SignedInUser } | { type: 'operator'; label: string } | { type: 'system'; label: string } | { type: 'anonymous' };
 

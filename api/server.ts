@@ -6,6 +6,7 @@ import { seedDemoIfEmpty } from '../tenants/demo.ts';
 import { APP_ROLE } from '../tenants/schema.ts';
 import { buildApp } from './app.ts';
 import { type AppDeps, sessionPolicy } from './app-deps.ts';
+import { createSecretBox, parseEncryptionKeys } from './auth/secret-box.ts';
 import { tokenKeys } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { type Databases, openDatabases } from './db/connection.ts';
@@ -29,7 +30,8 @@ export async function startServer(config: Config, options: { migrate?: boolean }
     const keys = tokenKeys(config.signingSecrets, config.accessTokenTtlSeconds);
     const limiter = createLimiterStore(config.redisUrl);
     const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailDir: path.join(config.dataDir, 'mail') });
-    const deps: AppDeps = { config, dbs, log, tokenKeys: keys, sessions: sessionPolicy(config, keys), limiter, mailer };
+    const secretBox = createSecretBox(parseEncryptionKeys(config.encryptionKeys));
+    const deps: AppDeps = { config, dbs, log, tokenKeys: keys, sessions: sessionPolicy(config, keys), limiter, mailer, secretBox };
     const app = buildApp(deps);
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s));

@@ -13,7 +13,7 @@ export async function authenticate(scope: Scope, authorization: string, keys: To
   if (!claims) throw unauthenticated('The access token is invalid or has expired, or was issued by another school.');
   // One query: the user must be active and the sign-in session neither revoked nor expired.
   const user = await User.query(scope.db)
-    .select('users.id', 'users.role', 'users.email', 'users.first_name', 'users.last_name')
+    .select('users.id', 'users.role', 'users.email', 'users.first_name', 'users.last_name', 's.enrolment_only')
     .join('auth_sessions as s', (j) => j.on('s.tenant_id', 'users.tenant_id').andOn('s.user_id', 'users.id'))
     .where({ 'users.id': claims.userId, 'users.status': 'active', 's.id': claims.sessionId })
     .whereNull('s.revoked_at')
@@ -22,7 +22,15 @@ export async function authenticate(scope: Scope, authorization: string, keys: To
   if (!user) throw unauthenticated('This sign-in has ended or the account is no longer active. Sign in again.');
   return {
     type: 'user',
-    user: { id: user.id, role: user.role, email: user.email, first_name: user.first_name, last_name: user.last_name, sessionId: claims.sessionId },
+    user: {
+      id: user.id,
+      role: user.role,
+      email: user.email,
+      first_name: user.first_name,
+      last_name: user.last_name,
+      sessionId: claims.sessionId,
+      enrolmentOnly: (user as unknown as { enrolment_only: boolean }).enrolment_only,
+    },
   };
 }
 

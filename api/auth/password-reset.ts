@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { audit } from '../audit/service.ts';
 import { invalid } from '../errors.ts';
 import type { Mailer } from '../mail/mailer.ts';
+import { mailSchool } from '../school/service.ts';
 import { afterCommit, type Scope } from '../scope.ts';
 import { User } from '../users/model.ts';
 import { hashPassword } from './password.ts';
@@ -23,7 +24,7 @@ export async function requestPasswordReset(scope: Scope, email: string, mail: { 
     token_hash: hashToken(token),
     expires_at: new Date(Date.now() + RESET_MINUTES * 60_000),
   });
-  const school = { name: scope.tenant.name, slug: scope.tenant.slug, color: schoolColor(scope) };
+  const school = mailSchool(scope);
   afterCommit(scope, async () => {
     await mail.mailer.send({
       to: user.email,
@@ -53,9 +54,4 @@ export async function confirmPasswordReset(scope: Scope, token: string, password
   await scope.db('password_resets').where({ user_id: row.user_id }).whereNull('used_at').update({ used_at: scope.db.fn.now() });
   const revoked = await revokeSessions(scope.db, { userId: row.user_id }, 'password_reset');
   await audit(scope, 'auth.password_reset', { type: 'user', id: row.user_id }, { sessions_revoked: revoked });
-}
-
-export function schoolColor(scope: Scope): string | undefined {
-  const color = scope.tenant.settings?.color;
-  return typeof color === 'string' ? color : undefined;
 }

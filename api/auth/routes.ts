@@ -4,6 +4,7 @@ import type { Context } from 'koa';
 import { KoaPassport } from 'koa-passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { z } from 'zod';
+import { audit } from '../audit/service.ts';
 import { schoolUrl } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { bodyField, LIMITS } from '../http/rate-limit.ts';
@@ -13,9 +14,11 @@ import type { User } from '../users/model.ts';
 import { userView } from '../users/schema.ts';
 import { getUser, presentUser } from '../users/service.ts';
 import { confirmPasswordReset, requestPasswordReset } from './password-reset.ts';
-import { loginInput, refreshInput, resetConfirmInput, resetRequestInput, sessionView, tokenView } from './schema.ts';
+import { loginInput, loginResult, refreshInput, resetConfirmInput, resetRequestInput, sessionView, tokenView } from './schema.ts';
 import { signIn, verifyCredentials } from './service.ts';
 import { endOwnSession, listOwnSessions, refreshSession } from './sessions.ts';
+import { issueChallengeToken } from './tokens.ts';
+import { hasTwoFactor, schoolRequiresTwoFactor } from './two-factor.ts';
 
 const passport = new KoaPassport();
 passport.use(
@@ -53,7 +56,7 @@ export const authRoutes = [
     access: 'public',
     body: loginInput,
     limits: [{ ...LIMITS.login, by: bodyField('email') }, LIMITS.loginSpray],
-    responses: { 200: { description: 'Signed in', schema: tokenView } },
+    responses: { 200: { description: 'Signed in, or a second factor is needed (two_factor_required)', schema: loginResult } },
     handler: async ({ ctx, scope, deps }) => {
       const user = await passwordLogin(ctx);
       // The failed attempt is audited and counted, so the transaction commits and the problem still answers.
@@ -62,8 +65,13 @@ export const authRoutes = [
           problem: new AppError('invalid-credentials', 'The email or password is not right. After several failed attempts, sign-in pauses for a few minutes.'),
         };
       }
-      const pair = await signIn(scope, user, deps.sessions, { userAgent: ctx.get('user-agent'), ip: ctx.ip });
-      return { body: pair, headers: NO_STORE };
+      if (await hasTwoFactor(scope, user.id)) {
+        await audit(scope, 'auth.password_accepted', { type: 'user', id: user.id }, { awaiting: 'second_factor' });
+        return { body: { two_factor_required: true, challenge_token: await issueChallengeToken(deps.tokenKeys, scope.tenant.id, user.id) }, headers: NO_STORE };
+      }
+      const enrolmentOnly = schoolRequiresTwoFactor(scope, user.role);
+      const pair = await signIn(scope, user, deps.sessions, { userAgent: ctx.get('user-agent'), ip: ctx.ip, enrolmentOnly });
+      return { body: { ...pair, two_factor_enrolment_required: enrolmentOnly }, headers: NO_STORE };
     },
   }),
   tenantRoute({
@@ -87,6 +95,7 @@ export const authRoutes = [
     summary: 'Sign out this session',
     tags: ['auth'],
     access: 'signed-in',
+    duringEnrolment: true,
     responses: { 204: { description: 'Signed out; its tokens stop working at once' } },
     handler: async ({ scope }) => {
       if (scope.actor.type === 'user') await endOwnSession(scope, scope.actor.user.sessionId, 'logout');
@@ -99,6 +108,7 @@ export const authRoutes = [
     summary: 'The signed-in user',
     tags: ['auth'],
     access: 'signed-in',
+    duringEnrolment: true,
     responses: { 200: { description: 'Your profile', schema: userView } },
     handler: async ({ scope }) => {
       const id = scope.actor.type === 'user' ? scope.actor.user.id : '';

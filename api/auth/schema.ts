@@ -33,3 +33,35 @@ export const sessionView = z.object({
   last_used_at: z.string(),
   current: z.boolean(),
 });
+
+export const loginResult = z.union([
+  tokenView.extend({ two_factor_enrolment_required: z.boolean().describe('The school requires 2FA: only enrolment works until it is set up.') }),
+  z.object({
+    two_factor_required: z.literal(true),
+    challenge_token: z.string().describe('Exchange with a code at POST /api/v1/auth/two-factor within 5 minutes.'),
+  }),
+]);
+
+const code = z
+  .string()
+  .trim()
+  .regex(/^\d{3}\s?\d{3}$/, 'must be the 6-digit code from your authenticator app');
+const recoveryCode = z.string().trim().min(8).max(40);
+
+export const secondFactorInput = z
+  .strictObject({ challenge_token: z.string().min(20).max(2000), code: code.optional(), recovery_code: recoveryCode.optional() })
+  .refine((v) => Boolean(v.code) !== Boolean(v.recovery_code), { message: 'send either code or recovery_code', path: ['code'] });
+
+export const factorInput = z
+  .strictObject({ code: code.optional(), recovery_code: recoveryCode.optional() })
+  .refine((v) => Boolean(v.code) !== Boolean(v.recovery_code), { message: 'send either code or recovery_code', path: ['code'] });
+
+export const confirmInput = z.strictObject({ code });
+
+export const enrolmentView = z.object({
+  secret: z.string().describe('For typing into an authenticator app by hand.'),
+  otpauth_uri: z.string(),
+  qr_code: z.string().describe('A PNG data URL of the otpauth URI.'),
+});
+
+export const recoveryCodesView = z.object({ recovery_codes: z.array(z.string()).describe('Shown once. Each works once.') });

@@ -8,7 +8,7 @@ import { AppError, notFound } from '../errors.ts';
 import type { Scope } from '../scope.ts';
 import { issueAccessToken, type TokenKeys } from './tokens.ts';
 
-export type SessionMeta = { userAgent?: string | undefined; ip?: string | undefined; kind?: 'api' | 'browser' };
+export type SessionMeta = { userAgent?: string | undefined; ip?: string | undefined; kind?: 'api' | 'browser'; enrolmentOnly?: boolean };
 export type TokenPair = { access_token: string; refresh_token: string; token_type: 'Bearer'; expires_in: number; session_id: string };
 export type SessionPolicy = { keys: TokenKeys; refreshTtlDays: number };
 
@@ -23,6 +23,7 @@ export async function startSession(scope: Scope, userId: string, policy: Session
       tenant_id: scope.tenant.id,
       user_id: userId,
       kind: meta.kind ?? 'api',
+      enrolment_only: meta.enrolmentOnly ?? false,
       user_agent: meta.userAgent?.slice(0, 300) ?? null,
       ip: meta.ip ?? null,
       expires_at: expiresAt,

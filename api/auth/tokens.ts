@@ -51,3 +51,33 @@ export async function verifyAccessToken(keys: TokenKeys, tenantId: string, token
     throw error;
   }
 }
+
+const CHALLENGE_AUDIENCE = (tenantId: string) => `edify:school:${tenantId}:second-factor`;
+
+/** A 5-minute proof that the password was right, exchanged with a TOTP or recovery code for a
+ * session at POST /api/v1/auth/two-factor. Useless anywhere else (its own audience). */
+export async function issueChallengeToken(keys: TokenKeys, tenantId: string, userId: string): Promise<string> {
+  const [current] = keys.keys;
+  if (!current) throw new Error('No token signing key is configured');
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: current.id })
+    .setIssuer(ISSUER)
+    .setAudience(CHALLENGE_AUDIENCE(tenantId))
+    .setSubject(userId)
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .sign(current.secret);
+}
+
+export async function verifyChallengeToken(keys: TokenKeys, tenantId: string, token: string): Promise<string | undefined> {
+  try {
+    const { kid } = decodeProtectedHeader(token);
+    const key = keys.keys.find((k) => k.id === kid);
+    if (!key) return undefined;
+    const { payload } = await jwtVerify(token, key.secret, { issuer: ISSUER, audience: CHALLENGE_AUDIENCE(tenantId), algorithms: ['HS256'] });
+    return typeof payload.sub === 'string' ? payload.sub : undefined;
+  } catch (error) {
+    if (error instanceof errors.JOSEError || error instanceof TypeError) return undefined;
+    throw error;
+  }
+}

@@ -60,6 +60,8 @@ type Common<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> = {
 export type TenantRoute<P extends AnyObject = AnyObject, Q extends AnyObject = AnyObject, B extends z.ZodType = z.ZodType> = Common<P, Q, B> & {
   host: 'tenant';
   access: Access;
+  /** Reachable by someone who must enrol in two-factor sign-in before anything else. */
+  duringEnrolment?: boolean;
   handler: (input: Input<P, Q, B> & { scope: Scope }) => Promise<Reply>;
 };
 
@@ -138,6 +140,9 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
         ctx.state.scope = scope;
         if (route.access !== 'public') {
           scope.actor = await authenticate(scope, ctx.get('authorization'), deps.tokenKeys);
+          if (scope.actor.type === 'user' && scope.actor.user.enrolmentOnly && !route.duringEnrolment) {
+            throw new AppError('two-factor-enrolment-required', 'Your school requires two-factor sign-in. Set it up first: POST /api/v1/me/two-factor.');
+          }
           scope.ability = abilityFor(scope.actor);
           if (typeof route.access === 'object' && scope.ability.cannot(route.access.action, route.access.subject)) {
             throw forbidden('You do not have permission to do this.');

@@ -6,11 +6,11 @@ import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { audit } from '../audit/service.ts';
 import { hashPassword } from '../auth/password.ts';
-import { schoolColor } from '../auth/password-reset.ts';
 import { type SessionMeta, type SessionPolicy, startSession, type TokenPair } from '../auth/sessions.ts';
 import { findClass } from '../classes/service.ts';
 import { AppError, conflict, forbidden, invalid } from '../errors.ts';
 import type { Mailer } from '../mail/mailer.ts';
+import { mailSchool } from '../school/service.ts';
 import { actorUserId, afterCommit, type Role, type Scope } from '../scope.ts';
 import { User } from './model.ts';
 import { email as emailSchema, roleSchema } from './schema.ts';
@@ -84,7 +84,7 @@ async function insertPeople(scope: Scope, people: NewPerson[], mail: MailContext
     );
     for (const user of users) results.push({ user, expires_at: expiresAt });
   }
-  const school = { name: scope.tenant.name, slug: scope.tenant.slug, color: schoolColor(scope) };
+  const school = mailSchool(scope);
   afterCommit(scope, async () => {
     for (const person of people) {
       await mail.mailer.send({

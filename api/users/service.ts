@@ -58,7 +58,7 @@ export async function getUser(scope: Scope, id: string): Promise<User> {
 }
 
 /** A person an admin may manage; 404 for anyone the actor cannot see, 403 if visible only. */
-async function findManageable(scope: Scope, id: string): Promise<User> {
+export async function findManageableUser(scope: Scope, id: string): Promise<User> {
   const user = await User.query(scope.db)
     .modify(accessibleBy(scope.ability, 'update', 'User', USER_FIELDS))
     .findOne({ 'users.id': id });
@@ -68,7 +68,7 @@ async function findManageable(scope: Scope, id: string): Promise<User> {
 }
 
 export async function updateUser(scope: Scope, id: string, input: UpdateUserInput): Promise<User> {
-  const user = await findManageable(scope, id);
+  const user = await findManageableUser(scope, id);
   const self = scope.actor.type === 'user' && scope.actor.user.id === id;
   if (self && ((input.role && input.role !== user.role) || input.status === 'deactivated')) {
     throw conflict('You cannot change your own role or deactivate yourself; ask another admin.');
@@ -84,13 +84,13 @@ export async function updateUser(scope: Scope, id: string, input: UpdateUserInpu
 }
 
 export async function signOutEverywhere(scope: Scope, id: string): Promise<number> {
-  await findManageable(scope, id);
+  await findManageableUser(scope, id);
   const count = await revokeSessions(scope.db, { userId: id }, 'signed_out_by_admin');
   await audit(scope, 'user.signed_out_everywhere', { type: 'user', id }, { sessions: count });
   return count;
 }
 
 export async function unlockAccount(scope: Scope, id: string): Promise<void> {
-  await findManageable(scope, id);
+  await findManageableUser(scope, id);
   await unlockUser(scope, id);
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import test from 'ava';
 import { buildApp } from '../../api/app.ts';
 import { type AppDeps, sessionPolicy } from '../../api/app-deps.ts';
+import { createSecretBox, parseEncryptionKeys } from '../../api/auth/secret-box.ts';
 import type { Config } from '../../api/config.ts';
 import { createLogger } from '../../api/http/logger.ts';
 import { createLimiterStore, type LimiterStore } from '../../api/http/rate-limit.ts';
@@ -56,6 +57,7 @@ export async function startApp(overrides: Partial<Config> = {}): Promise<Client>
     sessions: sessionPolicy(merged, keys),
     limiter,
     mailer,
+    secretBox: createSecretBox(parseEncryptionKeys(merged.encryptionKeys)),
   };
   const server = buildApp(deps).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));

@@ -1,0 +1,139 @@
+// Two-factor sign-in: the second step of login, enrolment, turning it off, recovery codes, and an
+// admin's reset for someone who lost their device.
+
+import { decodeJwt } from 'jose';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { audit } from '../audit/service.ts';
+import { AppError } from '../errors.ts';
+import { LIMITS } from '../http/rate-limit.ts';
+import { tenantRoute } from '../http/route.ts';
+import type { Scope } from '../scope.ts';
+import { User } from '../users/model.ts';
+import { findManageableUser } from '../users/service.ts';
+import { confirmInput, enrolmentView, factorInput, recoveryCodesView, secondFactorInput, tokenView } from './schema.ts';
+import { lockMinutes, signIn } from './service.ts';
+import { verifyChallengeToken } from './tokens.ts';
+import { checkSecondFactor, confirmEnrolment, disableTwoFactor, regenerateRecoveryCodes, resetTwoFactor, startEnrolment } from './two-factor.ts';
+
+// Limits second-factor guesses per account, whichever challenge token is used.
+const challengeSubject = (ctx: Context) => {
+  const token = (ctx.request as { body?: { challenge_token?: unknown } }).body?.challenge_token;
+  try {
+    return typeof token === 'string' ? String(decodeJwt(token).sub ?? '') : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const wrongCode = () => new AppError('invalid-credentials', 'That code is not valid. Codes change every 30 seconds and work once.');
+
+async function failedSecondFactor(scope: Scope, user: User): Promise<void> {
+  const failures = user.failed_logins + 1;
+  const minutes = lockMinutes(failures);
+  await User.query(scope.db)
+    .patch({ failed_logins: failures, locked_until: minutes > 0 ? new Date(Date.now() + minutes * 60_000) : null })
+    .where({ id: user.id });
+  await audit(scope, 'auth.two_factor_failed', { type: 'user', id: user.id }, { failures });
+}
+
+const idParams = z.object({ id: z.uuid() });
+
+export const twoFactorRoutes = [
+  tenantRoute({
+    method: 'post',
+    path: '/api/v1/auth/two-factor',
+    summary: 'Finish signing in with a TOTP code or a recovery code',
+    tags: ['auth'],
+    access: 'public',
+    body: secondFactorInput,
+    limits: [{ ...LIMITS.secondFactor, by: challengeSubject }],
+    responses: { 200: { description: 'Signed in', schema: tokenView } },
+    handler: async ({ scope, body, deps, ctx }) => {
+      const userId = await verifyChallengeToken(deps.tokenKeys, scope.tenant.id, body.challenge_token);
+      const user = userId ? await User.query(scope.db).findOne({ id: userId, status: 'active' }).forUpdate() : undefined;
+      if (!user) return { problem: new AppError('unauthenticated', 'The sign-in attempt has expired. Start again with your email and password.') };
+      if (user.locked_until && new Date(user.locked_until) > new Date()) return { problem: wrongCode() };
+      const used = await checkSecondFactor(scope, deps.secretBox, user.id, body);
+      if (!used) {
+        await failedSecondFactor(scope, user);
+        return { problem: wrongCode() };
+      }
+      await User.query(scope.db).patch({ failed_logins: 0, locked_until: null }).where({ id: user.id });
+      const pair = await signIn(scope, user, deps.sessions, { userAgent: ctx.get('user-agent'), ip: ctx.ip });
+      if (used === 'recovery_code') await audit(scope, 'auth.recovery_code_used', { type: 'user', id: user.id });
+      return { body: pair, headers: { 'Cache-Control': 'no-store' } };
+    },
+  }),
+  tenantRoute({
+    method: 'post',
+    path: '/api/v1/me/two-factor',
+    summary: 'Start setting up two-factor sign-in',
+    description: 'Returns a secret, an otpauth URI and its QR code. Confirm with a first code to turn it on.',
+    tags: ['two-factor'],
+    access: 'signed-in',
+    duringEnrolment: true,
+    responses: { 200: { description: 'Scan the QR code with an authenticator app', schema: enrolmentView } },
+    handler: async ({ scope, deps }) => ({
+      body: await startEnrolment(scope, { box: deps.secretBox, mailer: deps.mailer }),
+      headers: { 'Cache-Control': 'no-store' },
+    }),
+  }),
+  tenantRoute({
+    method: 'post',
+    path: '/api/v1/me/two-factor/confirm',
+    summary: 'Turn two-factor sign-in on with a first code',
+    tags: ['two-factor'],
+    access: 'signed-in',
+    duringEnrolment: true,
+    body: confirmInput,
+    limits: [LIMITS.secondFactor],
+    responses: { 200: { description: 'On; keep the recovery codes somewhere safe', schema: recoveryCodesView } },
+    handler: async ({ scope, body, deps }) => ({
+      body: await confirmEnrolment(scope, { box: deps.secretBox, mailer: deps.mailer }, body.code),
+      headers: { 'Cache-Control': 'no-store' },
+    }),
+  }),
+  tenantRoute({
+    method: 'post',
+    path: '/api/v1/me/two-factor/disable',
+    summary: 'Turn two-factor sign-in off (needs a current code)',
+    tags: ['two-factor'],
+    access: 'signed-in',
+    body: factorInput,
+    limits: [LIMITS.secondFactor],
+    responses: { 204: { description: 'Off' } },
+    handler: async ({ scope, body, deps }) => {
+      await disableTwoFactor(scope, { box: deps.secretBox, mailer: deps.mailer }, body);
+      return {};
+    },
+  }),
+  tenantRoute({
+    method: 'post',
+    path: '/api/v1/me/two-factor/recovery-codes',
+    summary: 'Replace your recovery codes (needs a current code)',
+    tags: ['two-factor'],
+    access: 'signed-in',
+    body: factorInput,
+    limits: [LIMITS.secondFactor],
+    responses: { 200: { description: 'New codes; the old ones stop working', schema: recoveryCodesView } },
+    handler: async ({ scope, body, deps }) => ({
+      body: await regenerateRecoveryCodes(scope, { box: deps.secretBox, mailer: deps.mailer }, body),
+      headers: { 'Cache-Control': 'no-store' },
+    }),
+  }),
+  tenantRoute({
+    method: 'delete',
+    path: '/api/v1/users/:id/two-factor',
+    summary: 'Reset someone’s two-factor sign-in (lost device)',
+    tags: ['two-factor'],
+    access: { action: 'update', subject: 'User' },
+    params: idParams,
+    responses: { 204: { description: 'Reset; they set it up again at their next sign-in if the school requires it' } },
+    handler: async ({ scope, params, deps }) => {
+      await findManageableUser(scope, params.id);
+      await resetTwoFactor(scope, { box: deps.secretBox, mailer: deps.mailer }, params.id);
+      return {};
+    },
+  }),
+];

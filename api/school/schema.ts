@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { isTimeZone } from '../../tenants/provision.ts';
+
+/** An origin a browser app may call this school's API from: scheme, host and optional port. */
+export const origin = z
+  .string()
+  .trim()
+  .max(200)
+  .refine((v) => {
+    try {
+      const u = new URL(v);
+      const plain = u.pathname === '/' && !u.search && !u.hash && !u.username && !u.password;
+      return plain && (u.protocol === 'https:' || (u.protocol === 'http:' && ['localhost', '127.0.0.1'].includes(u.hostname))) && !v.endsWith('/');
+    } catch {
+      return false;
+    }
+  }, 'must be an origin such as https://app.lincoln.org (https, no path; http only for localhost)');
+
+export const updateSchoolInput = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    timezone: z.string().refine(isTimeZone, 'is not an IANA time zone such as Europe/London').optional(),
+    color: z
+      .string()
+      .regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #2457c5')
+      .optional(),
+    require_two_factor: z.boolean().optional().describe('Admins and teachers must use two-factor sign-in.'),
+    cors_origins: z.array(origin).max(20).optional().describe('Browser origins allowed to call this school’s API. Empty: none.'),
+  })
+  .refine((v) => Object.keys(v).length > 0, { message: 'send at least one setting to change' });
+export type UpdateSchoolInput = z.infer<typeof updateSchoolInput>;
+
+export const schoolView = z.object({
+  slug: z.string(),
+  name: z.string(),
+  timezone: z.string(),
+  color: z.string().nullable(),
+  settings: z
+    .object({ require_two_factor: z.boolean(), cors_origins: z.array(z.string()), seat_limit: z.number().nullable() })
+    .optional()
+    .describe('Admins only.'),
+});

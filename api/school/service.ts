@@ -1,0 +1,50 @@
+// A school's own settings. Admins change them through the API; operators through the CLI.
+import { audit } from '../audit/service.ts';
+import { forbidden } from '../errors.ts';
+import type { Scope, Tenant } from '../scope.ts';
+import type { UpdateSchoolInput } from './schema.ts';
+
+export type SchoolSettings = { require_two_factor: boolean; cors_origins: string[]; color: string | null };
+
+export function settingsOf(tenant: Pick<Tenant, 'settings'>): SchoolSettings {
+  const s = tenant.settings ?? {};
+  return {
+    require_two_factor: s.require_two_factor === true,
+    cors_origins: Array.isArray(s.cors_origins) ? (s.cors_origins as unknown[]).filter((o): o is string => typeof o === 'string') : [],
+    color: typeof s.color === 'string' ? s.color : null,
+  };
+}
+
+export function presentSchool(scope: Scope) {
+  const t = scope.tenant;
+  const settings = settingsOf(t);
+  return {
+    slug: t.slug,
+    name: t.name,
+    timezone: t.timezone,
+    color: settings.color,
+    ...(scope.ability.can('update', 'School')
+      ? { settings: { require_two_factor: settings.require_two_factor, cors_origins: settings.cors_origins, seat_limit: t.seat_limit } }
+      : {}),
+  };
+}
+
+export async function updateSchool(scope: Scope, input: UpdateSchoolInput): Promise<Tenant> {
+  if (scope.ability.cannot('update', 'School')) throw forbidden('Only school admins change school settings.');
+  const { name, timezone, ...settingChanges } = input;
+  const settings = { ...scope.tenant.settings, ...settingChanges };
+  const [updated] = await scope
+    .db('tenants')
+    .where({ id: scope.tenant.id })
+    .update({ ...(name ? { name } : {}), ...(timezone ? { timezone } : {}), settings: JSON.stringify(settings), updated_at: scope.db.fn.now() })
+    .returning(['id', 'slug', 'name', 'status', 'suspended_reason', 'timezone', 'settings', 'seat_limit', 'created_at', 'updated_at']);
+  await audit(scope, 'school.settings_changed', { type: 'tenant', id: scope.tenant.id }, { fields: Object.keys(input), ...settingChanges });
+  scope.tenant = updated;
+  return updated;
+}
+
+/** How a school appears in its emails' header. */
+export function mailSchool(scope: Scope): { name: string; slug: string; color?: string } {
+  const color = settingsOf(scope.tenant).color;
+  return { name: scope.tenant.name, slug: scope.tenant.slug, ...(color ? { color } : {}) };
+}
