@@ -7,6 +7,7 @@ import { authRoutes } from './auth/routes.ts';
 import { twoFactorRoutes } from './auth/two-factor-routes.ts';
 import { classRoutes } from './classes/routes.ts';
 import { AppError } from './errors.ts';
+import { cors } from './http/cors.ts';
 import { healthRoutes } from './http/health.ts';
 import { accessLog } from './http/logger.ts';
 import { openApiDocument } from './http/openapi.ts';
@@ -80,6 +81,7 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
   app.use(problemErrors());
   app.use(securityHeaders(config.env === 'production'));
   app.use(tenancy(config));
+  app.use(cors(deps.dbs.app));
   app.use(anyHost.routes());
   const dispatch = { tenant: dispatcher(tenant), platform: dispatcher(platform) };
   app.use(async (ctx, next) => {

@@ -29,6 +29,8 @@ export type SignedInUser = {
   sessionId: string;
   /** The school requires 2FA for this person and they have not enrolled: only enrolment routes answer. */
   enrolmentOnly?: boolean;
+  /** How the request proved who it is: browser sessions must also pass the CSRF check. */
+  via?: 'bearer' | 'cookie';
 };
 
 export type Actor = { type: 'user'; user: SignedInUser } | { type: 'operator'; label: string } | { type: 'system'; label: string } | { type: 'anonymous' };

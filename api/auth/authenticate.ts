@@ -4,32 +4,45 @@
 import { AppError } from '../errors.ts';
 import type { Actor, Scope } from '../scope.ts';
 import { User } from '../users/model.ts';
+import { cookieHash } from './sessions.ts';
 import { type TokenKeys, verifyAccessToken } from './tokens.ts';
 
-export async function authenticate(scope: Scope, authorization: string, keys: TokenKeys): Promise<Actor> {
-  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(authorization.trim());
+export type Credentials = { authorization: string; cookie: string | undefined };
+
+export async function authenticate(scope: Scope, credentials: Credentials, keys: TokenKeys): Promise<Actor> {
+  if (!credentials.authorization && credentials.cookie) return authenticateCookie(scope, credentials.cookie);
+  const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(credentials.authorization.trim());
   if (!match?.[1]) throw unauthenticated('Sign in and send the access token as "Authorization: Bearer <token>".');
   const claims = await verifyAccessToken(keys, scope.tenant.id, match[1]);
   if (!claims) throw unauthenticated('The access token is invalid or has expired, or was issued by another school.');
-  // One query: the user must be active and the sign-in session neither revoked nor expired.
-  const user = await User.query(scope.db)
-    .select('users.id', 'users.role', 'users.email', 'users.first_name', 'users.last_name', 's.enrolment_only')
+  return signedIn(scope, { 's.id': claims.sessionId }, 'bearer');
+}
+
+async function authenticateCookie(scope: Scope, cookie: string): Promise<Actor> {
+  return signedIn(scope, { 's.cookie_hash': cookieHash(cookie), 's.kind': 'browser' }, 'cookie');
+}
+
+// One query: the user must be active and the sign-in session neither revoked nor expired.
+async function signedIn(scope: Scope, session: Record<string, string>, via: 'bearer' | 'cookie'): Promise<Actor> {
+  const row = (await User.query(scope.db)
+    .select('users.id', 'users.role', 'users.email', 'users.first_name', 'users.last_name', 's.id as session_id', 's.enrolment_only')
     .join('auth_sessions as s', (j) => j.on('s.tenant_id', 'users.tenant_id').andOn('s.user_id', 'users.id'))
-    .where({ 'users.id': claims.userId, 'users.status': 'active', 's.id': claims.sessionId })
+    .where({ 'users.status': 'active', ...session })
     .whereNull('s.revoked_at')
     .where('s.expires_at', '>', scope.db.fn.now())
-    .first();
-  if (!user) throw unauthenticated('This sign-in has ended or the account is no longer active. Sign in again.');
+    .first()) as unknown as (User & { session_id: string; enrolment_only: boolean }) | undefined;
+  if (!row) throw unauthenticated('This sign-in has ended or the account is no longer active. Sign in again.');
   return {
     type: 'user',
     user: {
-      id: user.id,
-      role: user.role,
-      email: user.email,
-      first_name: user.first_name,
-      last_name: user.last_name,
-      sessionId: claims.sessionId,
-      enrolmentOnly: (user as unknown as { enrolment_only: boolean }).enrolment_only,
+      id: row.id,
+      role: row.role,
+      email: row.email,
+      first_name: row.first_name,
+      last_name: row.last_name,
+      sessionId: row.session_id,
+      enrolmentOnly: row.enrolment_only,
+      via,
     },
   };
 }

@@ -13,10 +13,11 @@ import type { Scope } from '../scope.ts';
 import type { User } from '../users/model.ts';
 import { userView } from '../users/schema.ts';
 import { getUser, presentUser } from '../users/service.ts';
+import { completeSignIn, setSessionCookie } from './complete-sign-in.ts';
 import { confirmPasswordReset, requestPasswordReset } from './password-reset.ts';
 import { loginInput, loginResult, refreshInput, resetConfirmInput, resetRequestInput, sessionView, tokenView } from './schema.ts';
-import { signIn, verifyCredentials } from './service.ts';
-import { endOwnSession, listOwnSessions, refreshSession } from './sessions.ts';
+import { verifyCredentials } from './service.ts';
+import { csrfToken, endOwnSession, listOwnSessions, refreshSession } from './sessions.ts';
 import { issueChallengeToken } from './tokens.ts';
 import { hasTwoFactor, schoolRequiresTwoFactor } from './two-factor.ts';
 
@@ -57,7 +58,7 @@ export const authRoutes = [
     body: loginInput,
     limits: [{ ...LIMITS.login, by: bodyField('email') }, LIMITS.loginSpray],
     responses: { 200: { description: 'Signed in, or a second factor is needed (two_factor_required)', schema: loginResult } },
-    handler: async ({ ctx, scope, deps }) => {
+    handler: async ({ ctx, scope, deps, body }) => {
       const user = await passwordLogin(ctx);
       // The failed attempt is audited and counted, so the transaction commits and the problem still answers.
       if (!user) {
@@ -70,8 +71,7 @@ export const authRoutes = [
         return { body: { two_factor_required: true, challenge_token: await issueChallengeToken(deps.tokenKeys, scope.tenant.id, user.id) }, headers: NO_STORE };
       }
       const enrolmentOnly = schoolRequiresTwoFactor(scope, user.role);
-      const pair = await signIn(scope, user, deps.sessions, { userAgent: ctx.get('user-agent'), ip: ctx.ip, enrolmentOnly });
-      return { body: { ...pair, two_factor_enrolment_required: enrolmentOnly }, headers: NO_STORE };
+      return { body: await completeSignIn(ctx, scope, deps, user, { mode: body.session, enrolmentOnly }), headers: NO_STORE };
     },
   }),
   tenantRoute({
@@ -97,8 +97,11 @@ export const authRoutes = [
     access: 'signed-in',
     duringEnrolment: true,
     responses: { 204: { description: 'Signed out; its tokens stop working at once' } },
-    handler: async ({ scope }) => {
-      if (scope.actor.type === 'user') await endOwnSession(scope, scope.actor.user.sessionId, 'logout');
+    handler: async ({ scope, ctx, deps }) => {
+      if (scope.actor.type === 'user') {
+        await endOwnSession(scope, scope.actor.user.sessionId, 'logout');
+        if (scope.actor.user.via === 'cookie') setSessionCookie(ctx, deps, null);
+      }
       return {};
     },
   }),
@@ -167,5 +170,19 @@ export const authRoutes = [
       await confirmPasswordReset(scope, body.token, body.password);
       return {};
     },
+  }),
+
+  tenantRoute({
+    method: 'get',
+    path: '/api/v1/auth/csrf',
+    summary: 'The CSRF token of your browser session',
+    tags: ['auth'],
+    access: 'signed-in',
+    duringEnrolment: true,
+    responses: { 200: { description: 'Send it as X-CSRF-Token on unsafe requests', schema: z.object({ csrf_token: z.string().nullable() }) } },
+    handler: async ({ scope, deps }) => ({
+      body: { csrf_token: scope.actor.type === 'user' && scope.actor.user.via === 'cookie' ? csrfToken(deps.tokenKeys, scope.actor.user.sessionId) : null },
+      headers: NO_STORE,
+    }),
   }),
 ];

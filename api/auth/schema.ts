@@ -1,9 +1,15 @@
 import { z } from 'zod';
 import { email, password } from '../users/schema.ts';
 
+export const sessionMode = z
+  .enum(['token', 'cookie'])
+  .default('token')
+  .describe('token: access and refresh tokens in the body (API clients). cookie: an HttpOnly session cookie and a CSRF token (web pages).');
+
 export const loginInput = z.strictObject({
   email,
   password: z.string().min(1, 'is required').max(200),
+  session: sessionMode,
 });
 
 export const refreshInput = z.strictObject({
@@ -34,7 +40,14 @@ export const sessionView = z.object({
   current: z.boolean(),
 });
 
+export const browserSessionView = z.object({
+  csrf_token: z.string().describe('Send as X-CSRF-Token on every POST, PUT, PATCH and DELETE.'),
+  session_id: z.uuid(),
+  expires_at: z.string(),
+});
+
 export const loginResult = z.union([
+  browserSessionView.extend({ two_factor_enrolment_required: z.boolean() }),
   tokenView.extend({ two_factor_enrolment_required: z.boolean().describe('The school requires 2FA: only enrolment works until it is set up.') }),
   z.object({
     two_factor_required: z.literal(true),
@@ -49,7 +62,7 @@ const code = z
 const recoveryCode = z.string().trim().min(8).max(40);
 
 export const secondFactorInput = z
-  .strictObject({ challenge_token: z.string().min(20).max(2000), code: code.optional(), recovery_code: recoveryCode.optional() })
+  .strictObject({ challenge_token: z.string().min(20).max(2000), code: code.optional(), recovery_code: recoveryCode.optional(), session: sessionMode })
   .refine((v) => Boolean(v.code) !== Boolean(v.recovery_code), { message: 'send either code or recovery_code', path: ['code'] });
 
 export const factorInput = z

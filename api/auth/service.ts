@@ -5,7 +5,7 @@ import { audit } from '../audit/service.ts';
 import type { Scope } from '../scope.ts';
 import { User } from '../users/model.ts';
 import { decoyHash, hashPassword, needsRehash, verifyPassword } from './password.ts';
-import { type SessionMeta, type SessionPolicy, startSession, type TokenPair } from './sessions.ts';
+import { type BrowserSession, type SessionMeta, type SessionPolicy, startBrowserSession, startSession, type TokenPair } from './sessions.ts';
 
 /** Failures allowed before the account pauses; each further failure doubles the pause. */
 export const FREE_FAILURES = 5;
@@ -44,6 +44,12 @@ export async function signIn(scope: Scope, user: User, policy: SessionPolicy, me
   const pair = await startSession(scope, user.id, policy, meta);
   await audit(scope, 'auth.login', { type: 'user', id: user.id }, { method: 'password', session_id: pair.session_id });
   return pair;
+}
+
+export async function signInBrowser(scope: Scope, user: User, policy: SessionPolicy, meta: SessionMeta): Promise<BrowserSession> {
+  const session = await startBrowserSession(scope, user.id, policy, meta);
+  await audit(scope, 'auth.login', { type: 'user', id: user.id }, { method: 'password', session_id: session.session_id, kind: 'browser' });
+  return session;
 }
 
 export async function unlockUser(scope: Scope, userId: string): Promise<void> {

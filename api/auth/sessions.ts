@@ -1,7 +1,7 @@
 // Sign-in sessions and refresh tokens. A session is one signed-in device; its refresh tokens
 // rotate on every use. Presenting a refresh token that was already used means it was copied:
 // the whole session (the token family) is revoked and the event audited.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Knex } from 'knex';
 import { audit } from '../audit/service.ts';
 import { AppError, notFound } from '../errors.ts';
@@ -131,4 +131,47 @@ export async function endOwnSession(scope: Scope, sessionId: string, reason: str
     .update({ revoked_at: scope.db.fn.now(), revoked_reason: reason });
   if (revoked === 0) throw notFound('The session');
   await audit(scope, 'auth.session_ended', { type: 'user', id: scope.actor.user.id }, { session_id: sessionId, reason });
+}
+
+// Browser sessions: an opaque value in an HttpOnly, host-only cookie (never Domain=.base, so one
+// school's cookie never reaches another), plus a CSRF token derived from the session id that
+// pages send back in X-CSRF-Token on unsafe requests.
+export const COOKIE = 'edify_session';
+export const SECURE_COOKIE = `__Host-${COOKIE}`;
+
+export type BrowserSession = { cookie: string; csrf_token: string; session_id: string; expires_at: Date };
+
+export async function startBrowserSession(scope: Scope, userId: string, policy: SessionPolicy, meta: SessionMeta): Promise<BrowserSession> {
+  const expiresAt = new Date(Date.now() + policy.refreshTtlDays * 86_400_000);
+  const cookie = randomBytes(32).toString('base64url');
+  const [session] = await scope
+    .db('auth_sessions')
+    .insert({
+      tenant_id: scope.tenant.id,
+      user_id: userId,
+      kind: 'browser',
+      enrolment_only: meta.enrolmentOnly ?? false,
+      user_agent: meta.userAgent?.slice(0, 300) ?? null,
+      ip: meta.ip ?? null,
+      expires_at: expiresAt,
+      cookie_hash: hashToken(cookie),
+    })
+    .returning('id');
+  return { cookie, csrf_token: csrfToken(policy.keys, session.id), session_id: session.id, expires_at: expiresAt };
+}
+
+export const cookieHash = hashToken;
+
+export function csrfToken(keys: TokenKeys, sessionId: string): string {
+  const [current] = keys.keys;
+  if (!current) throw new Error('No token signing key is configured');
+  return createHmac('sha256', current.secret).update(`csrf:${sessionId}`).digest('base64url');
+}
+
+export function csrfTokenValid(keys: TokenKeys, sessionId: string, presented: string): boolean {
+  const given = Buffer.from(presented);
+  return keys.keys.some((k) => {
+    const expected = Buffer.from(createHmac('sha256', k.secret).update(`csrf:${sessionId}`).digest('base64url'));
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  });
 }

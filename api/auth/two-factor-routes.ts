@@ -11,8 +11,9 @@ import { tenantRoute } from '../http/route.ts';
 import type { Scope } from '../scope.ts';
 import { User } from '../users/model.ts';
 import { findManageableUser } from '../users/service.ts';
-import { confirmInput, enrolmentView, factorInput, recoveryCodesView, secondFactorInput, tokenView } from './schema.ts';
-import { lockMinutes, signIn } from './service.ts';
+import { completeSignIn } from './complete-sign-in.ts';
+import { confirmInput, enrolmentView, factorInput, loginResult, recoveryCodesView, secondFactorInput } from './schema.ts';
+import { lockMinutes } from './service.ts';
 import { verifyChallengeToken } from './tokens.ts';
 import { checkSecondFactor, confirmEnrolment, disableTwoFactor, regenerateRecoveryCodes, resetTwoFactor, startEnrolment } from './two-factor.ts';
 
@@ -48,7 +49,7 @@ export const twoFactorRoutes = [
     access: 'public',
     body: secondFactorInput,
     limits: [{ ...LIMITS.secondFactor, by: challengeSubject }],
-    responses: { 200: { description: 'Signed in', schema: tokenView } },
+    responses: { 200: { description: 'Signed in', schema: loginResult } },
     handler: async ({ scope, body, deps, ctx }) => {
       const userId = await verifyChallengeToken(deps.tokenKeys, scope.tenant.id, body.challenge_token);
       const user = userId ? await User.query(scope.db).findOne({ id: userId, status: 'active' }).forUpdate() : undefined;
@@ -60,9 +61,8 @@ export const twoFactorRoutes = [
         return { problem: wrongCode() };
       }
       await User.query(scope.db).patch({ failed_logins: 0, locked_until: null }).where({ id: user.id });
-      const pair = await signIn(scope, user, deps.sessions, { userAgent: ctx.get('user-agent'), ip: ctx.ip });
       if (used === 'recovery_code') await audit(scope, 'auth.recovery_code_used', { type: 'user', id: user.id });
-      return { body: pair, headers: { 'Cache-Control': 'no-store' } };
+      return { body: await completeSignIn(ctx, scope, deps, user, { mode: body.session, enrolmentOnly: false }), headers: { 'Cache-Control': 'no-store' } };
     },
   }),
   tenantRoute({

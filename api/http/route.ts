@@ -12,6 +12,7 @@ import { withTenant } from '../../tenants/session.ts';
 import { type Action, abilityFor, type SubjectName } from '../access/ability.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { authenticate } from '../auth/authenticate.ts';
+import { COOKIE, csrfTokenValid, SECURE_COOKIE } from '../auth/sessions.ts';
 import { AppError, type FieldError, forbidden, notFound } from '../errors.ts';
 import { runAfterCommit, type Scope } from '../scope.ts';
 import { jsonBody } from './body.ts';
@@ -121,8 +122,10 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
     const host = ctx.state.host;
     if (host.kind !== 'tenant') throw new AppError('not-found', 'This address serves no school.');
     // Anonymous callers of a protected route learn nothing more, not even what input it takes.
-    if (route.access !== 'public' && !ctx.get('authorization'))
+    const cookie = sessionCookie(ctx);
+    if (route.access !== 'public' && !ctx.get('authorization') && !cookie) {
       throw new AppError('unauthenticated', 'Sign in and send the access token as "Authorization: Bearer <token>".');
+    }
     const input = validate(route, ctx);
     const tasks: (() => Promise<void>)[] = [];
     const reply = await withTenant(
@@ -139,7 +142,10 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
         };
         ctx.state.scope = scope;
         if (route.access !== 'public') {
-          scope.actor = await authenticate(scope, ctx.get('authorization'), deps.tokenKeys);
+          scope.actor = await authenticate(scope, { authorization: ctx.get('authorization'), cookie }, deps.tokenKeys);
+          if (scope.actor.type === 'user' && scope.actor.user.via === 'cookie' && !SAFE_METHODS.has(route.method)) {
+            checkCsrf(ctx, deps, scope.actor.user.sessionId);
+          }
           if (scope.actor.type === 'user' && scope.actor.user.enrolmentOnly && !route.duringEnrolment) {
             throw new AppError('two-factor-enrolment-required', 'Your school requires two-factor sign-in. Set it up first: POST /api/v1/me/two-factor.');
           }
@@ -187,4 +193,20 @@ function validate(route: AnyRoute, ctx: Parameters<Middleware<AppState>>[0]) {
   const body = check(route.body, (ctx.request as { body?: unknown }).body, 'body');
   if (errors.length > 0) throw new AppError('validation-failed', 'Some fields are not valid; see errors.', { errors });
   return { params, query, body };
+}
+
+const SAFE_METHODS = new Set<Method>(['get']);
+
+/** The browser session cookie, whichever name it was set under. */
+export function sessionCookie(ctx: { cookies: { get: (name: string) => string | undefined } }): string | undefined {
+  return ctx.cookies.get(SECURE_COOKIE) ?? ctx.cookies.get(COOKIE) ?? undefined;
+}
+
+// Cookies ride along with cross-site requests from sibling subdomains (same site), so a browser
+// session must prove each unsafe request came from our own pages: the X-CSRF-Token header.
+function checkCsrf(ctx: Parameters<Middleware<AppState>>[0], deps: AppDeps, sessionId: string): void {
+  const token = ctx.get('x-csrf-token');
+  if (!token || !csrfTokenValid(deps.tokenKeys, sessionId, token)) {
+    throw new AppError('forbidden', 'This request needs the X-CSRF-Token header of your session (GET /api/v1/auth/csrf).');
+  }
 }

@@ -1,0 +1,37 @@
+// The last step of every sign-in (password, second factor): a token pair for API clients, or a
+// browser session cookie with its CSRF token for web pages.
+import type { Context } from 'koa';
+import type { AppDeps } from '../app-deps.ts';
+import type { Scope } from '../scope.ts';
+import type { User } from '../users/model.ts';
+import { signIn, signInBrowser } from './service.ts';
+import { COOKIE, SECURE_COOKIE } from './sessions.ts';
+
+export async function completeSignIn(ctx: Context, scope: Scope, deps: AppDeps, user: User, options: { mode: 'token' | 'cookie'; enrolmentOnly: boolean }) {
+  const meta = { userAgent: ctx.get('user-agent'), ip: ctx.ip, enrolmentOnly: options.enrolmentOnly };
+  if (options.mode === 'token') {
+    const pair = await signIn(scope, user, deps.sessions, meta);
+    return { ...pair, two_factor_enrolment_required: options.enrolmentOnly };
+  }
+  const session = await signInBrowser(scope, user, deps.sessions, { ...meta, kind: 'browser' });
+  setSessionCookie(ctx, deps, session.cookie, session.expires_at);
+  return {
+    csrf_token: session.csrf_token,
+    session_id: session.session_id,
+    expires_at: session.expires_at.toISOString(),
+    two_factor_enrolment_required: options.enrolmentOnly,
+  };
+}
+
+/** Host-only (no Domain attribute), HttpOnly, SameSite=Lax; Secure with the __Host- prefix
+ * whenever the site is served over HTTPS (always in production). */
+export function setSessionCookie(ctx: Context, deps: AppDeps, value: string | null, expires?: Date): void {
+  const secure = ctx.secure || deps.config.env === 'production';
+  const options = { httpOnly: true, sameSite: 'lax' as const, path: '/', overwrite: true, ...(expires ? { expires } : {}) };
+  if (secure) {
+    ctx.cookies.secure = true;
+    ctx.cookies.set(SECURE_COOKIE, value, { ...options, secure: true });
+  } else {
+    ctx.cookies.set(COOKIE, value, { ...options, secure: false });
+  }
+}
