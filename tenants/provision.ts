@@ -6,12 +6,15 @@ import type { Knex } from 'knex';
 import { abilityFor } from '../api/access/ability.ts';
 import { audit } from '../api/audit/service.ts';
 import { AppError, conflict, type FieldError, invalid, notFound } from '../api/errors.ts';
+import { type UpdateSchoolInput, updateSchoolInput } from '../api/school/schema.ts';
+import { updateSchool } from '../api/school/service.ts';
 import type { Scope, Tenant } from '../api/scope.ts';
 import type { User } from '../api/users/model.ts';
 import { createUserInput } from '../api/users/schema.ts';
 import { createUser } from '../api/users/service.ts';
 import { beginTenantSession, withPlatform } from './session.ts';
 import { slugProblem } from './slug.ts';
+import { isTimeZone } from './timezone.ts';
 
 export type NewTenant = {
   slug: string;
@@ -21,15 +24,6 @@ export type NewTenant = {
 };
 
 export type Operator = { label: string };
-
-export function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export async function createTenant(
   owner: Knex,
@@ -123,5 +117,28 @@ export async function setTenantStatus(
       change.status === 'suspended' ? { reason: change.reason } : {},
     );
     return tenant;
+  });
+}
+
+export type TenantChanges = { seat_limit?: number | null; settings?: UpdateSchoolInput };
+
+/** Operators change a school's plan limits and settings; settings go through the same service
+ * (and validation) as the admin API. */
+export async function configureTenant(owner: Knex, slug: string, changes: TenantChanges, operator: Operator): Promise<Tenant> {
+  const found = await findTenant(owner, slug);
+  if (changes.settings) {
+    const parsed = updateSchoolInput.safeParse(changes.settings);
+    if (!parsed.success) throw invalid(parsed.error.issues.map((i) => ({ in: 'body', field: i.path.join('.'), message: i.message })));
+  }
+  return withPlatform(owner, async (db) => {
+    if (changes.seat_limit !== undefined) {
+      await db('tenants').where({ id: found.id }).update({ seat_limit: changes.seat_limit, updated_at: db.fn.now() });
+    }
+    const tenant = await beginTenantSession(db, { id: found.id });
+    const scope = operatorScope(db, tenant, operator);
+    if (changes.seat_limit !== undefined)
+      await audit(scope, 'tenant.seat_limit_changed', { type: 'tenant', id: tenant.id }, { seat_limit: changes.seat_limit });
+    if (changes.settings && Object.keys(changes.settings).length > 0) await updateSchool(scope, changes.settings);
+    return scope.tenant;
   });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isTimeZone } from '../../tenants/provision.ts';
+import { isTimeZone } from '../../tenants/timezone.ts';
 
 /** An origin a browser app may call this school's API from: scheme, host and optional port. */
 export const origin = z

@@ -3,7 +3,8 @@ import test from 'ava';
 import { withTenant } from '../../tenants/session.ts';
 import { testEnv } from '../helpers/env.ts';
 import { createPerson, createSchool, PASSWORD, signInAs } from '../helpers/factories.ts';
-import { startApp } from '../helpers/http.ts';
+import { MAIL_DIR, startApp } from '../helpers/http.ts';
+import { waitForMail } from '../helpers/mail.ts';
 
 const auditActions = (tenantId: string) => withTenant(testEnv().dbs.app, { id: tenantId }, (db) => db('audit_events').orderBy('occurred_at').pluck('action'));
 
@@ -127,4 +128,23 @@ test('new passwords must not be among the most common ones', async (t) => {
     t.is(res.status, 422, password);
     t.regex(res.body.errors[0].message, /most common passwords/);
   }
+});
+
+test('signing in from a new device emails the person; the same device does not', async (t) => {
+  const app = await startApp();
+  const school = await createSchool();
+  const teacher = await createPerson(school, 'teacher');
+  const signIn = (agent: string) =>
+    app.request(school.slug, 'POST', '/api/v1/auth/login', { body: { email: teacher.email, password: PASSWORD }, headers: { 'user-agent': agent } });
+  t.is((await signIn('Laptop Firefox')).status, 200);
+  t.is((await signIn('Laptop Firefox')).status, 200);
+  t.is((await signIn('Phone Safari')).status, 200);
+  // The factory's own session counts as the first device, so both new agents are news, once each.
+  await waitForMail(MAIL_DIR, teacher.email, { count: 2 });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const all = (await waitForMail(MAIL_DIR, teacher.email)).filter((m) => m.template === 'new-sign-in');
+  t.deepEqual(
+    all.map((m) => (/Laptop Firefox|Phone Safari/.exec(m.text) ?? [''])[0]),
+    ['Laptop Firefox', 'Phone Safari'],
+  );
 });

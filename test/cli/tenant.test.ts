@@ -106,3 +106,17 @@ test('edify --help lists the commands', async (t) => {
   const topic = await edify(['tenant', '--help']);
   for (const cmd of ['tenant:create', 'tenant:list', 'tenant:show', 'tenant:suspend', 'tenant:resume']) t.regex(topic.stdout, new RegExp(cmd));
 });
+
+test('tenant:configure sets seats, the 2FA policy and CORS origins through the same validation as the API', async (t) => {
+  const slug = uniqueSlug('fir');
+  t.is((await edify(['tenant:create', slug, '--name', 'Fir', '--admin-email', `a@${slug}.test`, '--json'])).code, 0);
+  const set = await edify(['tenant:configure', slug, '--seats', '250', '--require-2fa', '--cors-origins', 'https://portal.fir.org', '--json']);
+  t.is(set.code, 0, set.stderr);
+  t.deepEqual(set.json, { slug, seat_limit: 250, require_two_factor: true, cors_origins: ['https://portal.fir.org'], color: null });
+  const bad = await edify(['tenant:configure', slug, '--cors-origins', 'http://evil.example/path']);
+  t.is(bad.code, 1);
+  t.regex(bad.stderr, /cors_origins/);
+  const unset = await edify(['tenant:configure', slug, '--no-seat-limit', '--no-require-2fa', '--json']);
+  t.like(unset.json, { seat_limit: null, require_two_factor: false });
+  t.is((await edify(['tenant:configure', slug])).code, 1, 'nothing to change');
+});
