@@ -7,7 +7,9 @@ import { Command, Flags } from '@oclif/core';
 import { type Config, ConfigError, loadConfig, schoolUrl } from '../api/config.ts';
 import { type Databases, openDatabases } from '../api/db/connection.ts';
 import { AppError } from '../api/errors.ts';
-import type { Operator } from '../tenants/provision.ts';
+import { runAfterCommit, type Scope } from '../api/scope.ts';
+import { findTenant, type Operator, operatorScope } from '../tenants/provision.ts';
+import { beginTenantSession, withPlatform } from '../tenants/session.ts';
 
 export abstract class EdifyCommand extends Command {
   static override enableJsonFlag = true;
@@ -26,6 +28,20 @@ export abstract class EdifyCommand extends Command {
   protected async database(config: Config): Promise<Databases> {
     this.databases ??= await openDatabases(config, { appPoolMax: 2 });
     return this.databases;
+  }
+
+  /** Runs fn as this operator inside one school: the same RLS and services as a request, with
+   * after-commit work (email) run once the transaction has committed. */
+  protected async inSchool<T>(config: Config, slug: string, fn: (scope: Scope) => Promise<T>): Promise<T> {
+    const dbs = await this.database(config);
+    const tenant = await findTenant(dbs.owner, slug);
+    const tasks: (() => Promise<void>)[] = [];
+    const result = await withPlatform(dbs.owner, async (db) => {
+      const current = await beginTenantSession(db, { id: tenant.id });
+      return fn({ ...operatorScope(db, current, this.operator()), afterCommit: tasks });
+    });
+    await runAfterCommit(tasks, (error) => this.warn(`Sending an email failed: ${String(error)}`));
+    return result;
   }
 
   protected operator(): Operator {

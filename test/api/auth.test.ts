@@ -86,3 +86,18 @@ test('expired, tampered and foreign-signed tokens are refused', async (t) => {
     t.is(res.body.type, 'https://edify.app/problems/unauthenticated');
   }
 });
+
+test('signing-key rotation: old tokens verify while the old key is listed as previous, new ones use the new key', async (t) => {
+  const school = await createSchool();
+  const { config } = testEnv();
+  const old = config.signingSecrets[0] as string;
+  const fresh = 'n'.repeat(10) + 'ew-signing-secret-for-rotation-test-0123456789';
+  const rotated = await startApp({ signingSecrets: [fresh, old] });
+  t.is((await rotated.request(school.slug, 'GET', '/api/v1/me', { token: school.admin.token })).status, 200, 'a token signed with the old key still works');
+  const login = await rotated.request(school.slug, 'POST', '/api/v1/auth/login', { body: { email: school.admin.email, password: PASSWORD } });
+  const header = JSON.parse(Buffer.from(String(login.body.access_token).split('.')[0] as string, 'base64url').toString());
+  t.is(header.kid, keyId(fresh));
+  const retired = await startApp({ signingSecrets: [fresh] });
+  t.is((await retired.request(school.slug, 'GET', '/api/v1/me', { token: school.admin.token })).status, 401, 'once the old key is removed, its tokens stop');
+  t.is((await retired.request(school.slug, 'GET', '/api/v1/me', { token: login.body.access_token })).status, 200);
+});

@@ -120,3 +120,18 @@ test('tenant:configure sets seats, the 2FA policy and CORS origins through the s
   t.like(unset.json, { seat_limit: null, require_two_factor: false });
   t.is((await edify(['tenant:configure', slug])).code, 1, 'nothing to change');
 });
+
+test('users:sign-out and users:unlock act on one person at one school', async (t) => {
+  const slug = uniqueSlug('yew');
+  const created = await edify(['tenant:create', slug, '--name', 'Yew', '--admin-email', `a@${slug}.test`, '--json']);
+  const app = await startApp();
+  const login = await app.request(slug, 'POST', '/api/v1/auth/login', { body: { email: `a@${slug}.test`, password: created.json.admin_password } });
+  t.is(login.status, 200);
+  const out = await edify(['users:sign-out', slug, `a@${slug}.test`, '--yes', '--json']);
+  t.deepEqual(out.json, { email: `a@${slug}.test`, sessions_ended: 1 });
+  t.is((await app.request(slug, 'GET', '/api/v1/me', { token: login.body.access_token })).status, 401);
+  const unknown = await edify(['users:unlock', slug, 'nobody@x.test']);
+  t.is(unknown.code, 1);
+  t.regex(unknown.stderr, /"nobody@x.test" at .* was not found/);
+  t.deepEqual((await edify(['users:unlock', slug, `a@${slug}.test`, '--json'])).json, { email: `a@${slug}.test`, unlocked: true });
+});

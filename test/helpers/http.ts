@@ -7,6 +7,7 @@ import test from 'ava';
 import { buildApp } from '../../api/app.ts';
 import { type AppDeps, sessionPolicy } from '../../api/app-deps.ts';
 import { createSecretBox, parseEncryptionKeys } from '../../api/auth/secret-box.ts';
+import { tokenKeys } from '../../api/auth/tokens.ts';
 import type { Config } from '../../api/config.ts';
 import { createLogger } from '../../api/http/logger.ts';
 import { createLimiterStore, type LimiterStore } from '../../api/http/rate-limit.ts';
@@ -45,7 +46,7 @@ export type Client = {
 export async function startApp(overrides: Partial<Config> = {}): Promise<Client> {
   const { config, dbs } = testEnv();
   const merged = Object.freeze({ ...config, ...overrides });
-  const keys = testTokenKeys();
+  const keys = overrides.signingSecrets ? tokenKeys(merged.signingSecrets, merged.accessTokenTtlSeconds) : testTokenKeys();
   const limiter = createLimiterStore(merged.redisUrl);
   limiters.push(limiter);
   const mailer = createMailer({ from: merged.mailFrom, mailDir: MAIL_DIR });

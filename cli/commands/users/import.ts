@@ -3,10 +3,7 @@ import { Args, Flags, ux } from '@oclif/core';
 import { schoolUrl } from '../../../api/config.ts';
 import { AppError } from '../../../api/errors.ts';
 import { createMailer } from '../../../api/mail/mailer.ts';
-import { runAfterCommit } from '../../../api/scope.ts';
 import { importRoster, type RowError } from '../../../api/users/invitations.ts';
-import { findTenant, operatorScope } from '../../../tenants/provision.ts';
-import { beginTenantSession, withPlatform } from '../../../tenants/session.ts';
 import { EdifyCommand } from '../../base.ts';
 import { table } from '../../output.ts';
 
@@ -27,18 +24,14 @@ export default class UsersImport extends EdifyCommand {
     } catch (error) {
       this.error(`Cannot read ${args.file}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { exit: 1 });
     }
-    const dbs = await this.database(config);
-    const tenant = await findTenant(dbs.owner, args.slug);
-    const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailDir: `${config.dataDir}/mail` });
-    const tasks: (() => Promise<void>)[] = [];
-    ux.action.start(flags['dry-run'] ? 'Checking the roster' : 'Importing the roster');
+    const mail = {
+      mailer: createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailDir: `${config.dataDir}/mail` }),
+      siteUrl: schoolUrl(config, args.slug),
+    };
+    ux.action.start(flags['dry-run'] ? 'Checking the roster' : 'Importing the roster and sending invitations');
     let report: Awaited<ReturnType<typeof importRoster>>;
     try {
-      report = await withPlatform(dbs.owner, async (db) => {
-        const current = await beginTenantSession(db, { id: tenant.id });
-        const scope = { ...operatorScope(db, current, this.operator()), afterCommit: tasks };
-        return importRoster(scope, csv, { dryRun: flags['dry-run'] }, { mailer, siteUrl: schoolUrl(config, tenant.slug) });
-      });
+      report = await this.inSchool(config, args.slug, (scope) => importRoster(scope, csv, { dryRun: flags['dry-run'] }, mail));
     } catch (error) {
       ux.action.stop('failed');
       const rows = error instanceof AppError ? (error.extra?.row_errors as RowError[] | undefined) : undefined;
@@ -46,16 +39,11 @@ export default class UsersImport extends EdifyCommand {
       throw error;
     }
     ux.action.stop(flags['dry-run'] ? 'done' : `${report.created} people added`);
-    if (tasks.length > 0) {
-      ux.action.start(`Sending ${report.created} invitations`);
-      await runAfterCommit(tasks, (error) => this.warn(`An invitation email failed: ${String(error)}`));
-      ux.action.stop();
-    }
     if (report.errors.length > 0) this.log(table(report.errors.map((r) => ({ line: r.line, column: r.column, problem: r.reason }))));
     this.log(
       flags['dry-run']
         ? `${report.rows} rows checked: ${report.errors.length === 0 ? 'no problems, ready to import' : `${report.errors.length} problem(s)`}.`
-        : `Imported ${report.created} people into ${tenant.slug}.`,
+        : `Imported ${report.created} people into ${args.slug}; invitations sent.`,
     );
     return report;
   }
