@@ -17,20 +17,13 @@ export function lockMinutes(failures: number): number {
 
 export async function verifyCredentials(scope: Scope, email: string, password: string): Promise<User | undefined> {
   const user = await User.query(scope.db).whereRaw('lower(email) = ?', [email.toLowerCase()]).forUpdate().first();
-  const locked = user?.locked_until ? new Date(user.locked_until) > new Date() : false;
+  const locked = user ? isPaused(user) : false;
   // A paused account is not even checked, so guessing during the pause teaches nothing.
   const hash = !locked && user?.password_hash ? user.password_hash : await decoyHash();
   const matches = await verifyPassword(password, hash);
   if (!user?.password_hash || locked || !matches || user.status !== 'active') {
     const reason = !user ? 'unknown_email' : locked ? 'locked' : user.status !== 'active' ? 'inactive' : !user.password_hash ? 'no_password' : 'wrong_password';
-    if (user && reason === 'wrong_password') {
-      const failures = user.failed_logins + 1;
-      const minutes = lockMinutes(failures);
-      await User.query(scope.db)
-        .patch({ failed_logins: failures, locked_until: minutes > 0 ? new Date(Date.now() + minutes * 60_000) : null })
-        .where({ id: user.id });
-      if (minutes > 0) await audit(scope, 'auth.account_paused', { type: 'user', id: user.id }, { failures, minutes });
-    }
+    if (user && reason === 'wrong_password') await recordFailure(scope, user);
     await audit(scope, 'auth.login_failed', user ? { type: 'user', id: user.id } : null, { reason });
     return undefined;
   }
@@ -55,4 +48,18 @@ export async function signInBrowser(scope: Scope, user: User, policy: SessionPol
 export async function unlockUser(scope: Scope, userId: string): Promise<void> {
   await User.query(scope.db).patch({ failed_logins: 0, locked_until: null }).where({ id: userId });
   await audit(scope, 'auth.account_unlocked', { type: 'user', id: userId });
+}
+
+/** Counts a failed password or second-factor attempt; enough of them pause the account. */
+export async function recordFailure(scope: Scope, user: User): Promise<void> {
+  const failures = user.failed_logins + 1;
+  const minutes = lockMinutes(failures);
+  await User.query(scope.db)
+    .patch({ failed_logins: failures, locked_until: minutes > 0 ? new Date(Date.now() + minutes * 60_000) : null })
+    .where({ id: user.id });
+  if (minutes > 0) await audit(scope, 'auth.account_paused', { type: 'user', id: user.id }, { failures, minutes });
+}
+
+export function isPaused(user: User): boolean {
+  return user.locked_until ? new Date(user.locked_until) > new Date() : false;
 }

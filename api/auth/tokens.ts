@@ -5,7 +5,7 @@
 // Key rotation: the first key signs; every listed key verifies, chosen by the `kid` header, so a
 // new key can be deployed while tokens signed with the old one live out their 15 minutes.
 import { createHash, randomUUID } from 'node:crypto';
-import { decodeProtectedHeader, errors, jwtVerify, SignJWT } from 'jose';
+import { decodeProtectedHeader, errors, type JWTPayload, jwtVerify, SignJWT } from 'jose';
 
 const ISSUER = 'edify';
 const audienceFor = (tenantId: string) => `edify:school:${tenantId}`;
@@ -22,62 +22,54 @@ export function tokenKeys(secrets: string | string[], ttlSeconds: number): Token
 
 export type AccessClaims = { userId: string; sessionId: string };
 
-export async function issueAccessToken(keys: TokenKeys, tenantId: string, claims: AccessClaims): Promise<{ token: string; expiresIn: number }> {
+function sign(keys: TokenKeys, claims: Record<string, unknown>, audience: string, subject: string, lifetime: string): Promise<string> {
   const [current] = keys.keys;
   if (!current) throw new Error('No token signing key is configured');
-  const token = await new SignJWT({ sid: claims.sessionId })
+  return new SignJWT(claims)
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: current.id })
     .setIssuer(ISSUER)
-    .setAudience(audienceFor(tenantId))
-    .setSubject(claims.userId)
+    .setAudience(audience)
+    .setSubject(subject)
     .setJti(randomUUID())
     .setIssuedAt()
-    .setExpirationTime(`${keys.ttlSeconds}s`)
+    .setExpirationTime(lifetime)
     .sign(current.secret);
+}
+
+/** The payload if the token is valid for this audience under any listed key, else undefined. */
+async function verify(keys: TokenKeys, token: string, audience: string): Promise<JWTPayload | undefined> {
+  try {
+    const { kid } = decodeProtectedHeader(token);
+    const key = keys.keys.find((k) => k.id === kid);
+    if (!key) return undefined;
+    const { payload } = await jwtVerify(token, key.secret, { issuer: ISSUER, audience, algorithms: ['HS256'] });
+    return typeof payload.sub === 'string' ? payload : undefined;
+  } catch (error) {
+    if (error instanceof errors.JOSEError || error instanceof TypeError) return undefined;
+    throw error;
+  }
+}
+
+export async function issueAccessToken(keys: TokenKeys, tenantId: string, claims: AccessClaims): Promise<{ token: string; expiresIn: number }> {
+  const token = await sign(keys, { sid: claims.sessionId }, audienceFor(tenantId), claims.userId, `${keys.ttlSeconds}s`);
   return { token, expiresIn: keys.ttlSeconds };
 }
 
 /** The claims, or undefined when the token is not valid at this school. */
 export async function verifyAccessToken(keys: TokenKeys, tenantId: string, token: string): Promise<AccessClaims | undefined> {
-  try {
-    const { kid } = decodeProtectedHeader(token);
-    const key = keys.keys.find((k) => k.id === kid);
-    if (!key) return undefined;
-    const { payload } = await jwtVerify(token, key.secret, { issuer: ISSUER, audience: audienceFor(tenantId), algorithms: ['HS256'] });
-    if (typeof payload.sub !== 'string' || typeof payload.sid !== 'string') return undefined;
-    return { userId: payload.sub, sessionId: payload.sid };
-  } catch (error) {
-    if (error instanceof errors.JOSEError || error instanceof TypeError) return undefined;
-    throw error;
-  }
+  const payload = await verify(keys, token, audienceFor(tenantId));
+  if (!payload?.sub || typeof payload.sid !== 'string') return undefined;
+  return { userId: payload.sub, sessionId: payload.sid };
 }
 
-const CHALLENGE_AUDIENCE = (tenantId: string) => `edify:school:${tenantId}:second-factor`;
+const challengeAudience = (tenantId: string) => `edify:school:${tenantId}:second-factor`;
 
 /** A 5-minute proof that the password was right, exchanged with a TOTP or recovery code for a
  * session at POST /api/v1/auth/two-factor. Useless anywhere else (its own audience). */
-export async function issueChallengeToken(keys: TokenKeys, tenantId: string, userId: string): Promise<string> {
-  const [current] = keys.keys;
-  if (!current) throw new Error('No token signing key is configured');
-  return new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT', kid: current.id })
-    .setIssuer(ISSUER)
-    .setAudience(CHALLENGE_AUDIENCE(tenantId))
-    .setSubject(userId)
-    .setIssuedAt()
-    .setExpirationTime('5m')
-    .sign(current.secret);
+export function issueChallengeToken(keys: TokenKeys, tenantId: string, userId: string): Promise<string> {
+  return sign(keys, {}, challengeAudience(tenantId), userId, '5m');
 }
 
 export async function verifyChallengeToken(keys: TokenKeys, tenantId: string, token: string): Promise<string | undefined> {
-  try {
-    const { kid } = decodeProtectedHeader(token);
-    const key = keys.keys.find((k) => k.id === kid);
-    if (!key) return undefined;
-    const { payload } = await jwtVerify(token, key.secret, { issuer: ISSUER, audience: CHALLENGE_AUDIENCE(tenantId), algorithms: ['HS256'] });
-    return typeof payload.sub === 'string' ? payload.sub : undefined;
-  } catch (error) {
-    if (error instanceof errors.JOSEError || error instanceof TypeError) return undefined;
-    throw error;
-  }
+  return (await verify(keys, token, challengeAudience(tenantId)))?.sub;
 }

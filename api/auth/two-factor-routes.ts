@@ -13,7 +13,7 @@ import { User } from '../users/model.ts';
 import { findManageableUser } from '../users/service.ts';
 import { completeSignIn } from './complete-sign-in.ts';
 import { confirmInput, enrolmentView, factorInput, loginResult, recoveryCodesView, secondFactorInput } from './schema.ts';
-import { lockMinutes } from './service.ts';
+import { isPaused, recordFailure } from './service.ts';
 import { verifyChallengeToken } from './tokens.ts';
 import { checkSecondFactor, confirmEnrolment, disableTwoFactor, regenerateRecoveryCodes, resetTwoFactor, startEnrolment } from './two-factor.ts';
 
@@ -28,15 +28,6 @@ const challengeSubject = (ctx: Context) => {
 };
 
 const wrongCode = () => new AppError('invalid-credentials', 'That code is not valid. Codes change every 30 seconds and work once.');
-
-async function failedSecondFactor(scope: Scope, user: User): Promise<void> {
-  const failures = user.failed_logins + 1;
-  const minutes = lockMinutes(failures);
-  await User.query(scope.db)
-    .patch({ failed_logins: failures, locked_until: minutes > 0 ? new Date(Date.now() + minutes * 60_000) : null })
-    .where({ id: user.id });
-  await audit(scope, 'auth.two_factor_failed', { type: 'user', id: user.id }, { failures });
-}
 
 const idParams = z.object({ id: z.uuid() });
 
@@ -54,10 +45,11 @@ export const twoFactorRoutes = [
       const userId = await verifyChallengeToken(deps.tokenKeys, scope.tenant.id, body.challenge_token);
       const user = userId ? await User.query(scope.db).findOne({ id: userId, status: 'active' }).forUpdate() : undefined;
       if (!user) return { problem: new AppError('unauthenticated', 'The sign-in attempt has expired. Start again with your email and password.') };
-      if (user.locked_until && new Date(user.locked_until) > new Date()) return { problem: wrongCode() };
+      if (isPaused(user)) return { problem: wrongCode() };
       const used = await checkSecondFactor(scope, deps.secretBox, user.id, body);
       if (!used) {
-        await failedSecondFactor(scope, user);
+        await recordFailure(scope, user);
+        await audit(scope, 'auth.two_factor_failed', { type: 'user', id: user.id });
         return { problem: wrongCode() };
       }
       await User.query(scope.db).patch({ failed_logins: 0, locked_until: null }).where({ id: user.id });

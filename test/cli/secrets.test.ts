@@ -1,8 +1,6 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import test from 'ava';
 import { encryptionKeyProblem, weakSecret } from '../../api/config.ts';
-import { edify } from '../helpers/cli.ts';
+import { edify, spawnEdify } from '../helpers/cli.ts';
 
 test('secrets:generate prints values production accepts', async (t) => {
   const res = await edify(['secrets:generate', '--json']);
@@ -13,33 +11,19 @@ test('secrets:generate prints values production accepts', async (t) => {
   t.not(again.json.EDIFY_SECRET, res.json.EDIFY_SECRET);
 });
 
-function serveInProduction(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.resolve(import.meta.dirname, '../../bin/edify.js'), 'serve', '--port', '0'], {
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        EDIFY_BASE_DOMAIN: 'edify.example',
-        EDIFY_DEMO: 'false',
-        EDIFY_SECRET: '',
-        EDIFY_ENCRYPTION_KEY: '',
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (c) => {
-      out += c;
-    });
-    child.stderr.on('data', (c) => {
-      out += c;
-    });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
+async function serveInProduction(env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  const { child, exited, output } = spawnEdify(['serve', '--port', '0'], {
+    NODE_ENV: 'production',
+    EDIFY_BASE_DOMAIN: 'edify.example',
+    EDIFY_DEMO: 'false',
+    EDIFY_SECRET: '',
+    EDIFY_ENCRYPTION_KEY: '',
+    ...env,
   });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const code = await exited;
+  clearTimeout(timer);
+  return { code, out: output() };
 }
 
 test('production refuses to start with a default, short or missing key, and says which', async (t) => {

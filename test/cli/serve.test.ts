@@ -1,11 +1,10 @@
 // `edify serve` (what `npm start` runs), as a real process on its own fresh database: it migrates,
 // seeds the demo school, serves it, and stops cleanly on Ctrl-C.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import test from 'ava';
 import { appUrlFrom, connect, ensureDatabase } from '../../api/db/connection.ts';
 import { DEMO_PASSWORD } from '../../tenants/demo.ts';
+import { spawnEdify } from '../helpers/cli.ts';
 import { testEnv } from '../helpers/env.ts';
 import { send } from '../helpers/http.ts';
 
@@ -14,32 +13,26 @@ test('serve migrates an empty database, creates the demo school, serves it and s
   const name = `edify_test_serve_${randomBytes(4).toString('hex')}`;
   const ownerUrl = await ensureDatabase(config.databaseUrl as string, name);
   const appPassword = decodeURIComponent(new URL(config.appDatabaseUrl as string).password) || 'edify_app_local';
-  const child = spawn(process.execPath, [path.resolve(import.meta.dirname, '../../bin/edify.js'), 'serve', '--port', '0'], {
-    env: { ...process.env, NODE_ENV: 'development', DATABASE_URL: ownerUrl, APP_DATABASE_URL: appUrlFrom(ownerUrl, appPassword), LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { child, exited, output } = spawnEdify(['serve', '--port', '0'], {
+    NODE_ENV: 'development',
+    DATABASE_URL: ownerUrl,
+    APP_DATABASE_URL: appUrlFrom(ownerUrl, appPassword),
+    LOG_LEVEL: 'warn',
   });
-  let out = '';
-  child.stdout.on('data', (c) => {
-    out += c;
-  });
-  child.stderr.on('data', (c) => {
-    out += c;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`serve did not start:\n${out}`)), 30_000);
+      const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output()}`)), 30_000);
       const check = () => {
-        const match = /listening on http:\/\/[\d.]+:(\d+)/.exec(out);
-        if (match?.[1] && out.includes('Press Ctrl-C')) {
+        const match = /listening on http:\/\/[\d.]+:(\d+)/.exec(output());
+        if (match?.[1] && output().includes('Press Ctrl-C')) {
           clearTimeout(timer);
           resolve(Number(match[1]));
         } else setTimeout(check, 50);
       };
       check();
     });
-    t.regex(out, /Created the demo school at http:\/\/demo\.localhost:\d+/);
-    t.regex(out, /teacher\s+teacher@demo\.test\s+password: edify-demo-password/);
+    t.regex(output(), /Created the demo school at http:\/\/demo\.localhost:\d+/);
+    t.regex(output(), /teacher\s+teacher@demo\.test\s+password: edify-demo-password/);
     const login = await send(port, 'localhost', 'demo', 'POST', '/api/v1/auth/login', { body: { email: 'teacher@demo.test', password: DEMO_PASSWORD } });
     t.is(login.status, 200);
     const classes = await send(port, 'localhost', 'demo', 'GET', '/api/v1/classes', { token: login.body.access_token });
@@ -49,7 +42,7 @@ test('serve migrates an empty database, creates the demo school, serves it and s
     );
     child.kill('SIGINT');
     t.is(await exited, 0);
-    t.regex(out, /Stopped\./);
+    t.regex(output(), /Stopped\./);
   } finally {
     child.kill('SIGKILL');
     const admin = connect(config.databaseUrl as string, 1);

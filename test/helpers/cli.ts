@@ -30,3 +30,17 @@ export function edify(args: string[], options: { input?: string; env?: Record<st
     child.stdin.end(options.input ?? '');
   });
 }
+
+/** Starts `edify` as a long-running process (serve), collecting everything it prints. */
+export function spawnEdify(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c) => {
+    out += c;
+  });
+  child.stderr.on('data', (c) => {
+    out += c;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, exited, output: () => out };
+}
