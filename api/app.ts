@@ -18,12 +18,13 @@ import { securityHeaders } from './http/security-headers.ts';
 import type { AppState } from './http/state.ts';
 import { tenancy } from './http/tenancy.ts';
 import { schoolRoutes } from './school/routes.ts';
+import { ssoRoutes } from './sso/routes.ts';
 import { userRoutes } from './users/routes.ts';
 import { webRoutes } from './web/routes.ts';
 
 /** Every route of the product. The OpenAPI document and the route tests read this list. */
 export function allRoutes(baseDomain: string): AnyRoute[] {
-  const routes: AnyRoute[] = [...healthRoutes, ...webRoutes, ...authRoutes, ...twoFactorRoutes, ...userRoutes, ...classRoutes, ...schoolRoutes];
+  const routes: AnyRoute[] = [...healthRoutes, ...webRoutes, ...authRoutes, ...twoFactorRoutes, ...userRoutes, ...classRoutes, ...schoolRoutes, ...ssoRoutes];
   let document: unknown;
   const openapi = platformRoute(
     {

@@ -10,6 +10,7 @@ export const PROBLEMS = {
   forbidden: { status: 403, title: 'Forbidden' },
   'tenant-suspended': { status: 403, title: 'School suspended' },
   'two-factor-enrolment-required': { status: 403, title: 'Two-factor enrolment required' },
+  'sso-required': { status: 403, title: 'Single sign-on required' },
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },

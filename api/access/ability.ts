@@ -4,11 +4,12 @@ import { AbilityBuilder, createMongoAbility, type ForcedSubject, type MongoAbili
 import { auditRules } from '../audit/rules.ts';
 import { classRules } from '../classes/rules.ts';
 import { schoolRules } from '../school/rules.ts';
+import { ssoRules } from '../sso/rules.ts';
 import type { Actor } from '../scope.ts';
 import { userRules } from '../users/rules.ts';
 
 export type Action = 'manage' | 'create' | 'read' | 'update' | 'delete' | 'join' | 'manage_roster' | 'invite' | 'import';
-export type SubjectName = 'Class' | 'Enrollment' | 'User' | 'AuditEvent' | 'School' | 'all';
+export type SubjectName = 'Class' | 'Enrollment' | 'User' | 'AuditEvent' | 'School' | 'SsoConnection' | 'all';
 
 // The fields rules may test, per subject. Each is mapped to SQL by the feature's model
 // (CLASS_FIELDS, USER_FIELDS), so lists and single reads filter in the database.
@@ -20,7 +21,7 @@ export type AppAbility = MongoAbility<[Action, Subjects]>;
 export type RuleBuilder = AbilityBuilder<AppAbility>;
 export type FeatureRules = (builder: RuleBuilder, actor: Actor) => void;
 
-const FEATURES: FeatureRules[] = [userRules, classRules, auditRules, schoolRules];
+const FEATURES: FeatureRules[] = [userRules, classRules, auditRules, schoolRules, ssoRules];
 
 export function abilityFor(actor: Actor): AppAbility {
   const builder = new AbilityBuilder<AppAbility>(createMongoAbility);

@@ -6,6 +6,7 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import { z } from 'zod';
 import { audit } from '../audit/service.ts';
 import { schoolUrl } from '../config.ts';
+import { settingsOf } from '../school/service.ts';
 import { AppError } from '../errors.ts';
 import { bodyField, LIMITS } from '../http/rate-limit.ts';
 import { tenantRoute } from '../http/route.ts';
@@ -59,6 +60,12 @@ export const authRoutes = [
     limits: [{ ...LIMITS.login, by: bodyField('email') }, LIMITS.loginSpray],
     responses: { 200: { description: 'Signed in, or a second factor is needed (two_factor_required)', schema: loginResult } },
     handler: async ({ ctx, scope, deps, body }) => {
+      // SSO required: passwords stop working, except an admin's break-glass password with 2FA.
+      // Decided before the password is checked, so the answer says nothing about the password.
+      if (settingsOf(scope.tenant).sso_required && !(await isBreakGlassAdmin(scope, body.email))) {
+        await audit(scope, 'auth.password_refused_sso_required', null, {});
+        return { problem: new AppError('sso-required', 'This school signs in through single sign-on. Use your district sign-in link instead of a password.') };
+      }
       const user = await passwordLogin(ctx);
       // The failed attempt is audited and counted, so the transaction commits and the problem still answers.
       if (!user) {
@@ -186,3 +193,12 @@ export const authRoutes = [
     }),
   }),
 ];
+
+async function isBreakGlassAdmin(scope: Scope, email: string): Promise<boolean> {
+  const admin = await scope
+    .db('users')
+    .whereRaw('lower(email) = ?', [email.toLowerCase()])
+    .where({ role: 'admin', status: 'active' })
+    .first('id');
+  return admin ? hasTwoFactor(scope, admin.id) : false;
+}

@@ -29,3 +29,21 @@ export function jsonBody(limit: string): Middleware<AppState> {
     await (parse as unknown as Middleware<AppState>)(ctx, next);
   };
 }
+
+/** application/x-www-form-urlencoded bodies, for the few browser-posted endpoints (the SAML ACS). */
+export function formBody(limit: string): Middleware<AppState> {
+  const parse = bodyParser({
+    enableTypes: ['form'],
+    formLimit: limit,
+    parsedMethods: ['POST'],
+    onError: (error) => {
+      const status = (error as { status?: number }).status;
+      if (status === 413) throw new AppError('payload-too-large', `The request body is larger than ${limit}.`);
+      throw new AppError('bad-request', 'The form could not be read.');
+    },
+  });
+  return async (ctx, next) => {
+    if (!ctx.is('application/x-www-form-urlencoded')) throw new AppError('unsupported-media-type', 'Send the form as application/x-www-form-urlencoded.');
+    await (parse as unknown as Middleware<AppState>)(ctx, next);
+  };
+}

@@ -15,7 +15,7 @@ import { authenticate } from '../auth/authenticate.ts';
 import { COOKIE, csrfTokenValid, SECURE_COOKIE } from '../auth/sessions.ts';
 import { AppError, type FieldError, forbidden, notFound } from '../errors.ts';
 import { runAfterCommit, type Scope } from '../scope.ts';
-import { jsonBody } from './body.ts';
+import { formBody, jsonBody } from './body.ts';
 import { hashed, LIMITS, type LimitRule, rateLimit } from './rate-limit.ts';
 import type { AppState } from './state.ts';
 
@@ -29,6 +29,7 @@ export type Access = 'public' | 'signed-in' | { action: Action; subject: Subject
 export type Reply =
   | { status?: number; body?: unknown; headers?: Record<string, string> }
   | { html: string; status?: number }
+  | { redirect: string }
   /** Answer with this problem but keep the transaction (e.g. an audited failed login). */
   | { problem: AppError };
 
@@ -51,6 +52,10 @@ type Common<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> = {
   params?: P;
   query?: Q;
   body?: B;
+  /** A GET that must write (e.g. it records an outstanding SAML request): not READ ONLY. */
+  writes?: boolean;
+  /** The body is an HTML form post (application/x-www-form-urlencoded) rather than JSON. */
+  form?: boolean;
   /** Extra rate limits (api/http/rate-limit.ts LIMITS). Every route also gets the per-token
    * limit when a token is sent, and writes get the write limit. */
   limits?: LimitRule[];
@@ -91,6 +96,7 @@ export function platformRoute<P extends AnyObject = AnyObject, Q extends AnyObje
 
 export function mountRoutes(router: Router<AppState>, routes: AnyRoute[], deps: AppDeps): void {
   const parseBody = jsonBody(deps.config.bodyLimit);
+  const parseForm = formBody(deps.config.bodyLimit);
   const token = (ctx: Context) => {
     const header = ctx.get('authorization');
     return header ? hashed(header) : undefined;
@@ -99,7 +105,7 @@ export function mountRoutes(router: Router<AppState>, routes: AnyRoute[], deps: 
   const writes = rateLimit({ ...LIMITS.writes, by: token }, deps.limiter);
   for (const route of routes) {
     const chain: Middleware<AppState>[] = [];
-    if (route.body) chain.push(parseBody);
+    if (route.body) chain.push(route.form ? parseForm : parseBody);
     if (route.host === 'tenant') {
       chain.push(async (ctx, next) => (ctx.get('authorization') ? perToken(ctx, next) : next()));
       if (route.method !== 'get') chain.push(writes);
@@ -156,7 +162,7 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
         }
         return route.handler({ ...input, scope, deps, ctx: ctx as unknown as Context });
       },
-      { readOnly: route.method === 'get' },
+      { readOnly: route.method === 'get' && !route.writes },
     );
     send(ctx, reply);
     // Not awaited: the answer must not wait for (or reveal, by its timing) an email being sent.
@@ -166,6 +172,10 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
 
 function send(ctx: Parameters<Middleware<AppState>>[0], reply: Reply): void {
   if ('problem' in reply) throw reply.problem;
+  if ('redirect' in reply) {
+    ctx.redirect(reply.redirect);
+    return;
+  }
   if ('html' in reply) {
     ctx.status = reply.status ?? 200;
     ctx.type = 'text/html; charset=utf-8';

@@ -4,12 +4,13 @@ import { forbidden } from '../errors.ts';
 import type { Scope, Tenant } from '../scope.ts';
 import type { UpdateSchoolInput } from './schema.ts';
 
-export type SchoolSettings = { require_two_factor: boolean; cors_origins: string[]; color: string | null };
+export type SchoolSettings = { require_two_factor: boolean; sso_required: boolean; cors_origins: string[]; color: string | null };
 
 export function settingsOf(tenant: Pick<Tenant, 'settings'>): SchoolSettings {
   const s = tenant.settings ?? {};
   return {
     require_two_factor: s.require_two_factor === true,
+    sso_required: s.sso_required === true,
     cors_origins: Array.isArray(s.cors_origins) ? (s.cors_origins as unknown[]).filter((o): o is string => typeof o === 'string') : [],
     color: typeof s.color === 'string' ? s.color : null,
   };
@@ -24,7 +25,14 @@ export function presentSchool(scope: Scope) {
     timezone: t.timezone,
     color: settings.color,
     ...(scope.ability.can('update', 'School')
-      ? { settings: { require_two_factor: settings.require_two_factor, cors_origins: settings.cors_origins, seat_limit: t.seat_limit } }
+      ? {
+          settings: {
+            require_two_factor: settings.require_two_factor,
+            sso_required: settings.sso_required,
+            cors_origins: settings.cors_origins,
+            seat_limit: t.seat_limit,
+          },
+        }
       : {}),
   };
 }

@@ -12,6 +12,11 @@ const WORDS: Record<string, string> = {
   'school.welcome': 'Welcome to',
   'school.signin': 'Sign in through the app or the API: POST /api/v1/auth/login.',
   'common.api': 'API reference (OpenAPI)',
+  'sso.failed': 'Sign-in did not work',
+  'sso.explain': 'Your sign-in came back from',
+  'sso.for': 'but it could not be accepted',
+  'sso.next': 'Try again from the start. If it keeps happening, tell your school’s IT administrator: they can see why in the single sign-on attempts list.',
+  'sso.reference': 'Reference for your IT administrator:',
 };
 hbs.registerHelper('t', (key: string) => WORDS[key] ?? key);
 
