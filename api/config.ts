@@ -29,6 +29,7 @@ const schema = z.object({
   REDIS_URL: z.url().optional(),
   SMTP_URL: z.url().optional(),
   MAIL_FROM: z.string().default('Edify <no-reply@edify.local>'),
+  SAML_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(120),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900),
   BODY_LIMIT: z
     .string()
@@ -58,6 +59,8 @@ export type Config = Readonly<{
   redisUrl: string | undefined;
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** Clock difference tolerated on SAML assertion times. */
+  samlClockSkewMs: number;
   bodyLimit: string;
   logLevel: string;
   dataDir: string;
@@ -121,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    samlClockSkewMs: e.SAML_CLOCK_SKEW_SECONDS * 1000,
     bodyLimit: e.BODY_LIMIT.toLowerCase(),
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     dataDir,

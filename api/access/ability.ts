@@ -4,8 +4,8 @@ import { AbilityBuilder, createMongoAbility, type ForcedSubject, type MongoAbili
 import { auditRules } from '../audit/rules.ts';
 import { classRules } from '../classes/rules.ts';
 import { schoolRules } from '../school/rules.ts';
-import { ssoRules } from '../sso/rules.ts';
 import type { Actor } from '../scope.ts';
+import { ssoRules } from '../sso/rules.ts';
 import { userRules } from '../users/rules.ts';
 
 export type Action = 'manage' | 'create' | 'read' | 'update' | 'delete' | 'join' | 'manage_roster' | 'invite' | 'import';

@@ -6,10 +6,10 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import { z } from 'zod';
 import { audit } from '../audit/service.ts';
 import { schoolUrl } from '../config.ts';
-import { settingsOf } from '../school/service.ts';
 import { AppError } from '../errors.ts';
 import { bodyField, LIMITS } from '../http/rate-limit.ts';
 import { tenantRoute } from '../http/route.ts';
+import { settingsOf } from '../school/service.ts';
 import type { Scope } from '../scope.ts';
 import type { User } from '../users/model.ts';
 import { userView } from '../users/schema.ts';
@@ -195,10 +195,6 @@ export const authRoutes = [
 ];
 
 async function isBreakGlassAdmin(scope: Scope, email: string): Promise<boolean> {
-  const admin = await scope
-    .db('users')
-    .whereRaw('lower(email) = ?', [email.toLowerCase()])
-    .where({ role: 'admin', status: 'active' })
-    .first('id');
+  const admin = await scope.db('users').whereRaw('lower(email) = ?', [email.toLowerCase()]).where({ role: 'admin', status: 'active' }).first('id');
   return admin ? hasTwoFactor(scope, admin.id) : false;
 }

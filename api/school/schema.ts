@@ -26,10 +26,7 @@ export const updateSchoolInput = z
       .optional(),
     require_two_factor: z.boolean().optional().describe('Admins and teachers must use two-factor sign-in.'),
     cors_origins: z.array(origin).max(20).optional().describe('Browser origins allowed to call this school’s API. Empty: none.'),
-    sso_required: z
-      .boolean()
-      .optional()
-      .describe('Everyone signs in through single sign-on; only admins with two-factor sign-in keep a break-glass password.'),
+    sso_required: z.boolean().optional().describe('Everyone signs in through single sign-on; only admins with two-factor sign-in keep a break-glass password.'),
   })
   .refine((v) => Object.keys(v).length > 0, { message: 'send at least one setting to change' });
 export type UpdateSchoolInput = z.infer<typeof updateSchoolInput>;

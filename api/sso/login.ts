@@ -16,9 +16,7 @@ import { type Connection, findConnection } from './connections.ts';
 import { identityFrom, provisionUser, type SamlProfile } from './provision.ts';
 import { checkBeyondNodeSaml, samlOptions, ssoFailure } from './saml.ts';
 
-export const CLOCK_SKEW_MS = 2 * 60_000;
-
-type SamlState = { scope: Scope; connection: Connection; siteUrl: string };
+type SamlState = { scope: Scope; connection: Connection; siteUrl: string; clockSkewMs: number };
 
 const passport = new KoaPassport();
 passport.use(
@@ -28,7 +26,7 @@ passport.use(
       passReqToCallback: true,
       getSamlOptions: (req, done) => {
         const state = (req as unknown as { ctx: Context }).ctx.state.saml as SamlState;
-        done(null, samlOptions(state.scope, state.connection, state.siteUrl, CLOCK_SKEW_MS));
+        done(null, samlOptions(state.scope, state.connection, state.siteUrl, state.clockSkewMs));
       },
     },
     (_req, profile, done) => done(null, profile as unknown as Record<string, unknown>),
@@ -46,13 +44,13 @@ export async function startLogin(scope: Scope, deps: AppDeps, connectionId: stri
   const connection = await findConnection(scope, connectionId);
   if (!connection.enabled) throw ssoFailure('this connection is turned off');
   const siteUrl = schoolUrl(deps.config, scope.tenant.slug);
-  const saml = new SAML(samlOptions(scope, connection, siteUrl, CLOCK_SKEW_MS));
+  const saml = new SAML(samlOptions(scope, connection, siteUrl, deps.config.samlClockSkewMs));
   return saml.getAuthorizeUrlAsync(safeReturnTo(returnTo), host, {});
 }
 
 export async function spMetadata(scope: Scope, deps: AppDeps, connectionId: string): Promise<string> {
   const connection = await findConnection(scope, connectionId);
-  const saml = new SAML(samlOptions(scope, connection, schoolUrl(deps.config, scope.tenant.slug), CLOCK_SKEW_MS));
+  const saml = new SAML(samlOptions(scope, connection, schoolUrl(deps.config, scope.tenant.slug), deps.config.samlClockSkewMs));
   return saml.generateServiceProviderMetadata(null, null);
 }
 
@@ -77,7 +75,7 @@ export async function consumeAssertion(ctx: Context, scope: Scope, deps: AppDeps
   try {
     if (!connection.enabled) throw ssoFailure('this connection is turned off');
     if (typeof body.SAMLResponse !== 'string' || body.SAMLResponse.length === 0) throw ssoFailure('no SAMLResponse was posted');
-    ctx.state.saml = { scope, connection, siteUrl } satisfies SamlState;
+    ctx.state.saml = { scope, connection, siteUrl, clockSkewMs: deps.config.samlClockSkewMs } satisfies SamlState;
     const profile = await validateWithPassport(ctx);
     const assertionXml = typeof profile.getAssertionXml === 'function' ? (profile.getAssertionXml as () => string)() : '';
     await checkBeyondNodeSaml(scope, connection, siteUrl, body.SAMLResponse, assertionXml, profile.issuer as string | undefined);
@@ -126,8 +124,13 @@ async function record(
     user_id: userId,
     request_id: scope.request?.id ?? null,
   });
-  await audit(scope, outcome === 'success' ? 'sso.login' : 'sso.login_failed', userId ? { type: 'user', id: userId } : { type: 'saml_connection', id: connection.id }, {
-    connection_id: connection.id,
-    ...(reason ? { reason } : {}),
-  });
+  await audit(
+    scope,
+    outcome === 'success' ? 'sso.login' : 'sso.login_failed',
+    userId ? { type: 'user', id: userId } : { type: 'saml_connection', id: connection.id },
+    {
+      connection_id: connection.id,
+      ...(reason ? { reason } : {}),
+    },
+  );
 }

@@ -20,17 +20,15 @@ const problem = (message: string) => invalid([{ in: 'body', field: 'metadata', m
 
 export function parseIdpMetadata(xml: string, now = new Date()): IdpMetadata {
   const errors: string[] = [];
-  const parser = new DOMParser({
-    onError: (level: string, message: string) => {
-      if (level !== 'warning') errors.push(message);
-    },
-  } as never);
+  // IdP metadata is machine-written: even xmldom's "warnings" (unclosed tags) mean it is broken.
+  const collect = (message: string) => errors.push(message.replace(/^\[xmldom \w+\]\s*/, '').split('\n')[0] ?? message);
+  const parser = new DOMParser({ errorHandler: { warning: collect, error: collect, fatalError: collect } });
   const text = xml.trim();
   if (!text.startsWith('<')) throw problem('it is not XML');
   const doc = parser.parseFromString(text, 'text/xml');
   if (errors.length > 0 || !doc?.documentElement) throw problem(`it is not well-formed XML (${errors[0] ?? 'no root element'})`);
   // Metadata may be an EntitiesDescriptor holding several entities: take the one with an IdP role.
-  const entity = select("//md:EntityDescriptor[md:IDPSSODescriptor]", doc)[0];
+  const entity = select('//md:EntityDescriptor[md:IDPSSODescriptor]', doc)[0];
   if (!entity) throw problem('it has no EntityDescriptor with an IDPSSODescriptor (is this the service provider’s metadata?)');
   const entityId = entity.getAttribute('entityID') ?? '';
   if (!entityId) throw problem('the EntityDescriptor has no entityID');
@@ -66,7 +64,9 @@ export function parseIdpMetadata(xml: string, now = new Date()): IdpMetadata {
     certificates.push(pem);
   }
   if (certificates.length === 0) throw problem(`every signing certificate has expired (the newest expired on ${latestExpiry(unique)})`);
-  const nameIdFormats = select('md:NameIDFormat', idp).map((n) => (n.textContent ?? '').trim()).filter(Boolean);
+  const nameIdFormats = select('md:NameIDFormat', idp)
+    .map((n) => (n.textContent ?? '').trim())
+    .filter(Boolean);
   return { entityId, ssoUrl, certificates, nameIdFormats };
 }
 

@@ -56,7 +56,10 @@ export const ssoRoutes = [
     form: true,
     body: z.object({ SAMLResponse: z.string().max(1_000_000).optional(), RelayState: z.string().max(1000).optional() }),
     limits: [LIMITS.loginSpray],
-    responses: { 302: { description: 'Signed in: a session cookie is set and the browser goes to RelayState' }, 401: { description: 'An HTML page explaining what to do' } },
+    responses: {
+      302: { description: 'Signed in: a session cookie is set and the browser goes to RelayState' },
+      401: { description: 'An HTML page explaining what to do' },
+    },
     handler: async ({ scope, params, deps, ctx }) => consumeAssertion(ctx, scope, deps, params.connection),
   }),
   tenantRoute({
@@ -72,7 +75,8 @@ export const ssoRoutes = [
     method: 'post',
     path: '/api/v1/sso/connections',
     summary: 'Add a SAML connection from the IdP’s metadata',
-    description: 'Bad metadata (not XML, no signing certificate, no SSO endpoint, only expired certificates) is refused with the precise reason; nothing is saved.',
+    description:
+      'Bad metadata (not XML, no signing certificate, no SSO endpoint, only expired certificates) is refused with the precise reason; nothing is saved.',
     tags: ['sso'],
     access: { action: 'manage', subject: 'SsoConnection' },
     body: createConnectionInput,
@@ -91,7 +95,9 @@ export const ssoRoutes = [
     params: idParams,
     body: connectionSettings,
     responses: { 200: { description: 'The connection', schema: connectionView } },
-    handler: async ({ scope, params, body, deps }) => ({ body: presentConnection(await updateConnection(scope, params.id, body), siteOf(deps, scope.tenant.slug)) }),
+    handler: async ({ scope, params, body, deps }) => ({
+      body: presentConnection(await updateConnection(scope, params.id, body), siteOf(deps, scope.tenant.slug)),
+    }),
   }),
   tenantRoute({
     method: 'put',

@@ -2,8 +2,9 @@
 // school's connection (MultiSamlStrategy's getSamlOptions), outstanding request ids kept in
 // PostgreSQL (so InResponseTo works across processes), and the checks node-saml leaves to us:
 // Destination/Recipient against our ACS URL, the assertion's Issuer, and replay of an assertion id.
-import type { CacheItem, CacheProvider, SamlConfig } from '@node-saml/node-saml';
+
 import { X509Certificate } from 'node:crypto';
+import type { CacheItem, CacheProvider, SamlConfig } from '@node-saml/node-saml';
 import { DOMParser } from '@xmldom/xmldom';
 import xpath from 'xpath';
 import type { Scope } from '../scope.ts';
@@ -27,7 +28,11 @@ export function requestIdStore(scope: Scope, connectionId: string): CacheProvide
       return { value, createdAt: Date.now() };
     },
     getAsync: async (key: string): Promise<string | null> => {
-      const row = await scope.db('saml_requests').where({ request_id: key, connection_id: connectionId }).where('expires_at', '>', scope.db.fn.now()).first('created_at');
+      const row = await scope
+        .db('saml_requests')
+        .where({ request_id: key, connection_id: connectionId })
+        .where('expires_at', '>', scope.db.fn.now())
+        .first('created_at');
       return row ? new Date(row.created_at).toISOString() : null;
     },
     removeAsync: async (key: string | null): Promise<string | null> => {

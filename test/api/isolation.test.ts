@@ -2,19 +2,23 @@
 // sends with school A's ids finds nothing (404) and changes nothing, on every route.
 import test from 'ava';
 import { allRoutes } from '../../api/app.ts';
+import { createConnection } from '../../api/sso/connections.ts';
 import { withTenant } from '../../tenants/session.ts';
 import { testEnv } from '../helpers/env.ts';
-import { createClassIn, createPerson, createSchool, type School } from '../helpers/factories.ts';
+import { createClassIn, createPerson, createSchool, inSchool, type School } from '../helpers/factories.ts';
 import { startApp } from '../helpers/http.ts';
+import { idpMetadata, keyPair } from '../helpers/saml-idp.ts';
 
-type World = { school: School; teacher: { id: string; token: string }; student: { id: string; token: string }; classId: string };
+type World = { school: School; teacher: { id: string; token: string }; student: { id: string; token: string }; classId: string; connectionId: string };
 
 async function lookAlike(name: string): Promise<World> {
   const school = await createSchool({ name });
   const teacher = await createPerson(school, 'teacher', { email: `teacher@same.test`, first_name: 'Tess' });
   const student = await createPerson(school, 'student', { email: `student@same.test`, first_name: 'Stu' });
   const klass = await createClassIn(school, { teachers: [teacher], students: [student] }, 'Year 5 Science');
-  return { school, teacher, student, classId: klass.id };
+  const metadata = idpMetadata({ entityId: 'https://idp.same.test', ssoUrl: 'https://idp.same.test/sso', certs: [keyPair('idp').cert] });
+  const connection = await inSchool(school, (scope) => createConnection(scope, metadata, { name: 'Same District' }));
+  return { school, teacher, student, classId: klass.id, connectionId: connection.id };
 }
 
 async function snapshot(tenantId: string) {
@@ -22,6 +26,7 @@ async function snapshot(tenantId: string) {
   return withTenant(dbs.app, { id: tenantId }, async (db) => ({
     users: await db('users').select('id', 'email', 'role', 'status', 'first_name').orderBy('id'),
     classes: await db('classes').select('id', 'name', 'archived_at', 'join_code', 'join_code_enabled').orderBy('id'),
+    connections: await db('saml_connections').select('id', 'enabled', 'idp_entity_id', 'certificates').orderBy('id'),
     enrollments: await db('enrollments').select('class_id', 'user_id', 'role').orderBy(['class_id', 'user_id']),
   }));
 }
@@ -36,6 +41,11 @@ function bodyFor(method: string, path: string, a: World): unknown {
     'post /api/v1/classes/join': { code: 'ZZZZZZZ' },
     'post /api/v1/users': { email: 'new@same.test', first_name: 'N', last_name: 'N', role: 'student' },
     'post /api/v1/auth/login': { email: 'teacher@same.test', password: 'correct horse battery' },
+    'post /auth/saml/:connection/acs': 'SAMLResponse=PHNhbWxwOlJlc3BvbnNlLz4%3D',
+    'patch /api/v1/sso/connections/:id': { enabled: false },
+    'put /api/v1/sso/connections/:id/metadata': {
+      metadata_xml: idpMetadata({ entityId: 'https://evil.test', ssoUrl: 'https://evil.test/sso', certs: [keyPair('attacker').cert] }),
+    },
   };
   return bodies[`${method} ${path}`];
 }
@@ -48,10 +58,12 @@ test('school A’s ids are not found at school B, on every route with an id, and
   const routes = allRoutes('localhost').filter((r) => r.host === 'tenant' && r.path.includes(':'));
   t.true(routes.length >= 5);
   for (const route of routes) {
-    const path = route.path.replace(':userId', a.student.id).replace(':id', route.path.startsWith('/api/v1/users') ? a.teacher.id : a.classId);
+    const idFor = route.path.startsWith('/api/v1/users') ? a.teacher.id : route.path.startsWith('/api/v1/sso') ? a.connectionId : a.classId;
+    const path = route.path.replace(':userId', a.student.id).replace(':connection', a.connectionId).replace(':id', idFor);
     const body = route.body ? bodyFor(route.method, route.path, a) : undefined;
     t.true(!route.body || body !== undefined, `isolation test needs a body for ${route.method} ${route.path}`);
-    const res = await app.request(b.school.slug, route.method.toUpperCase(), path, { token: b.school.admin.token, body });
+    const form = route.form && typeof body === 'string' ? { raw: body, headers: { 'content-type': 'application/x-www-form-urlencoded' } } : { body };
+    const res = await app.request(b.school.slug, route.method.toUpperCase(), path, { token: b.school.admin.token, ...form });
     t.is(res.status, 404, `${route.method} ${route.path}`);
   }
   t.deepEqual(await snapshot(a.school.tenant.id), before);

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { Args, Flags } from '@oclif/core';
 import { schoolUrl } from '../../../api/config.ts';
+import { invalid } from '../../../api/errors.ts';
 import { createConnection, presentConnection } from '../../../api/sso/connections.ts';
 import { connectionSettings } from '../../../api/sso/schema.ts';
-import { invalid } from '../../../api/errors.ts';
 import { EdifyCommand } from '../../base.ts';
 
 export default class SsoConfigure extends EdifyCommand {
@@ -40,7 +40,10 @@ export default class SsoConfigure extends EdifyCommand {
       role_attribute: flags['role-attribute'],
       role_map: flags['role-map'] ? roleMap : undefined,
       default_role: flags['default-role'],
-      allowed_domains: flags.domains?.split(',').map((d) => d.trim()).filter(Boolean),
+      allowed_domains: flags.domains
+        ?.split(',')
+        .map((d) => d.trim())
+        .filter(Boolean),
       attribute_map: flags['email-attribute'] ? { email: flags['email-attribute'] } : undefined,
       allow_idp_initiated: flags['idp-initiated'],
     });

@@ -15,7 +15,15 @@ export default class SsoList extends EdifyCommand {
     const views = connections.map((c) => presentConnection(c, schoolUrl(config, args.slug)));
     this.log(
       views.length
-        ? table(views.map((v) => ({ id: v.id, name: v.name, idp: v.idp_entity_id, enabled: v.enabled, certs_expire: v.certificates.map((c) => c.expires_at.slice(0, 10)).join(' ') })))
+        ? table(
+            views.map((v) => ({
+              id: v.id,
+              name: v.name,
+              idp: v.idp_entity_id,
+              enabled: v.enabled,
+              certs_expire: v.certificates.map((c) => c.expires_at.slice(0, 10)).join(' '),
+            })),
+          )
         : 'No connections. Add one with `edify sso:configure`.',
     );
     return views;

@@ -18,14 +18,19 @@ export default class SsoTest extends EdifyCommand {
       for (const c of connections) out.push({ connection: presentConnection(c, schoolUrl(config, args.slug)), attempts: await recentAttempts(scope, c.id) });
       return out;
     });
-    if (report.length === 0) this.error(flags.connection ? `No connection ${flags.connection} at ${args.slug}.` : `${args.slug} has no connections.`, { exit: 1 });
+    if (report.length === 0)
+      this.error(flags.connection ? `No connection ${flags.connection} at ${args.slug}.` : `${args.slug} has no connections.`, { exit: 1 });
     for (const { connection, attempts } of report) {
       const soon = connection.certificates.filter((c) => new Date(c.expires_at).getTime() - Date.now() < 30 * 86_400_000);
       this.log(`${connection.name} (${connection.id}) ${connection.enabled ? 'enabled' : 'DISABLED'}`);
       this.log(`  IdP ${connection.idp_entity_id} → ${connection.sso_url}`);
       this.log(`  SP entity ID ${connection.sp_entity_id}, ACS ${connection.acs_url}`);
       if (soon.length) this.log(`  WARNING: ${soon.length} certificate(s) expire within 30 days: import fresh metadata`);
-      this.log(attempts.length ? table(attempts.map((a) => ({ at: a.at, outcome: a.outcome, email: a.email ?? '', reason: a.reason ?? '' }))) : '  No sign-in attempts yet.');
+      this.log(
+        attempts.length
+          ? table(attempts.map((a) => ({ at: a.at, outcome: a.outcome, email: a.email ?? '', reason: a.reason ?? '' })))
+          : '  No sign-in attempts yet.',
+      );
     }
     return report;
   }
