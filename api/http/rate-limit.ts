@@ -24,7 +24,17 @@ export type LimiterStore =
   | { driver: 'memory'; db: Map<string, unknown>; close: () => Promise<void> };
 
 export function createLimiterStore(redisUrl: string | undefined): LimiterStore {
-  if (!redisUrl) return { driver: 'memory', db: new Map(), close: async () => {} };
+  if (!redisUrl) {
+    // koa-ratelimit's memory store never forgets a key: sweep expired counters so a flood of
+    // distinct keys (rotating emails, IPs) cannot grow the process without bound.
+    const db = new Map<string, unknown>();
+    const sweep = setInterval(() => {
+      const now = Date.now() / 1000;
+      for (const [key, entry] of db) if ((entry as { reset?: number }).reset !== undefined && (entry as { reset: number }).reset < now) db.delete(key);
+    }, 60_000);
+    sweep.unref();
+    return { driver: 'memory', db, close: async () => clearInterval(sweep) };
+  }
   const db = new Redis(redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
   return {
     driver: 'redis',

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import test from 'ava';
 import { appUrlFrom, connect, ensureDatabase } from '../../api/db/connection.ts';
 import { DEMO_PASSWORD } from '../../tenants/demo.ts';
-import { spawnEdify } from '../helpers/cli.ts';
+import { edify, spawnEdify } from '../helpers/cli.ts';
 import { testEnv } from '../helpers/env.ts';
 import { send } from '../helpers/http.ts';
 
@@ -45,6 +45,30 @@ test('serve migrates an empty database, creates the demo school, serves it and s
     t.regex(output(), /Stopped\./);
   } finally {
     child.kill('SIGKILL');
+    const admin = connect(config.databaseUrl as string, 1);
+    await admin.raw('drop database if exists ?? with (force)', [name]);
+    await admin.destroy();
+  }
+});
+
+test('every migration rolls back cleanly and applies again (db:migrate, db:rollback --all)', async (t) => {
+  const { config } = testEnv();
+  const name = `edify_test_rollback_${randomBytes(4).toString('hex')}`;
+  const ownerUrl = await ensureDatabase(config.databaseUrl as string, name);
+  const env = {
+    DATABASE_URL: ownerUrl,
+    APP_DATABASE_URL: appUrlFrom(ownerUrl, decodeURIComponent(new URL(config.appDatabaseUrl as string).password) || 'edify_app_local'),
+  };
+  try {
+    const up = await edify(['db:migrate', '--json'], { env });
+    t.is(up.code, 0, up.stderr);
+    t.true(up.json.applied.length >= 7);
+    const down = await edify(['db:rollback', '--all', '--yes', '--json'], { env });
+    t.is(down.code, 0, down.stderr);
+    t.deepEqual([...down.json.undone].sort(), [...up.json.applied].sort());
+    const again = await edify(['db:migrate', '--json'], { env });
+    t.deepEqual(again.json.applied, up.json.applied);
+  } finally {
     const admin = connect(config.databaseUrl as string, 1);
     await admin.raw('drop database if exists ?? with (force)', [name]);
     await admin.destroy();
