@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import type { SecretBox } from './auth/secret-box.ts';
 import type { SessionPolicy } from './auth/sessions.ts';
 import type { TokenKeys } from './auth/tokens.ts';
+import type { Plan } from './billing/plans.ts';
+import type { Billing } from './billing/stripe.ts';
 import type { Config } from './config.ts';
 import type { Databases } from './db/connection.ts';
 import type { LimiterStore } from './http/rate-limit.ts';
@@ -17,6 +19,10 @@ export type AppDeps = {
   limiter: LimiterStore;
   mailer: Mailer;
   secretBox: SecretBox;
+  /** Now, injectable so tests can move time (trials, grace periods). */
+  clock: () => Date;
+  billing: Billing | undefined;
+  plans: Plan[];
 };
 
 export function sessionPolicy(config: Config, keys: TokenKeys): SessionPolicy {

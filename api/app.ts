@@ -5,6 +5,7 @@ import Koa from 'koa';
 import type { AppDeps } from './app-deps.ts';
 import { authRoutes } from './auth/routes.ts';
 import { twoFactorRoutes } from './auth/two-factor-routes.ts';
+import { billingRoutes } from './billing/routes.ts';
 import { classRoutes } from './classes/routes.ts';
 import { AppError } from './errors.ts';
 import { cors } from './http/cors.ts';
@@ -24,7 +25,17 @@ import { webRoutes } from './web/routes.ts';
 
 /** Every route of the product. The OpenAPI document and the route tests read this list. */
 export function allRoutes(baseDomain: string): AnyRoute[] {
-  const routes: AnyRoute[] = [...healthRoutes, ...webRoutes, ...authRoutes, ...twoFactorRoutes, ...userRoutes, ...classRoutes, ...schoolRoutes, ...ssoRoutes];
+  const routes: AnyRoute[] = [
+    ...healthRoutes,
+    ...webRoutes,
+    ...authRoutes,
+    ...twoFactorRoutes,
+    ...userRoutes,
+    ...classRoutes,
+    ...schoolRoutes,
+    ...ssoRoutes,
+    ...billingRoutes,
+  ];
   let document: unknown;
   const openapi = platformRoute(
     {

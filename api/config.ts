@@ -29,6 +29,12 @@ const schema = z.object({
   REDIS_URL: z.url().optional(),
   SMTP_URL: z.url().optional(),
   MAIL_FROM: z.string().default('Edify <no-reply@edify.local>'),
+  STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  STRIPE_API_BASE: z.url().optional(),
+  BILLING_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(14),
+  TRIAL_DAYS: z.coerce.number().int().min(0).max(90).default(14),
+  EDIFY_PLANS_FILE: z.string().optional(),
   SAML_CLOCK_SKEW_SECONDS: z.coerce.number().int().min(0).max(300).default(120),
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(3600).default(900),
   BODY_LIMIT: z
@@ -59,6 +65,10 @@ export type Config = Readonly<{
   redisUrl: string | undefined;
   smtpUrl: string | undefined;
   mailFrom: string;
+  stripe: { secretKey: string | undefined; webhookSecrets: string[]; apiBase: string | undefined };
+  billingGraceDays: number;
+  trialDays: number;
+  plansFile: string | undefined;
   /** Clock difference tolerated on SAML assertion times. */
   samlClockSkewMs: number;
   bodyLimit: string;
@@ -125,6 +135,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     samlClockSkewMs: e.SAML_CLOCK_SKEW_SECONDS * 1000,
+    stripe: {
+      secretKey: e.STRIPE_SECRET_KEY,
+      webhookSecrets: (e.STRIPE_WEBHOOK_SECRET ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      apiBase: e.STRIPE_API_BASE,
+    },
+    billingGraceDays: e.BILLING_GRACE_DAYS,
+    trialDays: e.TRIAL_DAYS,
+    plansFile: e.EDIFY_PLANS_FILE,
     bodyLimit: e.BODY_LIMIT.toLowerCase(),
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     dataDir,

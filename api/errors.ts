@@ -11,6 +11,7 @@ export const PROBLEMS = {
   'tenant-suspended': { status: 403, title: 'School suspended' },
   'two-factor-enrolment-required': { status: 403, title: 'Two-factor enrolment required' },
   'sso-required': { status: 403, title: 'Single sign-on required' },
+  'school-read-only': { status: 403, title: 'School is read-only' },
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },

@@ -13,9 +13,17 @@ export type Tenant = {
   settings: Record<string, unknown>;
   /** Active and invited teachers and students allowed; null = no limit (set by the plan). */
   seat_limit: number | null;
+  /** Billing, mirrored from Stripe (api/billing/). 'none': not billed through Stripe (operator-managed). */
+  plan: string | null;
+  billing_status: BillingStatus;
+  trial_ends_at: Date | null;
+  current_period_end: Date | null;
+  past_due_since: Date | null;
   created_at: Date;
   updated_at: Date;
 };
+
+export type BillingStatus = 'none' | 'trialing' | 'active' | 'past_due' | 'unpaid' | 'canceled' | 'incomplete' | 'incomplete_expired' | 'paused';
 
 export type Role = 'admin' | 'teacher' | 'student';
 export const ROLES: readonly Role[] = ['admin', 'teacher', 'student'];

@@ -8,6 +8,8 @@ import { buildApp } from './app.ts';
 import { type AppDeps, sessionPolicy } from './app-deps.ts';
 import { createSecretBox, parseEncryptionKeys } from './auth/secret-box.ts';
 import { tokenKeys } from './auth/tokens.ts';
+import { loadPlans } from './billing/plans.ts';
+import { createBilling } from './billing/stripe.ts';
 import type { Config } from './config.ts';
 import { type Databases, openDatabases } from './db/connection.ts';
 import { migrateLatest } from './db/migrate.ts';
@@ -31,7 +33,19 @@ export async function startServer(config: Config, options: { migrate?: boolean }
     const limiter = createLimiterStore(config.redisUrl);
     const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailDir: path.join(config.dataDir, 'mail') });
     const secretBox = createSecretBox(parseEncryptionKeys(config.encryptionKeys));
-    const deps: AppDeps = { config, dbs, log, tokenKeys: keys, sessions: sessionPolicy(config, keys), limiter, mailer, secretBox };
+    const deps: AppDeps = {
+      config,
+      dbs,
+      log,
+      tokenKeys: keys,
+      sessions: sessionPolicy(config, keys),
+      limiter,
+      mailer,
+      secretBox,
+      clock: () => new Date(),
+      billing: createBilling(config),
+      plans: loadPlans(config.plansFile),
+    };
     const app = buildApp(deps);
     const server: Server = await new Promise((resolve, reject) => {
       const s = app.listen(config.port, config.host, () => resolve(s));

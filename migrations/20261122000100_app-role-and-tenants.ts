@@ -26,8 +26,22 @@ export async function up(knex: Knex): Promise<void> {
       end if;
     end $$`);
   // One slow request must not pin a pooled connection.
-  await knex.raw(`alter role ${APP_ROLE} set statement_timeout = '15s'`);
-  await knex.raw(`alter role ${APP_ROLE} set idle_in_transaction_session_timeout = '30s'`);
+  // Role settings are cluster-wide; a migration of another database may be changing the same role
+  // row at this moment ("tuple concurrently updated"), so retry briefly.
+  await knex.raw(`
+    do $$
+    begin
+      for attempt in 1..20 loop
+        begin
+          alter role ${APP_ROLE} set statement_timeout = '15s';
+          alter role ${APP_ROLE} set idle_in_transaction_session_timeout = '30s';
+          exit;
+        exception when others then
+          if attempt = 20 then raise; end if;
+          perform pg_sleep(0.05 * attempt);
+        end;
+      end loop;
+    end $$`);
   await knex.raw(`grant connect on database ?? to ${APP_ROLE}`, [await currentDatabase(knex)]);
   await knex.raw(`grant usage on schema public to ${APP_ROLE}`);
   // /readyz compares applied migrations with the code's list.

@@ -20,6 +20,8 @@ export type NewTenant = {
   slug: string;
   name: string;
   timezone?: string;
+  /** A plan from configuration: the school starts its free trial on it. */
+  plan?: { id: string; seat_limit: number | null; trialDays: number };
   admin: { email: string; first_name?: string; last_name?: string; password?: string };
 };
 
@@ -54,7 +56,17 @@ export async function createTenant(
   return withPlatform(owner, async (db) => {
     const taken = await db('tenants').where({ slug }).first('id');
     if (taken) throw conflict(`The subdomain "${slug}" is already taken.`, { field: 'slug' });
-    const [created] = await db('tenants').insert({ slug, name, timezone }).returning('id');
+    const trial = input.plan
+      ? {
+          plan: input.plan.id,
+          seat_limit: input.plan.seat_limit,
+          billing_status: 'trialing',
+          trial_ends_at: new Date(Date.now() + input.plan.trialDays * 86_400_000),
+        }
+      : {};
+    const [created] = await db('tenants')
+      .insert({ slug, name, timezone, ...trial })
+      .returning('id');
     const tenant = await beginTenantSession(db, { id: created.id });
     const scope = operatorScope(db, tenant, operator);
     await audit(scope, 'tenant.created', { type: 'tenant', id: tenant.id }, { slug });

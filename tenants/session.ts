@@ -11,7 +11,24 @@ export type TenantKey = { id: string } | { slug: string };
 
 export type SessionOptions = { readOnly?: boolean; allowSuspended?: boolean };
 
-const TENANT_COLUMNS = 'id, slug, name, status, suspended_reason, timezone, settings, seat_limit, created_at, updated_at';
+export const TENANT_FIELDS = [
+  'id',
+  'slug',
+  'name',
+  'status',
+  'suspended_reason',
+  'timezone',
+  'settings',
+  'seat_limit',
+  'plan',
+  'billing_status',
+  'trial_ends_at',
+  'current_period_end',
+  'past_due_since',
+  'created_at',
+  'updated_at',
+];
+const TENANT_COLUMNS = TENANT_FIELDS.join(', ');
 
 export async function withTenant<T>(
   app: Knex,

@@ -2,6 +2,7 @@
 // RLS is the wall between schools; this decides what each person may do inside one.
 import { AbilityBuilder, createMongoAbility, type ForcedSubject, type MongoAbility } from '@casl/ability';
 import { auditRules } from '../audit/rules.ts';
+import { billingRules } from '../billing/rules.ts';
 import { classRules } from '../classes/rules.ts';
 import { schoolRules } from '../school/rules.ts';
 import type { Actor } from '../scope.ts';
@@ -9,7 +10,7 @@ import { ssoRules } from '../sso/rules.ts';
 import { userRules } from '../users/rules.ts';
 
 export type Action = 'manage' | 'create' | 'read' | 'update' | 'delete' | 'join' | 'manage_roster' | 'invite' | 'import';
-export type SubjectName = 'Class' | 'Enrollment' | 'User' | 'AuditEvent' | 'School' | 'SsoConnection' | 'all';
+export type SubjectName = 'Class' | 'Enrollment' | 'User' | 'AuditEvent' | 'School' | 'SsoConnection' | 'Billing' | 'all';
 
 // The fields rules may test, per subject. Each is mapped to SQL by the feature's model
 // (CLASS_FIELDS, USER_FIELDS), so lists and single reads filter in the database.
@@ -21,7 +22,7 @@ export type AppAbility = MongoAbility<[Action, Subjects]>;
 export type RuleBuilder = AbilityBuilder<AppAbility>;
 export type FeatureRules = (builder: RuleBuilder, actor: Actor) => void;
 
-const FEATURES: FeatureRules[] = [userRules, classRules, auditRules, schoolRules, ssoRules];
+const FEATURES: FeatureRules[] = [userRules, classRules, auditRules, schoolRules, ssoRules, billingRules];
 
 export function abilityFor(actor: Actor): AppAbility {
   const builder = new AbilityBuilder<AppAbility>(createMongoAbility);

@@ -47,3 +47,15 @@ export function formBody(limit: string): Middleware<AppState> {
     await (parse as unknown as Middleware<AppState>)(ctx, next);
   };
 }
+
+/** The exact request bytes, for signature checks (Stripe webhooks): never re-serialised JSON. */
+export async function readRawBody(ctx: { req: NodeJS.ReadableStream & { headers: Record<string, unknown> } }, limitBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limitBytes) throw new AppError('payload-too-large', `The request body is larger than ${limitBytes} bytes.`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}

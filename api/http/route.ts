@@ -13,6 +13,7 @@ import { type Action, abilityFor, type SubjectName } from '../access/ability.ts'
 import type { AppDeps } from '../app-deps.ts';
 import { authenticate } from '../auth/authenticate.ts';
 import { COOKIE, csrfTokenValid, SECURE_COOKIE } from '../auth/sessions.ts';
+import { accessOf } from '../billing/access.ts';
 import { AppError, type FieldError, forbidden, notFound } from '../errors.ts';
 import { runAfterCommit, type Scope } from '../scope.ts';
 import { formBody, jsonBody } from './body.ts';
@@ -30,6 +31,8 @@ export type Reply =
   | { status?: number; body?: unknown; headers?: Record<string, string> }
   | { html: string; status?: number }
   | { redirect: string }
+  /** Work that must not hold the transaction (a call to Stripe): runs after commit, then answers. */
+  | { afterCommit: () => Promise<Reply> }
   /** Answer with this problem but keep the transaction (e.g. an audited failed login). */
   | { problem: AppError };
 
@@ -52,6 +55,8 @@ type Common<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> = {
   params?: P;
   query?: Q;
   body?: B;
+  /** Still works when the school is read-only for billing (sign-in, paying). */
+  allowReadOnly?: boolean;
   /** A GET that must write (e.g. it records an outstanding SAML request): not READ ONLY. */
   writes?: boolean;
   /** The body is an HTML form post (application/x-www-form-urlencoded) rather than JSON. */
@@ -147,6 +152,11 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
           afterCommit: tasks,
         };
         ctx.state.scope = scope;
+        const access = accessOf(tenant, deps.config.billingGraceDays, deps.clock());
+        if (access.banner) ctx.set('Edify-Billing-Notice', access.banner);
+        if (access.level === 'read_only' && route.method !== 'get' && !route.allowReadOnly) {
+          throw new AppError('school-read-only', `${access.banner ?? 'This school is read-only.'} Everyone can still sign in and download their work.`);
+        }
         if (route.access !== 'public') {
           scope.actor = await authenticate(scope, { authorization: ctx.get('authorization'), cookie }, deps.tokenKeys);
           if (scope.actor.type === 'user' && scope.actor.user.via === 'cookie' && !SAFE_METHODS.has(route.method)) {
@@ -164,13 +174,14 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
       },
       { readOnly: route.method === 'get' && !route.writes },
     );
-    send(ctx, reply);
+    send(ctx, 'afterCommit' in reply ? await reply.afterCommit() : reply);
     // Not awaited: the answer must not wait for (or reveal, by its timing) an email being sent.
     if (tasks.length > 0) void runAfterCommit(tasks, (error) => ctx.state.log.error({ err: error }, 'after-commit task failed'));
   };
 }
 
 function send(ctx: Parameters<Middleware<AppState>>[0], reply: Reply): void {
+  if ('afterCommit' in reply) throw new Error('afterCommit replies are resolved by the tenant handler');
   if ('problem' in reply) throw reply.problem;
   if ('redirect' in reply) {
     ctx.redirect(reply.redirect);

@@ -1,4 +1,6 @@
 // A school's own settings. Admins change them through the API; operators through the CLI.
+
+import { TENANT_FIELDS } from '../../tenants/session.ts';
 import { audit } from '../audit/service.ts';
 import { forbidden } from '../errors.ts';
 import type { Scope, Tenant } from '../scope.ts';
@@ -45,7 +47,7 @@ export async function updateSchool(scope: Scope, input: UpdateSchoolInput): Prom
     .db('tenants')
     .where({ id: scope.tenant.id })
     .update({ ...(name ? { name } : {}), ...(timezone ? { timezone } : {}), settings: JSON.stringify(settings), updated_at: scope.db.fn.now() })
-    .returning(['id', 'slug', 'name', 'status', 'suspended_reason', 'timezone', 'settings', 'seat_limit', 'created_at', 'updated_at']);
+    .returning(TENANT_FIELDS);
   await audit(scope, 'school.settings_changed', { type: 'tenant', id: scope.tenant.id }, { fields: Object.keys(input), ...settingChanges });
   scope.tenant = updated;
   return updated;

@@ -43,6 +43,7 @@ export const ssoRoutes = [
     params: connectionParams,
     query: z.object({ return_to: z.string().max(500).optional().describe('A path on this school’s site to land on afterwards.') }),
     writes: true,
+    allowReadOnly: true,
     responses: { 302: { description: 'To the IdP, with a SAML AuthnRequest' } },
     handler: async ({ scope, params, query, deps, ctx }) => ({ redirect: await startLogin(scope, deps, params.connection, query.return_to, ctx.host) }),
   }),
@@ -54,6 +55,7 @@ export const ssoRoutes = [
     access: 'public',
     params: connectionParams,
     form: true,
+    allowReadOnly: true,
     body: z.object({ SAMLResponse: z.string().max(1_000_000).optional(), RelayState: z.string().max(1000).optional() }),
     limits: [LIMITS.loginSpray],
     responses: {

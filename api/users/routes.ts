@@ -121,6 +121,7 @@ export const userRoutes = [
     path: '/api/v1/auth/invitations/accept',
     summary: 'Accept an invitation: choose a password and sign in',
     tags: ['auth'],
+    allowReadOnly: true,
     access: 'public',
     body: acceptInviteInput,
     limits: [LIMITS.inviteAccept],

@@ -8,7 +8,7 @@ import { edify, spawnEdify } from '../helpers/cli.ts';
 import { testEnv } from '../helpers/env.ts';
 import { send } from '../helpers/http.ts';
 
-test('serve migrates an empty database, creates the demo school, serves it and stops on SIGINT', async (t) => {
+test.serial('serve migrates an empty database, creates the demo school, serves it and stops on SIGINT', async (t) => {
   const { config } = testEnv();
   const name = `edify_test_serve_${randomBytes(4).toString('hex')}`;
   const ownerUrl = await ensureDatabase(config.databaseUrl as string, name);
@@ -51,7 +51,7 @@ test('serve migrates an empty database, creates the demo school, serves it and s
   }
 });
 
-test('every migration rolls back cleanly and applies again (db:migrate, db:rollback --all)', async (t) => {
+test.serial('every migration rolls back cleanly and applies again (db:migrate, db:rollback --all)', async (t) => {
   const { config } = testEnv();
   const name = `edify_test_rollback_${randomBytes(4).toString('hex')}`;
   const ownerUrl = await ensureDatabase(config.databaseUrl as string, name);

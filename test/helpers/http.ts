@@ -8,6 +8,8 @@ import { buildApp } from '../../api/app.ts';
 import { type AppDeps, sessionPolicy } from '../../api/app-deps.ts';
 import { createSecretBox, parseEncryptionKeys } from '../../api/auth/secret-box.ts';
 import { tokenKeys } from '../../api/auth/tokens.ts';
+import { loadPlans } from '../../api/billing/plans.ts';
+import { createBilling } from '../../api/billing/stripe.ts';
 import type { Config } from '../../api/config.ts';
 import { createLogger } from '../../api/http/logger.ts';
 import { createLimiterStore, type LimiterStore } from '../../api/http/rate-limit.ts';
@@ -43,7 +45,7 @@ export type Client = {
 };
 
 /** Starts the real app on a free port for this test file; stopped after the file's tests. */
-export async function startApp(overrides: Partial<Config> = {}): Promise<Client> {
+export async function startApp(overrides: Partial<Config> = {}, options: { clock?: () => Date } = {}): Promise<Client> {
   const { config, dbs } = testEnv();
   const merged = Object.freeze({ ...config, ...overrides });
   const keys = overrides.signingSecrets ? tokenKeys(merged.signingSecrets, merged.accessTokenTtlSeconds) : testTokenKeys();
@@ -59,6 +61,9 @@ export async function startApp(overrides: Partial<Config> = {}): Promise<Client>
     limiter,
     mailer,
     secretBox: createSecretBox(parseEncryptionKeys(merged.encryptionKeys)),
+    clock: options.clock ?? (() => new Date()),
+    billing: createBilling(merged),
+    plans: loadPlans(merged.plansFile),
   };
   const server = buildApp(deps).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));

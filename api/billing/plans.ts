@@ -1,0 +1,33 @@
+// Plans come from configuration, not from code: a JSON file named by EDIFY_PLANS_FILE, or these
+// defaults. Each plan names its Stripe price, its seats (null = unlimited) and its features.
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const planSchema = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  name: z.string(),
+  stripe_price_id: z.string().min(1),
+  seat_limit: z.number().int().positive().nullable(),
+  storage_gb: z.number().positive(),
+  features: z.array(z.enum(['sso', 'priority_support'])).default([]),
+});
+export type Plan = z.infer<typeof planSchema>;
+
+export const DEFAULT_PLANS: Plan[] = [
+  { id: 'starter', name: 'Starter', stripe_price_id: 'price_starter', seat_limit: 150, storage_gb: 20, features: [] },
+  { id: 'school', name: 'School', stripe_price_id: 'price_school', seat_limit: 1200, storage_gb: 200, features: ['sso'] },
+  { id: 'district', name: 'District', stripe_price_id: 'price_district', seat_limit: null, storage_gb: 2000, features: ['sso', 'priority_support'] },
+];
+
+export function loadPlans(file: string | undefined): Plan[] {
+  if (!file) return DEFAULT_PLANS;
+  const parsed = z
+    .array(planSchema)
+    .min(1)
+    .safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) throw new Error(`${file} is not a valid plan list: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+export const planById = (plans: Plan[], id: string | null | undefined) => plans.find((p) => p.id === id);
+export const planByPrice = (plans: Plan[], priceId: string | null | undefined) => plans.find((p) => p.stripe_price_id === priceId);

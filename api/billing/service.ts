@@ -1,0 +1,179 @@
+// A school's subscription, mirrored from Stripe. Stripe is the source of truth: webhooks and
+// `edify billing:sync` read the subscription's current state from Stripe (so events arriving out
+// of order cannot leave an old state behind) and apply it in one platform transaction. Stripe is
+// never called inside a database transaction.
+import type { Knex } from 'knex';
+import type Stripe from 'stripe';
+import { beginTenantSession, TENANT_FIELDS, withPlatform } from '../../tenants/session.ts';
+import { abilityFor } from '../access/ability.ts';
+import { audit } from '../audit/service.ts';
+import { AppError, forbidden } from '../errors.ts';
+import type { BillingStatus, Scope, Tenant } from '../scope.ts';
+import { seatsInUse } from '../users/seats.ts';
+import { accessOf } from './access.ts';
+import { type Plan, planById, planByPrice } from './plans.ts';
+import type { Billing } from './stripe.ts';
+
+const STATUSES: BillingStatus[] = ['trialing', 'active', 'past_due', 'unpaid', 'canceled', 'incomplete', 'incomplete_expired', 'paused'];
+
+export type SubscriptionState = {
+  subscriptionId: string;
+  customerId: string;
+  status: BillingStatus;
+  priceId: string | null;
+  currentPeriodEnd: Date | null;
+  trialEnd: Date | null;
+  schoolId: string | null;
+};
+
+/** Reads what matters from a subscription. With API 2026-10-28 billing periods live on the
+ * subscription's items, not on the subscription. */
+export function subscriptionState(sub: Stripe.Subscription): SubscriptionState {
+  const item = sub.items?.data?.[0] as (Stripe.SubscriptionItem & { current_period_end?: number }) | undefined;
+  const status = STATUSES.includes(sub.status as BillingStatus) ? (sub.status as BillingStatus) : 'incomplete';
+  return {
+    subscriptionId: sub.id,
+    customerId: typeof sub.customer === 'string' ? sub.customer : sub.customer.id,
+    status,
+    priceId: item?.price?.id ?? null,
+    currentPeriodEnd: item?.current_period_end ? new Date(item.current_period_end * 1000) : null,
+    trialEnd: sub.trial_end ? new Date(sub.trial_end * 1000) : null,
+    schoolId: (sub.metadata?.school_id as string | undefined) ?? null,
+  };
+}
+
+/** The school a subscription belongs to: the school id Edify put in its metadata, else its customer. */
+export async function findSchoolFor(db: Knex | Knex.Transaction, state: Pick<SubscriptionState, 'customerId' | 'schoolId'>): Promise<Tenant | undefined> {
+  if (state.schoolId && /^[0-9a-f-]{36}$/i.test(state.schoolId)) {
+    const bySchool = (await db('tenants').where({ id: state.schoolId }).first(TENANT_FIELDS)) as Tenant | undefined;
+    if (bySchool) return bySchool;
+  }
+  return (await db('tenants').where({ stripe_customer_id: state.customerId }).first(TENANT_FIELDS)) as Tenant | undefined;
+}
+
+/** Applies Stripe's current state to the school, inside the caller's platform transaction. */
+export async function applySubscription(
+  db: Knex.Transaction,
+  tenant: Tenant,
+  state: SubscriptionState,
+  plans: Plan[],
+  now: Date,
+  source: string,
+): Promise<Tenant> {
+  const plan = planByPrice(plans, state.priceId);
+  const pastDueSince = state.status === 'past_due' ? (tenant.past_due_since ?? now) : null;
+  await db('tenants')
+    .where({ id: tenant.id })
+    .update({
+      billing_status: state.status,
+      stripe_customer_id: state.customerId,
+      stripe_subscription_id: state.subscriptionId,
+      current_period_end: state.currentPeriodEnd,
+      trial_ends_at: state.trialEnd ?? tenant.trial_ends_at,
+      past_due_since: pastDueSince,
+      billing_synced_at: now,
+      ...(plan ? { plan: plan.id, seat_limit: plan.seat_limit } : {}),
+      updated_at: now,
+    });
+  const updated = await beginTenantSession(db, { id: tenant.id });
+  if (updated.billing_status !== tenant.billing_status || updated.plan !== tenant.plan) {
+    const actor = { type: 'system' as const, label: source };
+    const scope: Scope = { db, tenant: updated, actor, ability: abilityFor(actor) };
+    await audit(
+      scope,
+      'billing.status_changed',
+      { type: 'tenant', id: tenant.id },
+      { from: tenant.billing_status, to: updated.billing_status, plan: updated.plan },
+    );
+  }
+  return updated;
+}
+
+/** Re-reads the school's subscription from Stripe and fixes local state (operators, webhooks). */
+export async function syncFromStripe(owner: Knex, billing: Billing, tenant: Tenant & { stripe_subscription_id?: string | null }, plans: Plan[], now: Date) {
+  const row = await owner('tenants').where({ id: tenant.id }).first('stripe_subscription_id');
+  if (!row?.stripe_subscription_id) throw new AppError('conflict', 'This school has no Stripe subscription yet.');
+  const sub = await billing.call(() => billing.stripe.subscriptions.retrieve(row.stripe_subscription_id));
+  const state = subscriptionState(sub);
+  return withPlatform(owner, async (db) => {
+    const current = (await db('tenants').where({ id: tenant.id }).forUpdate().first(TENANT_FIELDS)) as Tenant | undefined;
+    if (!current) throw new AppError('not-found', 'The school was not found.');
+    return applySubscription(db, current, state, plans, now, 'billing-sync');
+  });
+}
+
+export type BillingSummary = {
+  plan: { id: string; name: string; seat_limit: number | null; features: string[] } | null;
+  status: BillingStatus;
+  access: 'full' | 'read_only';
+  notice: string | null;
+  seats: { used: number; limit: number | null };
+  trial_ends_at: string | null;
+  current_period_end: string | null;
+  past_due_since: string | null;
+};
+
+export async function billingSummary(scope: Scope, plans: Plan[], graceDays: number, now: Date): Promise<BillingSummary> {
+  if (scope.ability.cannot('manage', 'Billing')) throw forbidden('Only school admins see billing.');
+  const t = scope.tenant;
+  const plan = planById(plans, t.plan);
+  const access = accessOf(t, graceDays, now);
+  const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+  return {
+    plan: plan ? { id: plan.id, name: plan.name, seat_limit: plan.seat_limit, features: plan.features } : null,
+    status: t.billing_status,
+    access: access.level,
+    notice: access.banner,
+    seats: { used: await seatsInUse(scope), limit: t.seat_limit },
+    trial_ends_at: iso(t.trial_ends_at),
+    current_period_end: iso(t.current_period_end),
+    past_due_since: iso(t.past_due_since),
+  };
+}
+
+/** The school's Stripe customer, created once (idempotency key per school) and remembered. */
+export async function ensureCustomer(owner: Knex, billing: Billing, tenant: Tenant, adminEmail: string): Promise<string> {
+  const row = await owner('tenants').where({ id: tenant.id }).first('stripe_customer_id');
+  if (row?.stripe_customer_id) return row.stripe_customer_id;
+  const customer = await billing.call(() =>
+    billing.stripe.customers.create(
+      { name: tenant.name, email: adminEmail, metadata: { school_id: tenant.id, slug: tenant.slug } },
+      { idempotencyKey: `edify-customer-${tenant.id}` },
+    ),
+  );
+  await owner('tenants').where({ id: tenant.id }).whereNull('stripe_customer_id').update({ stripe_customer_id: customer.id });
+  const stored = await owner('tenants').where({ id: tenant.id }).first('stripe_customer_id');
+  return stored.stripe_customer_id;
+}
+
+export async function createCheckout(
+  owner: Knex,
+  billing: Billing,
+  tenant: Tenant,
+  input: { plan: Plan; adminEmail: string; siteUrl: string; requestId: string },
+): Promise<{ url: string }> {
+  const customer = await ensureCustomer(owner, billing, tenant, input.adminEmail);
+  const session = await billing.call(() =>
+    billing.stripe.checkout.sessions.create(
+      {
+        mode: 'subscription',
+        customer,
+        client_reference_id: tenant.id,
+        line_items: [{ price: input.plan.stripe_price_id, quantity: 1 }],
+        metadata: { school_id: tenant.id, plan: input.plan.id },
+        subscription_data: { metadata: { school_id: tenant.id, plan: input.plan.id } },
+        success_url: `${input.siteUrl}/billing?checkout=done`,
+        cancel_url: `${input.siteUrl}/billing?checkout=cancelled`,
+      },
+      { idempotencyKey: `edify-checkout-${tenant.id}-${input.requestId}` },
+    ),
+  );
+  if (!session.url) throw new AppError('unavailable', 'Stripe did not return a checkout page.');
+  return { url: session.url };
+}
+
+export async function createPortal(owner: Knex, billing: Billing, tenant: Tenant, input: { adminEmail: string; siteUrl: string }): Promise<{ url: string }> {
+  const customer = await ensureCustomer(owner, billing, tenant, input.adminEmail);
+  const session = await billing.call(() => billing.stripe.billingPortal.sessions.create({ customer, return_url: `${input.siteUrl}/billing` }));
+  return { url: session.url };
+}

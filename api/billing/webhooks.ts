@@ -1,0 +1,80 @@
+// Stripe webhooks, on the platform host. The signature is checked against the raw bytes with
+// every configured secret (rotation); each event is stored under its unique id so a redelivery is
+// a no-op; the school comes from Stripe's data, never from the Host header; and the subscription
+// is re-read from Stripe, so events arriving out of order still end in Stripe's current state.
+import type { Knex } from 'knex';
+import type Stripe from 'stripe';
+import { withPlatform } from '../../tenants/session.ts';
+import { AppError } from '../errors.ts';
+import type { Plan } from './plans.ts';
+import { applySubscription, findSchoolFor, subscriptionState } from './service.ts';
+import type { Billing } from './stripe.ts';
+
+export const HANDLED = [
+  'checkout.session.completed',
+  'customer.subscription.created',
+  'customer.subscription.updated',
+  'customer.subscription.deleted',
+  'invoice.paid',
+  'invoice.payment_failed',
+  'customer.subscription.trial_will_end',
+];
+
+export function verifyEvent(billing: Billing, raw: Buffer, signature: string, secrets: string[]): Stripe.Event {
+  if (secrets.length === 0) throw new AppError('unavailable', 'Webhooks are not set up on this server (STRIPE_WEBHOOK_SECRET is missing).');
+  for (const secret of secrets) {
+    try {
+      return billing.stripe.webhooks.constructEvent(raw, signature, secret);
+    } catch {
+      // try the next secret: during rotation both are valid
+    }
+  }
+  throw new AppError('bad-request', 'The Stripe-Signature does not match this payload (wrong secret, changed body, or too old).');
+}
+
+/** The subscription an event is about, if any. Recent API versions reference it from invoices
+ * under parent.subscription_details. */
+function subscriptionIdOf(event: Stripe.Event): string | undefined {
+  const object = event.data.object as unknown as Record<string, unknown>;
+  if (event.type.startsWith('customer.subscription.')) return object.id as string;
+  if (event.type === 'checkout.session.completed') return (object.subscription as string | null) ?? undefined;
+  if (event.type.startsWith('invoice.')) {
+    const parent = object.parent as { subscription_details?: { subscription?: string | { id: string } } } | undefined;
+    const ref = parent?.subscription_details?.subscription ?? (object.subscription as string | { id: string } | undefined);
+    return typeof ref === 'string' ? ref : ref?.id;
+  }
+  return undefined;
+}
+
+export type WebhookOutcome = { received: true; duplicate?: boolean; ignored?: boolean; school?: string };
+
+export async function handleEvent(owner: Knex, billing: Billing, event: Stripe.Event, plans: Plan[], now: Date): Promise<WebhookOutcome> {
+  const seen = await owner('stripe_events').where({ id: event.id }).first('processed_at');
+  if (seen?.processed_at) return { received: true, duplicate: true };
+
+  // Stripe first (outside any transaction), then one short transaction for the record and the change.
+  const subscriptionId = HANDLED.includes(event.type) ? subscriptionIdOf(event) : undefined;
+  const subscription = subscriptionId ? await billing.call(() => billing.stripe.subscriptions.retrieve(subscriptionId)) : undefined;
+  const state = subscription ? subscriptionState(subscription) : undefined;
+
+  return withPlatform(owner, async (db) => {
+    const inserted = await db.raw(
+      `insert into stripe_events (id, type, payload) values (?, ?, ?) on conflict (id) do update set id = excluded.id
+       where stripe_events.processed_at is null returning id`,
+      [event.id, event.type, JSON.stringify(event)],
+    );
+    if (inserted.rows.length === 0) return { received: true, duplicate: true };
+    const lock = await db('stripe_events').where({ id: event.id }).forUpdate().first('processed_at');
+    if (lock?.processed_at) return { received: true, duplicate: true };
+    const tenant = state ? await findSchoolFor(db, state) : undefined;
+    if (state && !tenant) throw new AppError('not-found', `No school matches Stripe customer ${state.customerId}.`);
+    // Record first: applying the change drops to the app role, which cannot touch this platform table.
+    await db('stripe_events')
+      .where({ id: event.id })
+      .update({ processed_at: now, error: null, school_id: tenant?.id ?? null });
+    if (!state || !tenant) return { received: true, ignored: true };
+    await db('tenants').where({ id: tenant.id }).forUpdate().first('id');
+    await applySubscription(db, tenant, state, plans, now, `stripe:${event.type}`);
+    return { received: true, school: tenant.slug };
+  });
+}
