@@ -19,6 +19,7 @@ import { securityHeaders } from './http/security-headers.ts';
 import type { AppState } from './http/state.ts';
 import { tenancy } from './http/tenancy.ts';
 import { schoolRoutes } from './school/routes.ts';
+import { signupRoutes } from './signup/routes.ts';
 import { ssoRoutes } from './sso/routes.ts';
 import { userRoutes } from './users/routes.ts';
 import { webRoutes } from './web/routes.ts';
@@ -35,6 +36,7 @@ export function allRoutes(baseDomain: string): AnyRoute[] {
     ...schoolRoutes,
     ...ssoRoutes,
     ...billingRoutes,
+    ...signupRoutes,
   ];
   let document: unknown;
   const openapi = platformRoute(

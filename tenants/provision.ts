@@ -9,11 +9,12 @@ import { AppError, conflict, type FieldError, invalid, notFound } from '../api/e
 import { type UpdateSchoolInput, updateSchoolInput } from '../api/school/schema.ts';
 import { updateSchool } from '../api/school/service.ts';
 import type { Scope, Tenant } from '../api/scope.ts';
+import { startEmailVerification } from '../api/users/email-verification.ts';
 import type { User } from '../api/users/model.ts';
 import { createUserInput } from '../api/users/schema.ts';
 import { createUser } from '../api/users/service.ts';
 import { beginTenantSession, withPlatform } from './session.ts';
-import { slugProblem } from './slug.ts';
+import { slugProblem, slugSkeleton } from './slug.ts';
 import { isTimeZone } from './timezone.ts';
 
 export type NewTenant = {
@@ -23,6 +24,8 @@ export type NewTenant = {
   /** A plan from configuration: the school starts its free trial on it. */
   plan?: { id: string; seat_limit: number | null; trialDays: number };
   admin: { email: string; first_name?: string; last_name?: string; password?: string };
+  /** Self-service signup: the admin must confirm their email before inviting anyone. */
+  verifyAdminEmail?: boolean;
 };
 
 export type Operator = { label: string };
@@ -31,7 +34,7 @@ export async function createTenant(
   owner: Knex,
   input: NewTenant,
   operator: Operator,
-): Promise<{ tenant: Tenant; admin: User; generatedPassword: string | undefined }> {
+): Promise<{ tenant: Tenant; admin: User; generatedPassword: string | undefined; verificationToken: string | undefined }> {
   const slug = input.slug.trim().toLowerCase();
   const problems: FieldError[] = [];
   const slugIssue = slugProblem(slug);
@@ -56,6 +59,10 @@ export async function createTenant(
   return withPlatform(owner, async (db) => {
     const taken = await db('tenants').where({ slug }).first('id');
     if (taken) throw conflict(`The subdomain "${slug}" is already taken.`, { field: 'slug' });
+    const alike = await db('tenants')
+      .where({ slug_skeleton: slugSkeleton(slug) })
+      .first('slug');
+    if (alike) throw conflict(`The subdomain "${slug}" looks too much like an existing school's; choose another.`, { field: 'slug' });
     const trial = input.plan
       ? {
           plan: input.plan.id,
@@ -65,13 +72,14 @@ export async function createTenant(
         }
       : {};
     const [created] = await db('tenants')
-      .insert({ slug, name, timezone, ...trial })
+      .insert({ slug, slug_skeleton: slugSkeleton(slug), name, timezone, ...trial })
       .returning('id');
     const tenant = await beginTenantSession(db, { id: created.id });
     const scope = operatorScope(db, tenant, operator);
     await audit(scope, 'tenant.created', { type: 'tenant', id: tenant.id }, { slug });
     const user = await createUser(scope, admin.data);
-    return { tenant, admin: user, generatedPassword };
+    const verificationToken = input.verifyAdminEmail ? await startEmailVerification(scope, user.id) : undefined;
+    return { tenant, admin: user, generatedPassword, verificationToken };
   });
 }
 

@@ -58,3 +58,14 @@ export function slugProblem(slug: string): string | undefined {
   if (RESERVED_SLUGS.has(slug)) return `"${slug}" is reserved`;
   return undefined;
 }
+
+/** What a subdomain looks like to a hurried reader: hyphens dropped, 0→o, 1/i→l, 3→e, 5→s,
+ * rn→m, vv→w. Two schools may not share one (a unique index enforces it); the SQL twin is in
+ * migrations/20261122000900_signup.ts. */
+export function slugSkeleton(slug: string): string {
+  const mapped = slug
+    .toLowerCase()
+    .replaceAll('-', '')
+    .replace(/[01i35]/g, (c) => ({ '0': 'o', '1': 'l', i: 'l', '3': 'e', '5': 's' })[c] ?? c);
+  return mapped.replaceAll('rn', 'm').replaceAll('vv', 'w');
+}

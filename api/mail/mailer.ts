@@ -9,8 +9,8 @@ import path from 'node:path';
 import Handlebars from 'handlebars';
 import nodemailer from 'nodemailer';
 
-export type EmailTemplate = 'invite' | 'password-reset' | 'two-factor-changed' | 'new-sign-in';
-export const EMAIL_TEMPLATES: readonly EmailTemplate[] = ['invite', 'password-reset', 'two-factor-changed', 'new-sign-in'];
+export type EmailTemplate = 'invite' | 'password-reset' | 'two-factor-changed' | 'new-sign-in' | 'verify-email';
+export const EMAIL_TEMPLATES: readonly EmailTemplate[] = ['invite', 'password-reset', 'two-factor-changed', 'new-sign-in', 'verify-email'];
 
 export type MailMessage = {
   to: string;
@@ -44,8 +44,9 @@ const FIELDS: Record<EmailTemplate, readonly string[]> = {
   'password-reset': ['first_name', 'reset_url', 'expires_in_minutes'],
   'two-factor-changed': ['first_name', 'change'],
   'new-sign-in': ['first_name', 'when', 'ip', 'user_agent'],
+  'verify-email': ['first_name', 'school_name', 'verify_url'],
 };
-const URL_FIELDS = ['accept_url', 'reset_url'];
+const URL_FIELDS = ['accept_url', 'reset_url', 'verify_url'];
 
 // The words. `{name}` is filled from the helper's hash (`{{t "key" name=value}}`); several
 // positional arguments are joined with dots (`{{t "two-factor.change" change}}`). The result is
@@ -72,6 +73,11 @@ const WORDS: Record<string, string> = {
   'role.teacher': 'a teacher',
   'role.student': 'a student',
 
+  'verify-email.subject': 'Confirm your email address for {school}',
+  'verify-email.heading': 'Confirm your email address',
+  'verify-email.body': 'Welcome to Edify! {school} is ready for you. Please confirm this is your email address so you can invite teachers and students.',
+  'verify-email.button': 'Confirm my email address',
+  'verify-email.ignore': 'If you did not create a school on Edify, you can ignore this email.',
   'password-reset.subject': 'Reset your Edify password',
   'password-reset.heading': 'Reset your password',
   'password-reset.body': 'Someone (hopefully you) asked to reset the password for your Edify account.',

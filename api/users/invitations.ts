@@ -12,6 +12,7 @@ import { AppError, conflict, forbidden, invalid } from '../errors.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { mailSchool } from '../school/service.ts';
 import { actorUserId, afterCommit, type Role, type Scope } from '../scope.ts';
+import { assertEmailVerified } from './email-verification.ts';
 import { User } from './model.ts';
 import { email as emailSchema, roleSchema } from './schema.ts';
 import { assertSeatsFor, SEAT_ROLES } from './seats.ts';
@@ -27,6 +28,7 @@ type NewPerson = InviteInput & { token: string };
 
 export async function invitePerson(scope: Scope, input: InviteInput, mail: MailContext): Promise<{ user: User; expires_at: Date }> {
   if (scope.ability.cannot('invite', 'User')) throw forbidden('Only admins and teachers can invite people.');
+  await assertEmailVerified(scope);
   const isAdmin = scope.ability.can('create', 'User');
   if (!isAdmin && (input.role !== 'student' || !input.class_ids?.length)) {
     throw forbidden('Teachers invite students into classes they teach: choose the role student and at least one of your classes.');
@@ -124,6 +126,7 @@ const rowSchema = z.object({
  * reports each one by line and column. A dry run only reports. */
 export async function importRoster(scope: Scope, csv: string, options: { dryRun: boolean }, mail: MailContext): Promise<ImportReport> {
   if (scope.ability.cannot('create', 'User')) throw forbidden('Only school admins can import rosters.');
+  await assertEmailVerified(scope);
   let records: string[][];
   try {
     records = parse(csv, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as string[][];
