@@ -6,7 +6,7 @@ import { AppError } from '../errors.ts';
 import { readRawBody } from '../http/body.ts';
 import { platformRoute, tenantRoute } from '../http/route.ts';
 import { planById } from './plans.ts';
-import { billingSummary, createCheckout, createPortal } from './service.ts';
+import { type BillingNotice, billingSummary, createCheckout, createPortal, sendBillingNotice } from './service.ts';
 import { requireBilling } from './stripe.ts';
 import { handleEvent, verifyEvent } from './webhooks.ts';
 
@@ -87,7 +87,8 @@ export const billingRoutes = [
       const billing = requireBilling(deps.billing);
       const raw = await readRawBody(ctx as never, 1_000_000);
       const event = verifyEvent(billing, raw, ctx.get('stripe-signature'), deps.config.stripe.webhookSecrets);
-      return { body: await handleEvent(deps.dbs.owner, billing, event, deps.plans, deps.clock()) };
+      const notify = (notice: BillingNotice) => sendBillingNotice(deps.mailer, notice, schoolUrl(deps.config, notice.school.slug));
+      return { body: await handleEvent(deps.dbs.owner, billing, event, deps.plans, deps.clock(), notify) };
     },
   }),
 ];

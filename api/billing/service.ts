@@ -8,6 +8,7 @@ import { beginTenantSession, TENANT_FIELDS, withPlatform } from '../../tenants/s
 import { abilityFor } from '../access/ability.ts';
 import { audit } from '../audit/service.ts';
 import { AppError, forbidden } from '../errors.ts';
+import type { Mailer } from '../mail/mailer.ts';
 import type { BillingStatus, Scope, Tenant } from '../scope.ts';
 import { seatsInUse } from '../users/seats.ts';
 import { accessOf } from './access.ts';
@@ -52,6 +53,19 @@ export async function findSchoolFor(db: Knex | Knex.Transaction, state: Pick<Sub
 }
 
 /** Applies Stripe's current state to the school, inside the caller's platform transaction. */
+export type BillingNotice = { school: Tenant; admins: { email: string; first_name: string }[]; message: string };
+
+const MESSAGES: Partial<Record<BillingStatus, string>> = {
+  active: 'Your subscription is active. Thank you! Everyone has full access.',
+  past_due: 'A payment failed. Everyone keeps full access for now; please update the payment method in Billing so nothing changes.',
+  unpaid:
+    'Payments have failed, so the school is now read-only: everyone can still sign in and download their work, but nothing new can be added. Update the payment method in Billing to restore access at once.',
+  canceled:
+    'The subscription has ended, so the school is now read-only: everyone can still sign in and download their work. Subscribe again in Billing to restore access.',
+  incomplete_expired: 'The first payment did not go through, so the subscription was not started. You can try again in Billing.',
+};
+
+/** Applies Stripe's current state; returns who to email when the status changed. */
 export async function applySubscription(
   db: Knex.Transaction,
   tenant: Tenant,
@@ -59,7 +73,7 @@ export async function applySubscription(
   plans: Plan[],
   now: Date,
   source: string,
-): Promise<Tenant> {
+): Promise<{ tenant: Tenant; notice: BillingNotice | undefined }> {
   const plan = planByPrice(plans, state.priceId);
   const pastDueSince = state.status === 'past_due' ? (tenant.past_due_since ?? now) : null;
   await db('tenants')
@@ -76,6 +90,7 @@ export async function applySubscription(
       updated_at: now,
     });
   const updated = await beginTenantSession(db, { id: tenant.id });
+  let notice: BillingNotice | undefined;
   if (updated.billing_status !== tenant.billing_status || updated.plan !== tenant.plan) {
     const actor = { type: 'system' as const, label: source };
     const scope: Scope = { db, tenant: updated, actor, ability: abilityFor(actor) };
@@ -85,8 +100,26 @@ export async function applySubscription(
       { type: 'tenant', id: tenant.id },
       { from: tenant.billing_status, to: updated.billing_status, plan: updated.plan },
     );
+    const message = updated.billing_status !== tenant.billing_status ? MESSAGES[updated.billing_status] : undefined;
+    if (message) notice = { school: updated, admins: await adminsOf(db), message };
   }
-  return updated;
+  return { tenant: updated, notice };
+}
+
+/** The school's active admins (inside its tenant session). */
+export async function adminsOf(db: Knex.Transaction): Promise<{ email: string; first_name: string }[]> {
+  return db('users').where({ role: 'admin', status: 'active' }).select('email', 'first_name');
+}
+
+export async function sendBillingNotice(mailer: Mailer, notice: BillingNotice, siteUrl: string): Promise<void> {
+  for (const admin of notice.admins) {
+    await mailer.send({
+      to: admin.email,
+      template: 'billing-notice',
+      school: { name: notice.school.name, slug: notice.school.slug },
+      data: { first_name: admin.first_name, school_name: notice.school.name, message: notice.message, billing_url: `${siteUrl}/billing` },
+    });
+  }
 }
 
 /** Re-reads the school's subscription from Stripe and fixes local state (operators, webhooks). */
@@ -98,7 +131,7 @@ export async function syncFromStripe(owner: Knex, billing: Billing, tenant: Tena
   return withPlatform(owner, async (db) => {
     const current = (await db('tenants').where({ id: tenant.id }).forUpdate().first(TENANT_FIELDS)) as Tenant | undefined;
     if (!current) throw new AppError('not-found', 'The school was not found.');
-    return applySubscription(db, current, state, plans, now, 'billing-sync');
+    return (await applySubscription(db, current, state, plans, now, 'billing-sync')).tenant;
   });
 }
 

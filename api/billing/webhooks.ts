@@ -7,7 +7,7 @@ import type Stripe from 'stripe';
 import { withPlatform } from '../../tenants/session.ts';
 import { AppError } from '../errors.ts';
 import type { Plan } from './plans.ts';
-import { applySubscription, findSchoolFor, subscriptionState } from './service.ts';
+import { adminsOf, applySubscription, type BillingNotice, findSchoolFor, subscriptionState } from './service.ts';
 import type { Billing } from './stripe.ts';
 
 export const HANDLED = [
@@ -48,7 +48,26 @@ function subscriptionIdOf(event: Stripe.Event): string | undefined {
 
 export type WebhookOutcome = { received: true; duplicate?: boolean; ignored?: boolean; school?: string };
 
-export async function handleEvent(owner: Knex, billing: Billing, event: Stripe.Event, plans: Plan[], now: Date): Promise<WebhookOutcome> {
+export type Notify = (notice: BillingNotice) => Promise<void>;
+
+export async function handleEvent(owner: Knex, billing: Billing, event: Stripe.Event, plans: Plan[], now: Date, notify?: Notify): Promise<WebhookOutcome> {
+  let notice: BillingNotice | undefined;
+  const outcome = await recordAndApply(owner, billing, event, plans, now, (n) => {
+    notice = n;
+  });
+  // Email after the commit: the change stands even if the mail relay is down.
+  if (notice && notify) await notify(notice).catch(() => undefined);
+  return outcome;
+}
+
+async function recordAndApply(
+  owner: Knex,
+  billing: Billing,
+  event: Stripe.Event,
+  plans: Plan[],
+  now: Date,
+  onNotice: (n: BillingNotice) => void,
+): Promise<WebhookOutcome> {
   const seen = await owner('stripe_events').where({ id: event.id }).first('processed_at');
   if (seen?.processed_at) return { received: true, duplicate: true };
 
@@ -74,7 +93,15 @@ export async function handleEvent(owner: Knex, billing: Billing, event: Stripe.E
       .update({ processed_at: now, error: null, school_id: tenant?.id ?? null });
     if (!state || !tenant) return { received: true, ignored: true };
     await db('tenants').where({ id: tenant.id }).forUpdate().first('id');
-    await applySubscription(db, tenant, state, plans, now, `stripe:${event.type}`);
+    const applied = await applySubscription(db, tenant, state, plans, now, `stripe:${event.type}`);
+    if (applied.notice) onNotice(applied.notice);
+    else if (event.type === 'customer.subscription.trial_will_end' && state.trialEnd) {
+      onNotice({
+        school: applied.tenant,
+        admins: await adminsOf(db),
+        message: `The free trial ends on ${state.trialEnd.toISOString().slice(0, 10)}. Add a payment method in Billing to keep full access after that.`,
+      });
+    }
     return { received: true, school: tenant.slug };
   });
 }

@@ -9,8 +9,8 @@ import path from 'node:path';
 import Handlebars from 'handlebars';
 import nodemailer from 'nodemailer';
 
-export type EmailTemplate = 'invite' | 'password-reset' | 'two-factor-changed' | 'new-sign-in' | 'verify-email';
-export const EMAIL_TEMPLATES: readonly EmailTemplate[] = ['invite', 'password-reset', 'two-factor-changed', 'new-sign-in', 'verify-email'];
+export type EmailTemplate = 'invite' | 'password-reset' | 'two-factor-changed' | 'new-sign-in' | 'verify-email' | 'billing-notice';
+export const EMAIL_TEMPLATES: readonly EmailTemplate[] = ['invite', 'password-reset', 'two-factor-changed', 'new-sign-in', 'verify-email', 'billing-notice'];
 
 export type MailMessage = {
   to: string;
@@ -45,8 +45,9 @@ const FIELDS: Record<EmailTemplate, readonly string[]> = {
   'two-factor-changed': ['first_name', 'change'],
   'new-sign-in': ['first_name', 'when', 'ip', 'user_agent'],
   'verify-email': ['first_name', 'school_name', 'verify_url'],
+  'billing-notice': ['first_name', 'school_name', 'message', 'billing_url'],
 };
-const URL_FIELDS = ['accept_url', 'reset_url', 'verify_url'];
+const URL_FIELDS = ['accept_url', 'reset_url', 'verify_url', 'billing_url'];
 
 // The words. `{name}` is filled from the helper's hash (`{{t "key" name=value}}`); several
 // positional arguments are joined with dots (`{{t "two-factor.change" change}}`). The result is
@@ -73,6 +74,10 @@ const WORDS: Record<string, string> = {
   'role.teacher': 'a teacher',
   'role.student': 'a student',
 
+  'billing-notice.subject': 'Billing update for {school}',
+  'billing-notice.heading': 'Billing update',
+  'billing-notice.button': 'Open billing',
+  'billing-notice.why': 'You get this email because you are an admin of {school} on Edify.',
   'verify-email.subject': 'Confirm your email address for {school}',
   'verify-email.heading': 'Confirm your email address',
   'verify-email.body': 'Welcome to Edify! {school} is ready for you. Please confirm this is your email address so you can invite teachers and students.',

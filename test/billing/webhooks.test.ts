@@ -6,7 +6,8 @@ import { withTenant } from '../../tenants/session.ts';
 import { edify } from '../helpers/cli.ts';
 import { testEnv } from '../helpers/env.ts';
 import { createSchool, PASSWORD, type School } from '../helpers/factories.ts';
-import { type Client, startApp } from '../helpers/http.ts';
+import { type Client, MAIL_DIR, startApp } from '../helpers/http.ts';
+import { waitForMail } from '../helpers/mail.ts';
 import { type StripeStandIn, startStripeServer } from '../helpers/stripe-server.ts';
 import { invoiceObject, signedWebhook, stripeEvent, subscriptionObject } from '../helpers/stripe-webhooks.ts';
 
@@ -112,6 +113,8 @@ test('payment failed → past due with full access → grace expires → read-on
   subscriptionIs(w, 'past_due');
   t.is((await deliver(w, 'invoice.payment_failed', failed)).status, 200);
   t.is((await school(w)).billing_status, 'past_due');
+  const notices = (await waitForMail(MAIL_DIR, w.school.admin.email, { count: 2 })).filter((m) => m.template === 'billing-notice');
+  t.regex(notices.at(-1)?.text ?? '', /A payment failed/, 'admins are emailed when access may change');
   const during = await w.app.request(w.school.slug, 'POST', '/api/v1/classes', { token: w.school.admin.token, body: { name: 'Art' } });
   t.is(during.status, 201, 'full access during the grace period');
   t.regex(String(during.headers['edify-billing-notice']), /payment failed/i);

@@ -20,6 +20,7 @@ const samples: Record<EmailTemplate, Record<string, unknown>> = {
   },
   'password-reset': { first_name: 'Grace', reset_url: 'https://oakwood.edify.test/reset?token=reset-secret-456', expires_in_minutes: 30 },
   'two-factor-changed': { first_name: 'Grace', change: 'reset by an admin' },
+  'billing-notice': { first_name: 'Grace', school_name: 'Oakwood Primary', message: 'A payment failed.', billing_url: 'https://oakwood.edify.test/billing' },
   'verify-email': { first_name: 'Grace', school_name: 'Oakwood Primary', verify_url: 'https://oakwood.edify.test/verify-email?token=verify-secret-789' },
   'new-sign-in': { first_name: 'Grace', when: '2030-05-01T08:15:00Z', ip: '203.0.113.7', user_agent: 'Mozilla/5.0 (Macintosh) Firefox/130.0' },
 };
