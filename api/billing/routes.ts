@@ -6,7 +6,7 @@ import { AppError } from '../errors.ts';
 import { readRawBody } from '../http/body.ts';
 import { platformRoute, tenantRoute } from '../http/route.ts';
 import { planById } from './plans.ts';
-import { type BillingNotice, billingSummary, createCheckout, createPortal, sendBillingNotice } from './service.ts';
+import { type BillingNotice, billingSummary, createCheckout, createPortal, nextInvoice, sendBillingNotice } from './service.ts';
 import { requireBilling } from './stripe.ts';
 import { handleEvent, verifyEvent } from './webhooks.ts';
 
@@ -19,6 +19,10 @@ const summaryView = z.object({
   trial_ends_at: z.string().nullable(),
   current_period_end: z.string().nullable(),
   past_due_since: z.string().nullable(),
+  next_invoice: z
+    .object({ amount_due: z.number().int().describe('In the smallest currency unit'), currency: z.string(), next_payment_attempt: z.string().nullable() })
+    .nullable()
+    .describe('null when there is none, or when Stripe cannot be reached right now'),
 });
 const urlView = z.object({ url: z.string() });
 
@@ -31,7 +35,12 @@ export const billingRoutes = [
     access: { action: 'manage', subject: 'Billing' },
     allowReadOnly: true,
     responses: { 200: { description: 'Billing', schema: summaryView } },
-    handler: async ({ scope, deps }) => ({ body: await billingSummary(scope, deps.plans, deps.config.billingGraceDays, deps.clock()) }),
+    handler: async ({ scope, deps }) => {
+      const summary = await billingSummary(scope, deps.plans, deps.config.billingGraceDays, deps.clock());
+      const tenantId = scope.tenant.id;
+      // Stripe is asked after the transaction, so a slow Stripe never holds a connection.
+      return { afterCommit: async () => ({ body: { ...summary, next_invoice: await nextInvoice(deps.dbs.owner, deps.billing, tenantId) } }) };
+    },
   }),
   tenantRoute({
     method: 'post',

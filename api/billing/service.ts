@@ -210,3 +210,22 @@ export async function createPortal(owner: Knex, billing: Billing, tenant: Tenant
   const session = await billing.call(() => billing.stripe.billingPortal.sessions.create({ customer, return_url: `${input.siteUrl}/billing` }));
   return { url: session.url };
 }
+
+export type NextInvoice = { amount_due: number; currency: string; next_payment_attempt: string | null } | null;
+
+/** The upcoming renewal, from Stripe. Billing pages still answer when Stripe does not: null. */
+export async function nextInvoice(owner: Knex, billing: Billing | undefined, tenantId: string): Promise<NextInvoice> {
+  if (!billing) return null;
+  const row = await owner('tenants').where({ id: tenantId }).first('stripe_subscription_id', 'billing_status');
+  if (!row?.stripe_subscription_id || ['canceled', 'incomplete_expired'].includes(row.billing_status)) return null;
+  try {
+    const preview = await billing.call(() => billing.stripe.invoices.createPreview({ subscription: row.stripe_subscription_id }));
+    return {
+      amount_due: preview.amount_due,
+      currency: preview.currency,
+      next_payment_attempt: preview.next_payment_attempt ? new Date(preview.next_payment_attempt * 1000).toISOString() : null,
+    };
+  } catch {
+    return null;
+  }
+}

@@ -128,6 +128,7 @@ test('payment failed → past due with full access → grace expires → read-on
   t.is(login.status, 200, 'everyone can still sign in');
   const summary = await w.app.request(w.school.slug, 'GET', '/api/v1/billing', { token: w.school.admin.token });
   t.like(summary.body, { status: 'past_due', access: 'read_only', plan: { id: 'school' } });
+  t.true(Number.isInteger(summary.body.next_invoice?.amount_due), 'the next invoice comes from Stripe');
 
   subscriptionIs(w, 'active');
   await deliver(w, 'invoice.paid', { ...failed, status: 'paid' });
@@ -176,6 +177,10 @@ test('a Stripe outage answers 503 on billing and never blocks sign-in', async (t
   const res = await w.app.request(w.school.slug, 'POST', '/api/v1/billing/portal', { token: w.school.admin.token });
   t.is(res.status, 503);
   t.regex(res.body.detail, /Teaching is not affected/);
+  await testEnv().dbs.owner('tenants').where({ id: w.school.tenant.id }).update({ stripe_subscription_id: w.subscription, billing_status: 'active' });
+  const summary = await w.app.request(w.school.slug, 'GET', '/api/v1/billing', { token: w.school.admin.token });
+  t.is(summary.status, 200, 'the billing page still answers');
+  t.is(summary.body.next_invoice, null);
   const login = await w.app.request(w.school.slug, 'POST', '/api/v1/auth/login', { body: { email: w.school.admin.email, password: PASSWORD } });
   t.is(login.status, 200);
 });
