@@ -12,6 +12,7 @@ export const PROBLEMS = {
   'two-factor-enrolment-required': { status: 403, title: 'Two-factor enrolment required' },
   'sso-required': { status: 403, title: 'Single sign-on required' },
   'school-read-only': { status: 403, title: 'School is read-only' },
+  'plan-upgrade-required': { status: 403, title: 'Not included in the plan' },
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },

@@ -31,3 +31,10 @@ export function loadPlans(file: string | undefined): Plan[] {
 
 export const planById = (plans: Plan[], id: string | null | undefined) => plans.find((p) => p.id === id);
 export const planByPrice = (plans: Plan[], priceId: string | null | undefined) => plans.find((p) => p.stripe_price_id === priceId);
+
+/** Whether the school's plan includes a feature. Schools without a plan (set up by operators,
+ * not billed through Stripe) have every feature. */
+export function planAllows(plans: Plan[], planId: string | null, feature: Plan['features'][number]): boolean {
+  if (!planId) return true;
+  return planById(plans, planId)?.features.includes(feature) ?? false;
+}

@@ -1,7 +1,9 @@
 // SAML endpoints on each school's subdomain (metadata, login, ACS) and the admin API for
 // connections. docs/sso.md explains the flow for school IT admins.
 import { z } from 'zod';
+import { planAllows } from '../billing/plans.ts';
 import { schoolUrl } from '../config.ts';
+import { AppError } from '../errors.ts';
 import { LIMITS } from '../http/rate-limit.ts';
 import { tenantRoute } from '../http/route.ts';
 import {
@@ -84,6 +86,9 @@ export const ssoRoutes = [
     body: createConnectionInput,
     responses: { 201: { description: 'Created; give the IdP the sp_entity_id and acs_url (or the metadata_url)', schema: connectionView } },
     handler: async ({ scope, body, deps }) => {
+      if (!planAllows(deps.plans, scope.tenant.plan, 'sso')) {
+        throw new AppError('plan-upgrade-required', 'Single sign-on is not part of this school’s plan. An admin can change the plan in Billing.');
+      }
       const { metadata_xml, ...settings } = body;
       return { status: 201, body: presentConnection(await createConnection(scope, metadata_xml, settings), siteOf(deps, scope.tenant.slug)) };
     },

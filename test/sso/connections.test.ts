@@ -101,3 +101,16 @@ test('edify sso:configure, sso:list, sso:test and sso:remove', async (t) => {
   t.is((await edify(['sso:remove', slug, configured.json.id, '--yes'])).code, 0);
   t.is((await edify(['sso:list', slug, '--json'])).json.length, 1);
 });
+
+test('single sign-on needs a plan that includes it', async (t) => {
+  const app = await startApp();
+  const school = await createSchool();
+  const { testEnv } = await import('../helpers/env.ts');
+  await testEnv().dbs.owner('tenants').where({ id: school.tenant.id }).update({ plan: 'starter' });
+  const body = { metadata_xml: idpMetadata({ ...IDP, certs: [keyPair('idp').cert] }) };
+  const refused = await app.request(school.slug, 'POST', '/api/v1/sso/connections', { token: school.admin.token, body });
+  t.is(refused.status, 403);
+  t.is(refused.body.type, 'https://edify.app/problems/plan-upgrade-required');
+  await testEnv().dbs.owner('tenants').where({ id: school.tenant.id }).update({ plan: 'school' });
+  t.is((await app.request(school.slug, 'POST', '/api/v1/sso/connections', { token: school.admin.token, body })).status, 201);
+});
