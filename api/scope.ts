@@ -19,6 +19,8 @@ export type Tenant = {
   trial_ends_at: Date | null;
   current_period_end: Date | null;
   past_due_since: Date | null;
+  /** Last recorded access (api/billing/access-changes.ts). */
+  access_level: 'full' | 'read_only';
   created_at: Date;
   updated_at: Date;
 };

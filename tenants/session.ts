@@ -25,6 +25,7 @@ export const TENANT_FIELDS = [
   'trial_ends_at',
   'current_period_end',
   'past_due_since',
+  'access_level',
   'created_at',
   'updated_at',
 ];

@@ -97,7 +97,7 @@ export const billingRoutes = [
       const raw = await readRawBody(ctx as never, 1_000_000);
       const event = verifyEvent(billing, raw, ctx.get('stripe-signature'), deps.config.stripe.webhookSecrets);
       const notify = (notice: BillingNotice) => sendBillingNotice(deps.mailer, notice, schoolUrl(deps.config, notice.school.slug));
-      return { body: await handleEvent(deps.dbs.owner, billing, event, deps.plans, deps.clock(), notify) };
+      return { body: await handleEvent(deps.dbs.owner, billing, event, deps.plans, deps.clock(), notify, deps.config.billingGraceDays) };
     },
   }),
 ];

@@ -73,6 +73,7 @@ export async function applySubscription(
   plans: Plan[],
   now: Date,
   source: string,
+  graceDays = 14,
 ): Promise<{ tenant: Tenant; notice: BillingNotice | undefined }> {
   const plan = planByPrice(plans, state.priceId);
   const pastDueSince = state.status === 'past_due' ? (tenant.past_due_since ?? now) : null;
@@ -87,6 +88,12 @@ export async function applySubscription(
       past_due_since: pastDueSince,
       billing_synced_at: now,
       ...(plan ? { plan: plan.id, seat_limit: plan.seat_limit } : {}),
+      // The status email below speaks for this change of access: recorded here, not again later.
+      access_level: accessOf(
+        { billing_status: state.status, trial_ends_at: state.trialEnd ?? tenant.trial_ends_at, past_due_since: pastDueSince },
+        graceDays,
+        now,
+      ).level,
       updated_at: now,
     });
   const updated = await beginTenantSession(db, { id: tenant.id });
@@ -123,7 +130,14 @@ export async function sendBillingNotice(mailer: Mailer, notice: BillingNotice, s
 }
 
 /** Re-reads the school's subscription from Stripe and fixes local state (operators, webhooks). */
-export async function syncFromStripe(owner: Knex, billing: Billing, tenant: Tenant & { stripe_subscription_id?: string | null }, plans: Plan[], now: Date) {
+export async function syncFromStripe(
+  owner: Knex,
+  billing: Billing,
+  tenant: Tenant & { stripe_subscription_id?: string | null },
+  plans: Plan[],
+  now: Date,
+  graceDays = 14,
+) {
   const row = await owner('tenants').where({ id: tenant.id }).first('stripe_subscription_id');
   if (!row?.stripe_subscription_id) throw new AppError('conflict', 'This school has no Stripe subscription yet.');
   const sub = await billing.call(() => billing.stripe.subscriptions.retrieve(row.stripe_subscription_id));
@@ -131,7 +145,7 @@ export async function syncFromStripe(owner: Knex, billing: Billing, tenant: Tena
   return withPlatform(owner, async (db) => {
     const current = (await db('tenants').where({ id: tenant.id }).forUpdate().first(TENANT_FIELDS)) as Tenant | undefined;
     if (!current) throw new AppError('not-found', 'The school was not found.');
-    return (await applySubscription(db, current, state, plans, now, 'billing-sync')).tenant;
+    return (await applySubscription(db, current, state, plans, now, 'billing-sync', graceDays)).tenant;
   });
 }
 

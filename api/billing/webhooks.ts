@@ -50,9 +50,17 @@ export type WebhookOutcome = { received: true; duplicate?: boolean; ignored?: bo
 
 export type Notify = (notice: BillingNotice) => Promise<void>;
 
-export async function handleEvent(owner: Knex, billing: Billing, event: Stripe.Event, plans: Plan[], now: Date, notify?: Notify): Promise<WebhookOutcome> {
+export async function handleEvent(
+  owner: Knex,
+  billing: Billing,
+  event: Stripe.Event,
+  plans: Plan[],
+  now: Date,
+  notify?: Notify,
+  graceDays = 14,
+): Promise<WebhookOutcome> {
   let notice: BillingNotice | undefined;
-  const outcome = await recordAndApply(owner, billing, event, plans, now, (n) => {
+  const outcome = await recordAndApply(owner, billing, event, plans, now, graceDays, (n) => {
     notice = n;
   });
   // Email after the commit: the change stands even if the mail relay is down.
@@ -66,6 +74,7 @@ async function recordAndApply(
   event: Stripe.Event,
   plans: Plan[],
   now: Date,
+  graceDays: number,
   onNotice: (n: BillingNotice) => void,
 ): Promise<WebhookOutcome> {
   const seen = await owner('stripe_events').where({ id: event.id }).first('processed_at');
@@ -93,7 +102,7 @@ async function recordAndApply(
       .update({ processed_at: now, error: null, school_id: tenant?.id ?? null });
     if (!state || !tenant) return { received: true, ignored: true };
     await db('tenants').where({ id: tenant.id }).forUpdate().first('id');
-    const applied = await applySubscription(db, tenant, state, plans, now, `stripe:${event.type}`);
+    const applied = await applySubscription(db, tenant, state, plans, now, `stripe:${event.type}`, graceDays);
     if (applied.notice) onNotice(applied.notice);
     else if (event.type === 'customer.subscription.trial_will_end' && state.trialEnd) {
       onNotice({

@@ -14,6 +14,7 @@ import type { AppDeps } from '../app-deps.ts';
 import { authenticate } from '../auth/authenticate.ts';
 import { COOKIE, csrfTokenValid, SECURE_COOKIE } from '../auth/sessions.ts';
 import { accessOf } from '../billing/access.ts';
+import { recordAccessChange } from '../billing/access-changes.ts';
 import { AppError, type FieldError, forbidden, notFound } from '../errors.ts';
 import { runAfterCommit, type Scope } from '../scope.ts';
 import { formBody, jsonBody } from './body.ts';
@@ -139,6 +140,11 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
     }
     const input = validate(route, ctx);
     const tasks: (() => Promise<void>)[] = [];
+    // Recorded whether or not this request succeeds (it may be the first write refused for it).
+    let accessChange: (() => Promise<void>) | undefined;
+    const recordAccess = () => {
+      if (accessChange) void runAfterCommit([accessChange], (error) => ctx.state.log.error({ err: error }, 'recording an access change failed'));
+    };
     const reply = await withTenant(
       deps.dbs.app,
       { slug: host.slug },
@@ -154,6 +160,7 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
         ctx.state.scope = scope;
         const access = accessOf(tenant, deps.config.billingGraceDays, deps.clock());
         if (access.banner) ctx.set('Edify-Billing-Notice', access.banner);
+        if (access.level !== tenant.access_level) accessChange = () => recordAccessChange(deps, tenant, access);
         if (access.level === 'read_only' && route.method !== 'get' && !route.allowReadOnly) {
           throw new AppError('school-read-only', `${access.banner ?? 'This school is read-only.'} Everyone can still sign in and download their work.`);
         }
@@ -173,7 +180,7 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
         return route.handler({ ...input, scope, deps, ctx: ctx as unknown as Context });
       },
       { readOnly: route.method === 'get' && !route.writes },
-    );
+    ).finally(recordAccess);
     send(ctx, 'afterCommit' in reply ? await reply.afterCommit() : reply);
     // Not awaited: the answer must not wait for (or reveal, by its timing) an email being sent.
     if (tasks.length > 0) void runAfterCommit(tasks, (error) => ctx.state.log.error({ err: error }, 'after-commit task failed'));

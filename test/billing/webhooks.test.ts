@@ -148,6 +148,17 @@ test('a trial that ends without payment makes the school read-only', async (t) =
   t.is((await w.app.request(w.school.slug, 'POST', '/api/v1/classes', { token: w.school.admin.token, body: { name: 'A' } })).status, 201);
   w.clock.now = new Date(Date.now() + 15 * DAY);
   t.is((await w.app.request(w.school.slug, 'POST', '/api/v1/classes', { token: w.school.admin.token, body: { name: 'B' } })).status, 403);
+  // The change that time alone caused is recorded once: audited and emailed to the admins.
+  await w.app.request(w.school.slug, 'GET', '/api/v1/classes', { token: w.school.admin.token });
+  const mails = await waitForMail(MAIL_DIR, w.school.admin.email, { count: 1 });
+  t.is(mails.filter((m) => m.template === 'billing-notice' && /read-only/.test(m.text)).length, 1);
+  const changes = await withTenant(testEnv().dbs.app, { id: w.school.tenant.id }, (db) =>
+    db('audit_events').where({ action: 'billing.access_changed' }).select('details'),
+  );
+  t.deepEqual(
+    changes.map((c) => c.details),
+    [{ from: 'full', to: 'read_only' }],
+  );
 });
 
 test('checkout creates the customer once and carries idempotency keys and the school in metadata', async (t) => {

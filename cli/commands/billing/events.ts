@@ -23,7 +23,15 @@ export default class BillingEvents extends EdifyCommand {
       const row = await dbs.owner('stripe_events').where({ id: flags.replay }).first('payload');
       if (!row) throw notFound(`The event ${flags.replay}`);
       await dbs.owner('stripe_events').where({ id: flags.replay }).update({ processed_at: null });
-      const outcome = await handleEvent(dbs.owner, requireBilling(createBilling(config)), row.payload as Stripe.Event, loadPlans(config.plansFile), new Date());
+      const outcome = await handleEvent(
+        dbs.owner,
+        requireBilling(createBilling(config)),
+        row.payload as Stripe.Event,
+        loadPlans(config.plansFile),
+        new Date(),
+        undefined,
+        config.billingGraceDays,
+      );
       this.log(`Replayed ${flags.replay}: ${JSON.stringify(outcome)}`);
       return outcome;
     }

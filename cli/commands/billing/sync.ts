@@ -15,7 +15,7 @@ export default class BillingSync extends EdifyCommand {
     const billing = requireBilling(createBilling(config));
     const dbs = await this.database(config);
     const tenant = await findTenant(dbs.owner, args.slug);
-    const updated = await syncFromStripe(dbs.owner, billing, tenant, loadPlans(config.plansFile), new Date());
+    const updated = await syncFromStripe(dbs.owner, billing, tenant, loadPlans(config.plansFile), new Date(), config.billingGraceDays);
     this.log(`${updated.slug}: ${tenant.billing_status} → ${updated.billing_status}, plan ${updated.plan ?? 'none'}`);
     return { slug: updated.slug, status: updated.billing_status, plan: updated.plan, seat_limit: updated.seat_limit };
   }

@@ -1,0 +1,34 @@
+// Records a school's change of access (full ↔ read-only) once: audited and emailed to its admins.
+// Webhooks record the changes they cause; a change that time alone causes (a trial or grace period
+// running out) is noticed by the first request after it, which records it after answering.
+
+import { beginTenantSession, withPlatform } from '../../tenants/session.ts';
+import { abilityFor } from '../access/ability.ts';
+import type { AppDeps } from '../app-deps.ts';
+import { audit } from '../audit/service.ts';
+import { schoolUrl } from '../config.ts';
+import type { Tenant } from '../scope.ts';
+import type { Access } from './access.ts';
+import { adminsOf, type BillingNotice, sendBillingNotice } from './service.ts';
+
+export async function recordAccessChange(deps: AppDeps, tenant: Pick<Tenant, 'id' | 'access_level'>, access: Access): Promise<void> {
+  const notice = await withPlatform(deps.dbs.owner, async (db): Promise<BillingNotice | undefined> => {
+    // Conditional on the old value: concurrent requests record the change once.
+    const changed = await db('tenants').where({ id: tenant.id, access_level: tenant.access_level }).update({ access_level: access.level });
+    if (changed === 0) return undefined;
+    const current = await beginTenantSession(db, { id: tenant.id });
+    const actor = { type: 'system' as const, label: 'billing-clock' };
+    await audit(
+      { db, tenant: current, actor, ability: abilityFor(actor) },
+      'billing.access_changed',
+      { type: 'tenant', id: tenant.id },
+      { from: tenant.access_level, to: access.level },
+    );
+    const message =
+      access.level === 'read_only'
+        ? `The school is now read-only. ${access.banner ?? ''} Everyone can still sign in and download their work.`
+        : 'Full access is back. Thank you!';
+    return { school: current, admins: await adminsOf(db), message };
+  });
+  if (notice) await sendBillingNotice(deps.mailer, notice, schoolUrl(deps.config, notice.school.slug));
+}
