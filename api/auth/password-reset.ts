@@ -1,27 +1,27 @@
 // Password reset by emailed, single-use token (30 minutes, stored hashed). The request answers
 // the same whether or not the address belongs to anyone; using the token revokes every session.
-import { createHash, randomBytes } from 'node:crypto';
+
 import { audit } from '../audit/service.ts';
 import { invalid } from '../errors.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { mailSchool } from '../school/service.ts';
 import { afterCommit, type Scope } from '../scope.ts';
 import { User } from '../users/model.ts';
+import { hashOpaqueToken, newOpaqueToken } from './opaque-token.ts';
 import { hashPassword } from './password.ts';
 import { revokeSessions } from './sessions.ts';
 
 export const RESET_MINUTES = 30;
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export async function requestPasswordReset(scope: Scope, email: string, mail: { mailer: Mailer; siteUrl: string }): Promise<void> {
   const user = await User.query(scope.db).whereRaw('lower(email) = ?', [email.toLowerCase()]).where({ status: 'active' }).first();
   await audit(scope, 'auth.password_reset_requested', user ? { type: 'user', id: user.id } : null, { known: Boolean(user) });
   if (!user) return;
-  const token = randomBytes(32).toString('base64url');
+  const token = newOpaqueToken();
   await scope.db('password_resets').insert({
     tenant_id: scope.tenant.id,
     user_id: user.id,
-    token_hash: hashToken(token),
+    token_hash: hashOpaqueToken(token),
     expires_at: new Date(Date.now() + RESET_MINUTES * 60_000),
   });
   const school = mailSchool(scope);
@@ -39,7 +39,7 @@ export async function confirmPasswordReset(scope: Scope, token: string, password
   const row = await scope
     .db('password_resets as r')
     .join('users as u', (j) => j.on('u.tenant_id', 'r.tenant_id').andOn('u.id', 'r.user_id'))
-    .where('r.token_hash', hashToken(token))
+    .where('r.token_hash', hashOpaqueToken(token))
     .forUpdate()
     .first('r.id', 'r.user_id', 'r.used_at', 'r.expires_at', 'u.status');
   if (!row || row.used_at || new Date(row.expires_at) < new Date() || row.status !== 'active') {

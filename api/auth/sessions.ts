@@ -1,19 +1,17 @@
 // Sign-in sessions and refresh tokens. A session is one signed-in device; its refresh tokens
 // rotate on every use. Presenting a refresh token that was already used means it was copied:
 // the whole session (the token family) is revoked and the event audited.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Knex } from 'knex';
 import { audit } from '../audit/service.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Scope } from '../scope.ts';
+import { hashOpaqueToken, newOpaqueToken } from './opaque-token.ts';
 import { issueAccessToken, type TokenKeys } from './tokens.ts';
 
 export type SessionMeta = { userAgent?: string | undefined; ip?: string | undefined; kind?: 'api' | 'browser'; enrolmentOnly?: boolean };
 export type TokenPair = { access_token: string; refresh_token: string; token_type: 'Bearer'; expires_in: number; session_id: string };
 export type SessionPolicy = { keys: TokenKeys; refreshTtlDays: number };
-
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
-const newRefreshToken = () => randomBytes(32).toString('base64url');
 
 export async function startSession(scope: Scope, userId: string, policy: SessionPolicy, meta: SessionMeta): Promise<TokenPair> {
   const expiresAt = new Date(Date.now() + policy.refreshTtlDays * 86_400_000);
@@ -33,8 +31,8 @@ export async function startSession(scope: Scope, userId: string, policy: Session
 }
 
 async function issuePair(scope: Scope, userId: string, sessionId: string, expiresAt: Date, keys: TokenKeys): Promise<TokenPair> {
-  const refresh = newRefreshToken();
-  await scope.db('refresh_tokens').insert({ tenant_id: scope.tenant.id, session_id: sessionId, token_hash: hashToken(refresh), expires_at: expiresAt });
+  const refresh = newOpaqueToken();
+  await scope.db('refresh_tokens').insert({ tenant_id: scope.tenant.id, session_id: sessionId, token_hash: hashOpaqueToken(refresh), expires_at: expiresAt });
   const { token, expiresIn } = await issueAccessToken(keys, scope.tenant.id, { userId, sessionId });
   return { access_token: token, refresh_token: refresh, token_type: 'Bearer', expires_in: expiresIn, session_id: sessionId };
 }
@@ -59,7 +57,7 @@ export async function refreshSession(scope: Scope, refreshToken: string, policy:
     .db('refresh_tokens as r')
     .join('auth_sessions as s', (j) => j.on('s.tenant_id', 'r.tenant_id').andOn('s.id', 'r.session_id'))
     .join('users as u', (j) => j.on('u.tenant_id', 's.tenant_id').andOn('u.id', 's.user_id'))
-    .where('r.token_hash', hashToken(refreshToken))
+    .where('r.token_hash', hashOpaqueToken(refreshToken))
     .forUpdate()
     .first('r.id', 'r.session_id', 'r.used_at', 'r.expires_at', 's.user_id', 's.revoked_at', 's.expires_at as session_expires_at', 'u.status')) as
     | RefreshRow
@@ -143,7 +141,7 @@ export type BrowserSession = { cookie: string; csrf_token: string; session_id: s
 
 export async function startBrowserSession(scope: Scope, userId: string, policy: SessionPolicy, meta: SessionMeta): Promise<BrowserSession> {
   const expiresAt = new Date(Date.now() + policy.refreshTtlDays * 86_400_000);
-  const cookie = randomBytes(32).toString('base64url');
+  const cookie = newOpaqueToken();
   const [session] = await scope
     .db('auth_sessions')
     .insert({
@@ -154,13 +152,13 @@ export async function startBrowserSession(scope: Scope, userId: string, policy: 
       user_agent: meta.userAgent?.slice(0, 300) ?? null,
       ip: meta.ip ?? null,
       expires_at: expiresAt,
-      cookie_hash: hashToken(cookie),
+      cookie_hash: hashOpaqueToken(cookie),
     })
     .returning('id');
   return { cookie, csrf_token: csrfToken(policy.keys, session.id), session_id: session.id, expires_at: expiresAt };
 }
 
-export const cookieHash = hashToken;
+export const cookieHash = hashOpaqueToken;
 
 export function csrfToken(keys: TokenKeys, sessionId: string): string {
   const [current] = keys.keys;

@@ -4,7 +4,7 @@
 // never called inside a database transaction.
 import type { Knex } from 'knex';
 import type Stripe from 'stripe';
-import { beginTenantSession, TENANT_FIELDS, withPlatform } from '../../tenants/session.ts';
+import { beginTenantSession, isUuid, TENANT_FIELDS, withPlatform } from '../../tenants/session.ts';
 import { abilityFor } from '../access/ability.ts';
 import { audit } from '../audit/service.ts';
 import { AppError, forbidden } from '../errors.ts';
@@ -45,7 +45,7 @@ export function subscriptionState(sub: Stripe.Subscription): SubscriptionState {
 
 /** The school a subscription belongs to: the school id Edify put in its metadata, else its customer. */
 export async function findSchoolFor(db: Knex | Knex.Transaction, state: Pick<SubscriptionState, 'customerId' | 'schoolId'>): Promise<Tenant | undefined> {
-  if (state.schoolId && /^[0-9a-f-]{36}$/i.test(state.schoolId)) {
+  if (state.schoolId && isUuid(state.schoolId)) {
     const bySchool = (await db('tenants').where({ id: state.schoolId }).first(TENANT_FIELDS)) as Tenant | undefined;
     if (bySchool) return bySchool;
   }

@@ -53,13 +53,17 @@ export async function createClass(scope: Scope, input: CreateClassInput): Promis
 }
 
 async function insertWithFreshCode(scope: Scope, input: CreateClassInput): Promise<Class> {
-  for (let attempt = 0; ; attempt++) {
+  return Class.query(scope.db).insertAndFetch({ tenant_id: scope.tenant.id, ...input, join_code: await freeJoinCode(scope) });
+}
+
+/** A code no class of this school uses. Checked first rather than caught: a unique violation
+ * would abort the request's transaction. */
+async function freeJoinCode(scope: Scope): Promise<string> {
+  for (let attempt = 0; attempt < 6; attempt++) {
     const code = newJoinCode();
-    // Checked first rather than caught: a unique violation would abort the request's transaction.
-    const taken = await Class.query(scope.db).select('id').findOne({ join_code: code });
-    if (!taken) return Class.query(scope.db).insertAndFetch({ tenant_id: scope.tenant.id, ...input, join_code: code });
-    if (attempt > 5) throw new AppError('unavailable', 'Could not find a free class code; try again.');
+    if (!(await Class.query(scope.db).select('id').findOne({ join_code: code }))) return code;
   }
+  throw new AppError('unavailable', 'Could not find a free class code; try again.');
 }
 
 export async function listClasses(scope: Scope, page: PageQuery & { archived?: boolean }): Promise<Page<Class>> {
@@ -96,8 +100,7 @@ export async function updateClass(scope: Scope, id: string, input: UpdateClassIn
 export async function rotateJoinCode(scope: Scope, id: string): Promise<Class> {
   const current = await findClass(scope, id, 'manage_roster');
   assertActive(current);
-  let code = newJoinCode();
-  while (await Class.query(scope.db).select('id').findOne({ join_code: code })) code = newJoinCode();
+  const code = await freeJoinCode(scope);
   const updated = await Class.query(scope.db).patchAndFetchById(current.id, { join_code: code, join_code_enabled: true, updated_at: new Date() });
   await audit(scope, 'class.join_code_rotated', { type: 'class', id });
   return updated;

@@ -1,6 +1,7 @@
 // SAML connections of one school: import from IdP metadata, list, change, remove, and the last
 // attempts (the debugging view a school IT admin needs).
 import { X509Certificate } from 'node:crypto';
+import { isUuid } from '../../tenants/session.ts';
 import { audit } from '../audit/service.ts';
 import { forbidden, notFound } from '../errors.ts';
 import type { Scope } from '../scope.ts';
@@ -135,7 +136,7 @@ export async function listConnections(scope: Scope): Promise<Connection[]> {
 
 /** Any connection of this school (used by the public SAML routes: no ability check). */
 export async function findConnection(scope: Scope, id: string): Promise<Connection> {
-  const row = /^[0-9a-f-]{36}$/i.test(id) ? await scope.db('saml_connections').where({ id }).first(COLUMNS) : undefined;
+  const row = isUuid(id) ? await scope.db('saml_connections').where({ id }).first(COLUMNS) : undefined;
   if (!row) throw notFound('The single sign-on connection');
   return row;
 }

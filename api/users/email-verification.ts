@@ -1,20 +1,20 @@
 // Email verification for people who signed a school up themselves: until they confirm, they can
 // use the school but not invite anyone (so a signup cannot be used to send mail to strangers).
-import { createHash, randomBytes } from 'node:crypto';
+
 import { audit } from '../audit/service.ts';
+import { hashOpaqueToken, newOpaqueToken } from '../auth/opaque-token.ts';
 import { forbidden, invalid } from '../errors.ts';
 import type { Scope } from '../scope.ts';
 
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 export const VERIFY_DAYS = 7;
 
 export async function startEmailVerification(scope: Scope, userId: string): Promise<string> {
-  const token = randomBytes(32).toString('base64url');
+  const token = newOpaqueToken();
   await scope.db('users').where({ id: userId }).update({ email_verified_at: null });
   await scope.db('email_verifications').insert({
     tenant_id: scope.tenant.id,
     user_id: userId,
-    token_hash: hashToken(token),
+    token_hash: hashOpaqueToken(token),
     expires_at: new Date(Date.now() + VERIFY_DAYS * 86_400_000),
   });
   return token;
@@ -23,7 +23,7 @@ export async function startEmailVerification(scope: Scope, userId: string): Prom
 export async function confirmEmail(scope: Scope, token: string): Promise<void> {
   const row = await scope
     .db('email_verifications')
-    .where({ token_hash: hashToken(token) })
+    .where({ token_hash: hashOpaqueToken(token) })
     .forUpdate()
     .first('id', 'user_id', 'used_at', 'expires_at');
   if (!row || row.used_at || new Date(row.expires_at) < new Date()) {

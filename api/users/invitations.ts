@@ -1,10 +1,11 @@
 // Inviting people by email, one at a time or as a CSV roster. An invited person exists at once
 // (status 'invited': on rosters, counted as a seat) and signs in only after accepting the
 // single-use link, which expires after 7 days and sets their password.
-import { createHash, randomBytes } from 'node:crypto';
+
 import { parse } from 'csv-parse/sync';
 import { z } from 'zod';
 import { audit } from '../audit/service.ts';
+import { hashOpaqueToken, newOpaqueToken } from '../auth/opaque-token.ts';
 import { hashPassword } from '../auth/password.ts';
 import { type SessionMeta, type SessionPolicy, startSession, type TokenPair } from '../auth/sessions.ts';
 import { findClass } from '../classes/service.ts';
@@ -19,7 +20,6 @@ import { assertSeatsFor, SEAT_ROLES } from './seats.ts';
 
 export const INVITE_DAYS = 7;
 export const MAX_IMPORT_ROWS = 5000;
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export type MailContext = { mailer: Mailer; siteUrl: string };
 export type InviteInput = { email: string; first_name: string; last_name: string; role: Role; class_ids?: string[] | undefined };
@@ -37,14 +37,10 @@ export async function invitePerson(scope: Scope, input: InviteInput, mail: MailC
   const existing = await User.query(scope.db).whereRaw('lower(email) = ?', [input.email]).first();
   if (existing) throw conflict('Someone at this school already uses that email address.', { field: 'email' });
   if ((SEAT_ROLES as readonly string[]).includes(input.role)) await assertSeatsFor(scope, 1);
-  const [created] = await insertPeople(scope, [{ ...input, token: newToken() }], mail);
+  const [created] = await insertPeople(scope, [{ ...input, token: newOpaqueToken() }], mail);
   if (!created) throw new Error('invitation was not created');
   await audit(scope, 'user.invited', { type: 'user', id: created.user.id }, { role: input.role, classes: input.class_ids?.length ?? 0 });
   return created;
-}
-
-function newToken(): string {
-  return randomBytes(32).toString('base64url');
 }
 
 /** Inserts invited people, their class places and invitations in batches, and queues the emails. */
@@ -80,7 +76,7 @@ async function insertPeople(scope: Scope, people: NewPerson[], mail: MailContext
         tenant_id: scope.tenant.id,
         user_id: users[i]?.id,
         invited_by: actorUserId(scope.actor) ?? null,
-        token_hash: hashToken(p.token),
+        token_hash: hashOpaqueToken(p.token),
         expires_at: expiresAt,
       })),
     );
@@ -197,7 +193,14 @@ export async function importRoster(scope: Scope, csv: string, options: { dryRun:
       else if (found.archived) errors.push({ line, column: 'class_codes', reason: `the class with code ${code} is archived` });
       else classIds.push(found.id);
     }
-    people.push({ email: row.email, first_name: row.first_name, last_name: row.last_name, role: row.role as Role, class_ids: classIds, token: newToken() });
+    people.push({
+      email: row.email,
+      first_name: row.first_name,
+      last_name: row.last_name,
+      role: row.role as Role,
+      class_ids: classIds,
+      token: newOpaqueToken(),
+    });
   }
   errors.sort((a, b) => a.line - b.line);
   if (errors.length === 0) {
@@ -225,7 +228,7 @@ export async function acceptInvitation(scope: Scope, token: string, password: st
   const row = await scope
     .db('invitations as i')
     .join('users as u', (j) => j.on('u.tenant_id', 'i.tenant_id').andOn('u.id', 'i.user_id'))
-    .where('i.token_hash', hashToken(token))
+    .where('i.token_hash', hashOpaqueToken(token))
     .forUpdate()
     .first('i.id', 'i.user_id', 'i.accepted_at', 'i.expires_at', 'u.status');
   const problem = !row
