@@ -7,7 +7,11 @@ import { authRoutes } from './auth/routes.ts';
 import { twoFactorRoutes } from './auth/two-factor-routes.ts';
 import { billingRoutes } from './billing/routes.ts';
 import { classRoutes } from './classes/routes.ts';
+import { dashboardRoutes } from './dashboard/routes.ts';
 import { AppError } from './errors.ts';
+import { gradebookRoutes } from './gradebook/routes.ts';
+import { guardianRoutes } from './guardians/routes.ts';
+import { homeworkRoutes } from './homework/routes.ts';
 import { cors } from './http/cors.ts';
 import { healthRoutes } from './http/health.ts';
 import { accessLog } from './http/logger.ts';
@@ -18,7 +22,11 @@ import { type AnyRoute, mountRoutes, platformRoute } from './http/route.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import type { AppState } from './http/state.ts';
 import { tenancy } from './http/tenancy.ts';
+import { noticeRoutes } from './notices/routes.ts';
+import { quizRoutes } from './quizzes/routes.ts';
+import { resourceRoutes } from './resources/routes.ts';
 import { schoolRoutes } from './school/routes.ts';
+import { searchRoutes } from './search/routes.ts';
 import { signupRoutes } from './signup/routes.ts';
 import { ssoRoutes } from './sso/routes.ts';
 import { userRoutes } from './users/routes.ts';
@@ -33,6 +41,14 @@ export function allRoutes(baseDomain: string): AnyRoute[] {
     ...twoFactorRoutes,
     ...userRoutes,
     ...classRoutes,
+    ...guardianRoutes,
+    ...homeworkRoutes,
+    ...resourceRoutes,
+    ...noticeRoutes,
+    ...quizRoutes,
+    ...gradebookRoutes,
+    ...dashboardRoutes,
+    ...searchRoutes,
     ...schoolRoutes,
     ...ssoRoutes,
     ...billingRoutes,

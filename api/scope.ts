@@ -27,8 +27,9 @@ export type Tenant = {
 
 export type BillingStatus = 'none' | 'trialing' | 'active' | 'past_due' | 'unpaid' | 'canceled' | 'incomplete' | 'incomplete_expired' | 'paused';
 
-export type Role = 'admin' | 'teacher' | 'student';
-export const ROLES: readonly Role[] = ['admin', 'teacher', 'student'];
+/** Guardians (parents, carers) are linked to students (guardian_links) and only read. */
+export type Role = 'admin' | 'teacher' | 'student' | 'guardian';
+export const ROLES: readonly Role[] = ['admin', 'teacher', 'student', 'guardian'];
 
 export type SignedInUser = {
   id: string;
@@ -55,7 +56,14 @@ export type Scope = {
   request?: RequestInfo;
   /** Work to do once the transaction has committed (email, later jobs): never slow I/O inside it. */
   afterCommit?: (() => Promise<void>)[];
+  /** The time, injectable so tests can move it (quiz deadlines, due dates). Read it with now(scope). */
+  clock?: () => Date;
 };
+
+/** The current time as this scope sees it: the app's clock for requests, the real one otherwise. */
+export function now(scope: Pick<Scope, 'clock'>): Date {
+  return scope.clock ? scope.clock() : new Date();
+}
 
 /** Runs fn after the scope's transaction commits; the caller that opened the scope runs the list. */
 export function afterCommit(scope: Scope, fn: () => Promise<void>): void {

@@ -4,17 +4,39 @@ import { AbilityBuilder, createMongoAbility, type ForcedSubject, type MongoAbili
 import { auditRules } from '../audit/rules.ts';
 import { billingRules } from '../billing/rules.ts';
 import { classRules } from '../classes/rules.ts';
+import { gradebookRules } from '../gradebook/rules.ts';
+import { guardianRules } from '../guardians/rules.ts';
+import { homeworkRules } from '../homework/rules.ts';
+import { noticeRules } from '../notices/rules.ts';
+import { quizRules } from '../quizzes/rules.ts';
+import { resourceRules } from '../resources/rules.ts';
 import { schoolRules } from '../school/rules.ts';
 import type { Actor } from '../scope.ts';
 import { ssoRules } from '../sso/rules.ts';
 import { userRules } from '../users/rules.ts';
 
-export type Action = 'manage' | 'create' | 'read' | 'update' | 'delete' | 'join' | 'manage_roster' | 'invite' | 'import';
-export type SubjectName = 'Class' | 'Enrollment' | 'User' | 'AuditEvent' | 'School' | 'SsoConnection' | 'Billing' | 'all';
+export type Action = 'manage' | 'create' | 'read' | 'update' | 'delete' | 'join' | 'manage_roster' | 'invite' | 'import' | 'grade' | 'submit' | 'export';
+export type SubjectName =
+  | 'Class'
+  | 'Enrollment'
+  | 'User'
+  | 'AuditEvent'
+  | 'School'
+  | 'SsoConnection'
+  | 'Billing'
+  | 'GuardianLink'
+  | 'Homework'
+  | 'Submission'
+  | 'Resource'
+  | 'Notice'
+  | 'Quiz'
+  | 'QuizAttempt'
+  | 'Gradebook'
+  | 'all';
 
 // The fields rules may test, per subject. Each is mapped to SQL by the feature's model
 // (CLASS_FIELDS, USER_FIELDS), so lists and single reads filter in the database.
-type ClassFields = { id: string; teacherIds: string; studentIds: string };
+type ClassFields = { id: string; teacherIds: string; studentIds: string; guardianIds: string };
 type UserFields = { id: string; role: string; taughtBy: string };
 type Subjects = SubjectName | (ForcedSubject<'Class'> & ClassFields) | (ForcedSubject<'User'> & UserFields);
 
@@ -22,7 +44,20 @@ export type AppAbility = MongoAbility<[Action, Subjects]>;
 export type RuleBuilder = AbilityBuilder<AppAbility>;
 export type FeatureRules = (builder: RuleBuilder, actor: Actor) => void;
 
-const FEATURES: FeatureRules[] = [userRules, classRules, auditRules, schoolRules, ssoRules, billingRules];
+const FEATURES: FeatureRules[] = [
+  userRules,
+  classRules,
+  auditRules,
+  schoolRules,
+  ssoRules,
+  billingRules,
+  guardianRules,
+  homeworkRules,
+  resourceRules,
+  noticeRules,
+  quizRules,
+  gradebookRules,
+];
 
 export function abilityFor(actor: Actor): AppAbility {
   const builder = new AbilityBuilder<AppAbility>(createMongoAbility);

@@ -28,12 +28,24 @@ export class Enrollment extends Model {
   declare created_at: Date;
 }
 
-const member = (role: 'teacher' | 'student') =>
-  existsWhere(`select 1 from enrollments e where e.tenant_id = classes.tenant_id and e.class_id = classes.id and e.role = '${role}' and e.user_id = ?`);
+/** Rule fields for membership of the class whose id is the SQL expression `classId` (on the row
+ * being filtered): `teacherIds`, `studentIds`, and `guardianIds` (guardians of an enrolled
+ * student). Every record that belongs to a class (homework, quizzes, notices, resources) maps
+ * its rules with this, so "who is in the class" is decided in one place. */
+export function classMemberFields(table: string, classId = `${table}.class_id`): FieldMap {
+  const member = (role: 'teacher' | 'student') =>
+    existsWhere(`select 1 from enrollments e where e.tenant_id = ${table}.tenant_id and e.class_id = ${classId} and e.role = '${role}' and e.user_id = ?`);
+  return {
+    teacherIds: member('teacher'),
+    studentIds: member('student'),
+    guardianIds: existsWhere(
+      `select 1 from enrollments e join guardian_links g on g.tenant_id = e.tenant_id and g.student_id = e.user_id where e.tenant_id = ${table}.tenant_id and e.class_id = ${classId} and e.role = 'student' and g.guardian_id = ?`,
+    ),
+  };
+}
 
 /** SQL for the rule fields in api/classes/rules.ts. */
 export const CLASS_FIELDS: FieldMap = {
   id: column('classes.id'),
-  teacherIds: member('teacher'),
-  studentIds: member('student'),
+  ...classMemberFields('classes', 'classes.id'),
 };

@@ -20,5 +20,8 @@ export const classRules: FeatureRules = ({ can, cannot }, actor) => {
       can('read', 'Class', { studentIds: id });
       can('join', 'Class');
       return;
+    case 'guardian':
+      can('read', 'Class', { guardianIds: id });
+      return;
   }
 };

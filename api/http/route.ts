@@ -156,6 +156,7 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
           ability: abilityFor({ type: 'anonymous' }),
           request: { id: ctx.state.requestId, ip: ctx.ip },
           afterCommit: tasks,
+          clock: deps.clock,
         };
         ctx.state.scope = scope;
         const access = accessOf(tenant, deps.config.billingGraceDays, deps.clock());

@@ -21,7 +21,7 @@ function values(profile: SamlProfile, name: string | null | undefined): string[]
 
 export function mappedRole(connection: Connection, profile: SamlProfile): Role | 'deny' {
   const found = values(profile, connection.role_attribute).map((v) => connection.role_map[v] ?? connection.role_map[v.toLowerCase()]);
-  return PRIORITY.find((r) => found.includes(r)) ?? connection.default_role;
+  return PRIORITY.find((r) => (found as (Role | undefined)[]).includes(r)) ?? connection.default_role;
 }
 
 export type Identity = { subject: string; email: string; firstName: string; lastName: string; role: Role | 'deny' };

@@ -9,7 +9,7 @@ export const email = z
   .pipe(z.email({ message: 'must be an email address' }))
   .transform((v) => v.toLowerCase());
 
-export const roleSchema = z.enum(['admin', 'teacher', 'student']);
+export const roleSchema = z.enum(['admin', 'teacher', 'student', 'guardian']);
 
 export const password = z
   .string()

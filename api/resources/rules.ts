@@ -1,0 +1,4 @@
+// docs/permissions.md, "Resources" rows.
+import type { FeatureRules } from '../access/ability.ts';
+
+export const resourceRules: FeatureRules = (_builder, _actor) => {};
