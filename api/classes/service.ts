@@ -164,3 +164,12 @@ export async function removeMember(scope: Scope, classId: string, userId: string
 function assertActive(c: Class): void {
   if (c.archived_at) throw conflict('This class is archived; unarchive it to change its roster or code.');
 }
+
+/** The class, if `action` is allowed on it and it is not archived: what every feature that
+ * writes into a class (homework, quizzes, notices, resources) checks first. Archived classes
+ * stay readable and accept no changes. */
+export async function writableClass(scope: Scope, classId: string, action: Action = 'update'): Promise<Class> {
+  const found = await findClass(scope, classId, action);
+  if (found.archived_at) throw conflict('This class is archived: its work stays readable, and nothing can be added or changed until it is unarchived.');
+  return found;
+}

@@ -1,0 +1,31 @@
+// Times teachers type (due dates, quiz windows, scheduled posts). A time with an offset or Z is
+// an instant; a bare "2026-12-01T17:00" is a wall-clock time at the school, in its time zone.
+// Responses give instants (ISO, UTC) plus the school's wall-clock reading where a person reads it.
+import { z } from 'zod';
+import { utcToZonedTime, zonedTimeToUtc } from '../../tenants/timezone.ts';
+import type { Scope } from '../scope.ts';
+
+const LOCAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
+
+export const schoolTimeInput = z
+  .string()
+  .trim()
+  .refine((v) => LOCAL.test(v) || z.iso.datetime({ offset: true }).safeParse(v).success, {
+    message: 'must be a date-time like 2026-12-01T17:00 (school time) or 2026-12-01T17:00:00Z',
+  })
+  .describe('A date-time. Without an offset it is read in the school’s time zone.');
+
+/** The instant a schoolTimeInput names, for this school. */
+export function toInstant(scope: Pick<Scope, 'tenant'>, value: string): Date {
+  return LOCAL.test(value) ? zonedTimeToUtc(value, scope.tenant.timezone) : new Date(value);
+}
+
+/** Same, passing null and undefined through (for optional and clearable fields). */
+export function toInstantOrNull<T extends string | null | undefined>(scope: Pick<Scope, 'tenant'>, value: T): Date | Exclude<T, string> {
+  return typeof value === 'string' ? toInstant(scope, value) : (value as Exclude<T, string>);
+}
+
+/** The school's wall-clock reading of an instant ("2026-12-01T17:00"). */
+export function schoolClock(scope: Pick<Scope, 'tenant'>, at: Date | string | null): string | null {
+  return at === null ? null : utcToZonedTime(new Date(at), scope.tenant.timezone);
+}
