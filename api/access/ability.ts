@@ -37,8 +37,13 @@ export type SubjectName =
 // The fields rules may test, per subject. Each is mapped to SQL by the feature's model
 // (CLASS_FIELDS, USER_FIELDS), so lists and single reads filter in the database.
 type ClassFields = { id: string; teacherIds: string; studentIds: string; guardianIds: string };
-type UserFields = { id: string; role: string; taughtBy: string };
-type Subjects = SubjectName | (ForcedSubject<'Class'> & ClassFields) | (ForcedSubject<'User'> & UserFields);
+type UserFields = { id: string; role: string; taughtBy: string; guardedBy: string };
+// Newer features map their own rule fields (their model's FieldMap) and are typed loosely here:
+// the FieldMap is what makes a field real, and a rule on an unmapped field fails loudly.
+type FeatureSubjectName = Exclude<SubjectName, 'Class' | 'User' | 'all'>;
+// biome-ignore lint/suspicious/noExplicitAny: rule fields of these subjects are checked by their FieldMap
+type FeatureSubjects = { [K in FeatureSubjectName]: ForcedSubject<K> & { [field: string]: any } }[FeatureSubjectName];
+type Subjects = SubjectName | (ForcedSubject<'Class'> & ClassFields) | (ForcedSubject<'User'> & UserFields) | FeatureSubjects;
 
 export type AppAbility = MongoAbility<[Action, Subjects]>;
 export type RuleBuilder = AbilityBuilder<AppAbility>;

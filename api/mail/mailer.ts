@@ -73,6 +73,7 @@ const WORDS: Record<string, string> = {
   'role.admin': 'an administrator',
   'role.teacher': 'a teacher',
   'role.student': 'a student',
+  'role.guardian': 'a parent or guardian',
 
   'billing-notice.subject': 'Billing update for {school}',
   'billing-notice.heading': 'Billing update',

@@ -33,6 +33,9 @@ export async function invitePerson(scope: Scope, input: InviteInput, mail: MailC
   if (!isAdmin && (input.role !== 'student' || !input.class_ids?.length)) {
     throw forbidden('Teachers invite students into classes they teach: choose the role student and at least one of your classes.');
   }
+  if (input.class_ids?.length && input.role === 'guardian') {
+    throw invalid([{ in: 'body', field: 'class_ids', message: 'guardians are not on class rosters; link them to students instead' }]);
+  }
   for (const classId of input.class_ids ?? []) await findClass(scope, classId, 'manage_roster');
   const existing = await User.query(scope.db).whereRaw('lower(email) = ?', [input.email]).first();
   if (existing) throw conflict('Someone at this school already uses that email address.', { field: 'email' });
@@ -41,6 +44,16 @@ export async function invitePerson(scope: Scope, input: InviteInput, mail: MailC
   if (!created) throw new Error('invitation was not created');
   await audit(scope, 'user.invited', { type: 'user', id: created.user.id }, { role: input.role, classes: input.class_ids?.length ?? 0 });
   return created;
+}
+
+/** A new guardian, invited by email. The caller (api/guardians/) has checked that the actor may
+ * link guardians to the student; guardians take no seat. */
+export async function inviteGuardian(scope: Scope, input: Omit<InviteInput, 'role' | 'class_ids'>, mail: MailContext): Promise<User> {
+  await assertEmailVerified(scope);
+  const [created] = await insertPeople(scope, [{ ...input, role: 'guardian', token: newOpaqueToken() }], mail);
+  if (!created) throw new Error('invitation was not created');
+  await audit(scope, 'user.invited', { type: 'user', id: created.user.id }, { role: 'guardian', classes: 0 });
+  return created.user;
 }
 
 /** Inserts invited people, their class places and invitations in batches, and queues the emails. */
@@ -114,7 +127,7 @@ const rowSchema = z.object({
     .string()
     .trim()
     .toLowerCase()
-    .pipe(roleSchema.exclude(['admin'], { message: 'must be teacher or student' })),
+    .pipe(roleSchema.exclude(['admin', 'guardian'], { message: 'must be teacher or student' })),
   class_codes: z.string().optional(),
 });
 

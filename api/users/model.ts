@@ -29,4 +29,6 @@ export const USER_FIELDS: FieldMap = {
     select 1 from enrollments s
     join enrollments t on t.tenant_id = s.tenant_id and t.class_id = s.class_id and t.role = 'teacher'
     where s.tenant_id = users.tenant_id and s.user_id = users.id and s.role = 'student' and t.user_id = ?`),
+  // The user is a student linked to the given guardian.
+  guardedBy: existsWhere('select 1 from guardian_links g where g.tenant_id = users.tenant_id and g.student_id = users.id and g.guardian_id = ?'),
 };

@@ -16,4 +16,5 @@ export const userRules: FeatureRules = ({ can }, actor) => {
     can('read', 'User', { role: { $in: ['admin', 'teacher'] } });
     can('read', 'User', { taughtBy: id });
   }
+  if (role === 'guardian') can('read', 'User', { guardedBy: id });
 };

@@ -15,6 +15,7 @@ type World = {
   student: { id: string; token: string };
   classId: string;
   connectionId: string;
+  guardianId: string;
   /** A record of this school per route prefix; routes under a prefix get its id for `:id`. */
   ids: Record<string, string>;
 };
@@ -26,12 +27,15 @@ async function lookAlike(name: string): Promise<World> {
   const klass = await createClassIn(school, { teachers: [teacher], students: [student] }, 'Year 5 Science');
   const metadata = idpMetadata({ entityId: 'https://idp.same.test', ssoUrl: 'https://idp.same.test/sso', certs: [keyPair('idp').cert] });
   const connection = await inSchool(school, (scope) => createConnection(scope, metadata, { name: 'Same District' }));
+  const guardian = await createPerson(school, 'guardian', { email: 'guardian@same.test' });
+  await inSchool(school, (scope) => scope.db('guardian_links').insert({ tenant_id: school.tenant.id, guardian_id: guardian.id, student_id: student.id }));
   const ids: Record<string, string> = {
     '/api/v1/users': teacher.id,
+    '/api/v1/users/:id/guardians': student.id,
     '/api/v1/sso': connection.id,
     '/api/v1/classes': klass.id,
   };
-  return { school, teacher, student, classId: klass.id, connectionId: connection.id, ids };
+  return { school, teacher, student, classId: klass.id, connectionId: connection.id, guardianId: guardian.id, ids };
 }
 
 /** The id of school A's record for a route: the longest matching prefix, else the class. */
@@ -49,6 +53,7 @@ async function snapshot(tenantId: string) {
     classes: await db('classes').select('id', 'name', 'archived_at', 'join_code', 'join_code_enabled').orderBy('id'),
     connections: await db('saml_connections').select('id', 'enabled', 'idp_entity_id', 'certificates').orderBy('id'),
     enrollments: await db('enrollments').select('class_id', 'user_id', 'role').orderBy(['class_id', 'user_id']),
+    guardianLinks: await db('guardian_links').select('guardian_id', 'student_id', 'relationship').orderBy(['guardian_id', 'student_id']),
   }));
 }
 
@@ -59,6 +64,7 @@ function bodyFor(method: string, path: string, a: World): unknown {
     'patch /api/v1/users/:id': { first_name: 'Renamed by B', status: 'deactivated' },
     'post /api/v1/classes/:id/members': { user_id: a.student.id, role: 'student' },
     'post /api/v1/classes': { name: 'B class' },
+    'post /api/v1/users/:id/guardians': { email: 'guardian@same.test', first_name: 'G', last_name: 'B' },
     'post /api/v1/classes/join': { code: 'ZZZZZZZ' },
     'post /api/v1/users': { email: 'new@same.test', first_name: 'N', last_name: 'N', role: 'student' },
     'post /api/v1/auth/login': { email: 'teacher@same.test', password: 'correct horse battery' },
@@ -111,7 +117,7 @@ test('lists at school B never include school A’s rows', async (t) => {
   const b = await lookAlike('Maple');
   const users = await app.request(b.school.slug, 'GET', '/api/v1/users?limit=100', { token: b.school.admin.token });
   t.false(users.body.data.some((u: { id: string }) => [a.teacher.id, a.student.id, a.school.admin.id].includes(u.id)));
-  t.is(users.body.data.length, 3);
+  t.is(users.body.data.length, 4);
   const classes = await app.request(b.school.slug, 'GET', '/api/v1/classes', { token: b.school.admin.token });
   t.deepEqual(
     classes.body.data.map((c: { id: string }) => c.id),
@@ -153,7 +159,7 @@ test('concurrent requests for different schools on a pool of one connection neve
       runs.push(
         withTenant(tiny, { id: w.school.tenant.id }, async (db) => {
           const ids = (await db('users').select('id')).map((r) => r.id).sort();
-          return { expected: [w.school.admin.id, w.teacher.id, w.student.id].sort(), ids };
+          return { expected: [w.school.admin.id, w.teacher.id, w.student.id, w.guardianId].sort(), ids };
         }),
       );
     }

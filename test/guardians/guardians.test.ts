@@ -1,0 +1,120 @@
+// Guardians: linked by admins or by the student's teachers, invited by email when new, and then
+// read-only viewers of exactly their own students (docs/permissions.md, "Guardians" rows).
+import test from 'ava';
+import { createClassIn, createPerson, createSchool, inSchool } from '../helpers/factories.ts';
+import { MAIL_DIR, startApp } from '../helpers/http.ts';
+import { waitForMail } from '../helpers/mail.ts';
+
+async function world() {
+  const app = await startApp();
+  const school = await createSchool();
+  const teacher = await createPerson(school, 'teacher');
+  const otherTeacher = await createPerson(school, 'teacher');
+  const student = await createPerson(school, 'student', { first_name: 'Sam' });
+  const otherStudent = await createPerson(school, 'student');
+  const guardian = await createPerson(school, 'guardian');
+  const klass = await createClassIn(school, { teachers: [teacher], students: [student] }, 'Maths');
+  const otherClass = await createClassIn(school, { teachers: [otherTeacher], students: [otherStudent] }, 'Art');
+  const send = (token: string, method: string, path: string, body?: unknown) => app.request(school.slug, method, path, { token, body });
+  return { app, school, teacher, otherTeacher, student, otherStudent, guardian, klass, otherClass, send };
+}
+
+test('a teacher links an existing guardian to a student they teach; the guardian then sees only that student', async (t) => {
+  const w = await world();
+  const linked = await w.send(w.teacher.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, { guardian_id: w.guardian.id, relationship: 'mother' });
+  t.is(linked.status, 201);
+  t.deepEqual(
+    linked.body.data.map((g: { id: string; relationship: string }) => [g.id, g.relationship]),
+    [[w.guardian.id, 'mother']],
+  );
+  t.is(
+    (await w.send(w.teacher.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, { guardian_id: w.guardian.id })).status,
+    200,
+    'linking twice is harmless',
+  );
+
+  const mine = await w.send(w.guardian.token, 'GET', '/api/v1/me/students');
+  t.deepEqual(mine.body.data, [
+    { id: w.student.id, first_name: 'Sam', last_name: 'student', relationship: 'mother', classes: [{ id: w.klass.id, name: 'Maths' }] },
+  ]);
+  const classes = await w.send(w.guardian.token, 'GET', '/api/v1/classes');
+  t.deepEqual(
+    classes.body.data.map((c: { id: string }) => c.id),
+    [w.klass.id],
+  );
+  t.is((await w.send(w.guardian.token, 'GET', `/api/v1/classes/${w.otherClass.id}`)).status, 404);
+  t.is((await w.send(w.guardian.token, 'GET', `/api/v1/users/${w.student.id}`)).status, 200, 'a linked student’s profile');
+  t.is((await w.send(w.guardian.token, 'GET', `/api/v1/users/${w.otherStudent.id}`)).status, 404, 'no other student');
+  // Read-only: no class changes, no roster, no joining, no linking.
+  t.is((await w.send(w.guardian.token, 'PATCH', `/api/v1/classes/${w.klass.id}`, { name: 'Mine' })).status, 403);
+  t.is((await w.send(w.guardian.token, 'GET', `/api/v1/classes/${w.klass.id}/members`)).status, 403);
+  t.is((await w.send(w.guardian.token, 'POST', '/api/v1/classes', { name: 'Mine' })).status, 403);
+  t.is((await w.send(w.guardian.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, { guardian_id: w.guardian.id })).status, 403);
+  t.deepEqual((await w.send(w.student.token, 'GET', '/api/v1/me/students')).body.data, [], 'empty for anyone but guardians');
+});
+
+test('teachers link guardians only for students they teach; admins for anyone; students never', async (t) => {
+  const w = await world();
+  t.is(
+    (await w.send(w.teacher.token, 'POST', `/api/v1/users/${w.otherStudent.id}/guardians`, { guardian_id: w.guardian.id })).status,
+    404,
+    'a student the teacher cannot see',
+  );
+  t.is((await w.send(w.student.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, { guardian_id: w.guardian.id })).status, 403);
+  t.is((await w.send(w.school.admin.token, 'POST', `/api/v1/users/${w.otherStudent.id}/guardians`, { guardian_id: w.guardian.id })).status, 201);
+  t.is((await w.send(w.otherTeacher.token, 'GET', `/api/v1/users/${w.otherStudent.id}/guardians`)).body.data.length, 1);
+  t.is((await w.send(w.teacher.token, 'GET', `/api/v1/users/${w.otherStudent.id}/guardians`)).status, 404);
+  // Not a guardian, or not a student: refused with the field that is wrong.
+  const wrong = await w.send(w.teacher.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, { guardian_id: w.otherTeacher.id });
+  t.is(wrong.status, 422);
+  t.is(wrong.body.errors[0].field, 'guardian_id');
+  t.is(
+    (await w.send(w.school.admin.token, 'POST', `/api/v1/users/${w.teacher.id}/guardians`, { guardian_id: w.guardian.id })).status,
+    404,
+    'only students have guardians',
+  );
+  const staffEmail = await w.send(w.school.admin.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, {
+    email: w.teacher.email,
+    first_name: 'A',
+    last_name: 'B',
+  });
+  t.is(staffEmail.status, 422);
+  t.is(staffEmail.body.errors[0].field, 'email');
+});
+
+test('a guardian new to the school is invited by email, takes no seat, and unlinking ends their view at once', async (t) => {
+  const w = await world();
+  const email = `parent-${w.school.slug}@example.test`;
+  const res = await w.send(w.teacher.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, { email, first_name: 'Pam', last_name: 'Parent' });
+  t.is(res.status, 201);
+  const [guardian] = res.body.data;
+  t.is(guardian.status, 'invited');
+  const [mail] = await waitForMail(MAIL_DIR, email);
+  t.regex(mail?.text ?? '', /accept-invite\?token=/);
+  const seats = await inSchool(w.school, (scope) => scope.db('users').where({ role: 'guardian' }).count<{ count: string }[]>('* as count'));
+  t.is(Number(seats[0]?.count), 2);
+
+  await w.send(w.school.admin.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, { guardian_id: w.guardian.id });
+  t.is((await w.send(w.guardian.token, 'GET', '/api/v1/classes')).body.data.length, 1);
+  t.is((await w.send(w.teacher.token, 'DELETE', `/api/v1/users/${w.student.id}/guardians/${w.guardian.id}`)).status, 204);
+  t.is((await w.send(w.guardian.token, 'GET', '/api/v1/classes')).body.data.length, 0);
+  t.is((await w.send(w.teacher.token, 'DELETE', `/api/v1/users/${w.student.id}/guardians/${w.guardian.id}`)).status, 404);
+  const audited = await inSchool(w.school, (scope) => scope.db('audit_events').whereIn('action', ['guardian.linked', 'guardian.unlinked']).pluck('action'));
+  t.deepEqual(audited.sort(), ['guardian.linked', 'guardian.linked', 'guardian.unlinked']);
+});
+
+test('guardians cannot be put on class rosters by invitation or import', async (t) => {
+  const w = await world();
+  const invite = await w.send(w.school.admin.token, 'POST', '/api/v1/users/invitations', {
+    email: 'g@example.test',
+    first_name: 'G',
+    last_name: 'G',
+    role: 'guardian',
+    class_ids: [w.klass.id],
+  });
+  t.is(invite.status, 422);
+  t.is(invite.body.errors[0].field, 'class_ids');
+  const csv = 'email,first_name,last_name,role,class_codes\ng2@example.test,G,G,guardian,\n';
+  const report = await w.send(w.school.admin.token, 'POST', '/api/v1/users/import', { csv, dry_run: true });
+  t.is(report.body.errors[0].column, 'role');
+});
