@@ -14,6 +14,8 @@ export class Class extends Model {
   declare join_code: string;
   declare join_code_enabled: boolean;
   declare archived_at: Date | null;
+  /** Gradebook category weights (api/gradebook/), null: every point counts the same. */
+  declare grade_weights: unknown;
   declare created_at: Date;
   declare updated_at: Date;
 }

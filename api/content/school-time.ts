@@ -5,12 +5,21 @@ import { z } from 'zod';
 import { utcToZonedTime, zonedTimeToUtc } from '../../tenants/timezone.ts';
 import type { Scope } from '../scope.ts';
 
-const LOCAL = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
+const LOCAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+/** A wall-clock time that exists on the calendar: no 2026-02-30, no 25:00. */
+function realLocal(v: string): boolean {
+  const m = LOCAL.exec(v);
+  if (!m) return false;
+  const [y, mo, d, h, mi, s] = m.slice(1).map((part) => Number(part ?? 0)) as [number, number, number, number, number, number];
+  const date = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d && h < 24 && mi < 60 && s < 60;
+}
 
 export const schoolTimeInput = z
   .string()
   .trim()
-  .refine((v) => LOCAL.test(v) || z.iso.datetime({ offset: true }).safeParse(v).success, {
+  .refine((v) => realLocal(v) || (z.iso.datetime({ offset: true }).safeParse(v).success && !Number.isNaN(Date.parse(v))), {
     message: 'must be a date-time like 2026-12-01T17:00 (school time) or 2026-12-01T17:00:00Z',
   })
   .describe('A date-time. Without an offset it is read in the school’s time zone.');

@@ -2,6 +2,10 @@
 // sends with school A's ids finds nothing (404) and changes nothing, on every route.
 import test from 'ava';
 import { allRoutes } from '../../api/app.ts';
+import { createHomeworkInput } from '../../api/homework/schema.ts';
+import { createHomework } from '../../api/homework/service.ts';
+import { createClassNotice } from '../../api/notices/service.ts';
+import { createResource, createTopic } from '../../api/resources/service.ts';
 import { createConnection } from '../../api/sso/connections.ts';
 import { withTenant } from '../../tenants/session.ts';
 import { testEnv } from '../helpers/env.ts';
@@ -29,11 +33,31 @@ async function lookAlike(name: string): Promise<World> {
   const connection = await inSchool(school, (scope) => createConnection(scope, metadata, { name: 'Same District' }));
   const guardian = await createPerson(school, 'guardian', { email: 'guardian@same.test' });
   await inSchool(school, (scope) => scope.db('guardian_links').insert({ tenant_id: school.tenant.id, guardian_id: guardian.id, student_id: student.id }));
+  const dueInAWeek = new Date(Date.now() + 7 * 86_400_000).toISOString();
+  const homework = await inSchool(school, async (scope) => {
+    const created = await createHomework(scope, klass.id, createHomeworkInput.parse({ title: 'Same homework', due_at: dueInAWeek, publish_at: 'now' }));
+    const work = { homework_id: created.homework.id, student_id: student.id, class_id: klass.id, status: 'turned_in', body: 'Same work', version: 1 };
+    await scope.db('submissions').insert({ tenant_id: school.tenant.id, ...work, submitted_at: new Date() });
+    return created.homework;
+  });
+  const topic = await inSchool(school, (scope) => createTopic(scope, klass.id, { title: 'Same unit' }));
+  const resource = await inSchool(school, (scope) =>
+    createResource(scope, klass.id, { kind: 'link', title: 'Same link', url: 'https://example.org/same', topic_id: topic.id }),
+  );
+  const notice = await inSchool(school, async (scope) => {
+    const created = await createClassNotice(scope, klass.id, { title: 'Same notice', body: 'Same body', publish_at: 'now' });
+    await scope.db('notice_reads').insert({ tenant_id: school.tenant.id, notice_id: created.id, user_id: student.id, read_at: new Date() });
+    return created;
+  });
   const ids: Record<string, string> = {
+    '/api/v1/resource-topics': topic.id,
+    '/api/v1/resources': resource.id,
+    '/api/v1/notices': notice.id,
     '/api/v1/users': teacher.id,
     '/api/v1/users/:id/guardians': student.id,
     '/api/v1/sso': connection.id,
     '/api/v1/classes': klass.id,
+    '/api/v1/homework': homework.id,
   };
   return { school, teacher, student, classId: klass.id, connectionId: connection.id, guardianId: guardian.id, ids };
 }
@@ -50,10 +74,19 @@ async function snapshot(tenantId: string) {
   const { dbs } = testEnv();
   return withTenant(dbs.app, { id: tenantId }, async (db) => ({
     users: await db('users').select('id', 'email', 'role', 'status', 'first_name').orderBy('id'),
-    classes: await db('classes').select('id', 'name', 'archived_at', 'join_code', 'join_code_enabled').orderBy('id'),
+    classes: await db('classes').select('id', 'name', 'archived_at', 'join_code', 'join_code_enabled', 'grade_weights').orderBy('id'),
     connections: await db('saml_connections').select('id', 'enabled', 'idp_entity_id', 'certificates').orderBy('id'),
     enrollments: await db('enrollments').select('class_id', 'user_id', 'role').orderBy(['class_id', 'user_id']),
     guardianLinks: await db('guardian_links').select('guardian_id', 'student_id', 'relationship').orderBy(['guardian_id', 'student_id']),
+    homework: await db('homework').select('id', 'title', 'points', 'due_at', 'publish_at', 'assign_to_all').orderBy('id'),
+    homeworkAssignees: await db('homework_assignees').select('homework_id', 'student_id').orderBy(['homework_id', 'student_id']),
+    submissions: await db('submissions').select('id', 'student_id', 'status', 'body', 'score', 'feedback', 'returned_at', 'version').orderBy('id'),
+    submissionVersions: await db('submission_versions').select('submission_id', 'version').orderBy(['submission_id', 'version']),
+    resourceTopics: await db('resource_topics').select('id', 'class_id', 'title', 'position').orderBy('id'),
+    resources: await db('resources').select('id', 'class_id', 'topic_id', 'title', 'url', 'attachment', 'position').orderBy('id'),
+    notices: await db('notices').select('id', 'class_id', 'title', 'body', 'pinned', 'publish_at', 'fanned_out_at').orderBy('id'),
+    noticeReads: await db('notice_reads').select('notice_id', 'user_id', 'read_at').orderBy(['notice_id', 'user_id']),
+    noticeDeliveries: await db('notice_deliveries').select('notice_id', 'user_id', 'status').orderBy(['notice_id', 'user_id']),
   }));
 }
 
@@ -64,8 +97,22 @@ function bodyFor(method: string, path: string, a: World): unknown {
     'patch /api/v1/users/:id': { first_name: 'Renamed by B', status: 'deactivated' },
     'post /api/v1/classes/:id/members': { user_id: a.student.id, role: 'student' },
     'post /api/v1/classes': { name: 'B class' },
+    'put /api/v1/classes/:id/gradebook/weights': { weights: { homework: 50, quizzes: 50 } },
+    'post /api/v1/classes/:id/homework': { title: 'B homework', due_at: '2030-01-10T17:00:00Z', publish_at: 'now' },
+    'patch /api/v1/homework/:id': { title: 'Renamed by B', publish_at: null },
+    'put /api/v1/homework/:id/submission': { body: 'Work from B' },
+    'put /api/v1/homework/:id/submissions/:userId/grade': { score: 0, feedback: 'From B', return: true },
+    'post /api/v1/homework/:id/grades': { grades: [{ student_id: a.student.id, score: 0, return: true }] },
     'post /api/v1/users/:id/guardians': { email: 'guardian@same.test', first_name: 'G', last_name: 'B' },
     'post /api/v1/classes/join': { code: 'ZZZZZZZ' },
+    'post /api/v1/classes/:id/resources': { kind: 'link', title: 'B link', url: 'https://b.test/' },
+    'put /api/v1/classes/:id/resource-order': { topic_id: a.ids['/api/v1/resource-topics'], resource_ids: [a.ids['/api/v1/resources']] },
+    'post /api/v1/classes/:id/topics': { title: 'B unit' },
+    'put /api/v1/classes/:id/topic-order': { topic_ids: [a.ids['/api/v1/resource-topics']] },
+    'patch /api/v1/resource-topics/:id': { title: 'Renamed by B' },
+    'patch /api/v1/resources/:id': { title: 'Renamed by B', topic_id: null },
+    'post /api/v1/classes/:id/notices': { title: 'B notice', body: 'From B', publish_at: 'now' },
+    'patch /api/v1/notices/:id': { title: 'Renamed by B', publish_at: null },
     'post /api/v1/users': { email: 'new@same.test', first_name: 'N', last_name: 'N', role: 'student' },
     'post /api/v1/auth/login': { email: 'teacher@same.test', password: 'correct horse battery' },
     'post /auth/saml/:connection/acs': 'SAMLResponse=PHNhbWxwOlJlc3BvbnNlLz4%3D',

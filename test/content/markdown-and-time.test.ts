@@ -2,6 +2,7 @@
 // times are what due dates and quiz windows are read in.
 import test from 'ava';
 import { markdownToText, renderMarkdown } from '../../api/content/markdown.ts';
+import { schoolTimeInput } from '../../api/content/school-time.ts';
 import { utcToZonedTime, zonedTimeToUtc } from '../../tenants/timezone.ts';
 
 test('Markdown renders to HTML without scripts, handlers or javascript: links', (t) => {
@@ -28,4 +29,13 @@ test('a school wall-clock time becomes the right instant, across DST changes', (
   t.is(utcToZonedTime(zonedTimeToUtc('2026-03-29T01:30', 'Europe/London'), 'Europe/London'), '2026-03-29T02:30');
   // 01:30 happens twice on 25 October: the earlier one (still BST).
   t.is(zonedTimeToUtc('2026-10-25T01:30', 'Europe/London').toISOString(), '2026-10-25T00:30:00.000Z');
+});
+
+test('times that are not on the calendar are refused, not rolled over', (t) => {
+  for (const bad of ['2026-13-01T10:00', '2026-02-30T10:00', '2026-02-28T25:00', '2026-02-30T10:00:00Z', 'tomorrow']) {
+    t.false(schoolTimeInput.safeParse(bad).success, bad);
+  }
+  for (const good of ['2026-02-28T10:00', '2026-02-28T10:00:30', '2026-02-28T10:00:00Z', '2026-02-28T10:00:00+01:00']) {
+    t.true(schoolTimeInput.safeParse(good).success, good);
+  }
 });

@@ -1,0 +1,113 @@
+// Handing work in, and reading it back. One current submission per (homework, student); each
+// resubmission first copies the current one, grade included, into submission_versions.
+import { writableClass } from '../classes/service.ts';
+import { schoolClock } from '../content/school-time.ts';
+import { conflict, forbidden, notFound } from '../errors.ts';
+import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
+import { actorUserId, now, type Scope } from '../scope.ts';
+import { type Homework, Submission, SubmissionVersion } from './model.ts';
+import { closesAt, homeworkState, presentDetail, presentSubmission } from './present.ts';
+import { type RosterRow, roster } from './roster.ts';
+import type { SubmissionDetailView, SubmissionState, SubmissionView, SubmitInput } from './schema.ts';
+import { findHomework } from './service.ts';
+
+/** Turn-ins per student per homework: keeps the history a student reads in one answer bounded. */
+export const MAX_VERSIONS = 50;
+
+export async function listSubmissions(scope: Scope, homeworkId: string, page: PageQuery & { status?: SubmissionState }): Promise<Page<SubmissionView>> {
+  const homework = await findHomework(scope, homeworkId);
+  const rows = await paginate<RosterRow>(roster(scope, homework, 'read', { state: page.status }), page, {
+    sort: 'submissions.sort_name',
+    id: 'submissions.student_id',
+    sortOf: (r) => r.sort_name,
+    idOf: (r) => r.student_id,
+  });
+  return { next_cursor: rows.next_cursor, data: rows.data.map((r) => presentSubmission(scope, homework, r)) };
+}
+
+/** One student's work with its history, if the Submission rules let this person read it. */
+export async function readSubmission(scope: Scope, homeworkId: string, studentId: string): Promise<SubmissionDetailView> {
+  const homework = await findHomework(scope, homeworkId);
+  return detail(scope, homework, studentId);
+}
+
+async function detail(scope: Scope, homework: Homework, studentId: string): Promise<SubmissionDetailView> {
+  const row = (await roster(scope, homework, 'read', { studentIds: [studentId] }).first()) as RosterRow | undefined;
+  if (!row) throw notFound('That student’s work for this homework');
+  const history = row.id ? await SubmissionVersion.query(scope.db).where({ submission_id: row.id }).orderBy('version', 'desc') : [];
+  return presentDetail(scope, homework, row, history);
+}
+
+export async function readOwnSubmission(scope: Scope, homeworkId: string): Promise<SubmissionDetailView> {
+  const me = actorUserId(scope.actor);
+  if (!me) throw notFound('Your work for this homework');
+  return readSubmission(scope, homeworkId, me);
+}
+
+/** Turns work in, or in again: open until due_at, then (flagged late) until late_until. */
+export async function submitWork(scope: Scope, homeworkId: string, input: SubmitInput): Promise<SubmissionDetailView> {
+  const me = actorUserId(scope.actor);
+  const homework = await findHomework(scope, homeworkId);
+  if (scope.ability.cannot('submit', 'Submission')) throw forbidden('Only the students this homework is set for hand work in.');
+  // Students read their class; archived classes keep their work readable but take no more.
+  await writableClass(scope, homework.class_id, 'read');
+  const mine = me ? ((await roster(scope, homework, 'submit', { studentIds: [me] }).first()) as RosterRow | undefined) : undefined;
+  if (!me || !mine) throw notFound('Your work for this homework');
+  const at = now(scope);
+  assertOpen(scope, homework, at);
+  const late = at > new Date(homework.due_at);
+  const content = { body: input.body ?? null, attachments: input.attachments ?? [], submitted_at: at, late, status: 'turned_in' as const, updated_at: at };
+  // Locked so two quick resubmissions cannot both become the same version.
+  const current = await Submission.query(scope.db).findOne({ homework_id: homework.id, student_id: me }).forUpdate();
+  if (!current) {
+    await Submission.query(scope.db).insert({
+      tenant_id: scope.tenant.id,
+      homework_id: homework.id,
+      student_id: me,
+      class_id: homework.class_id,
+      ...content,
+      version: 1,
+      created_at: at,
+    });
+  } else {
+    if (current.version >= MAX_VERSIONS) {
+      throw conflict(`You have turned this homework in ${MAX_VERSIONS} times, the most it keeps. Ask your teacher if something needs changing.`);
+    }
+    // A teacher's grade or return without any work (version 0) is history worth keeping too.
+    if (current.version > 0 || current.returned_at) await keepVersion(scope, current, at);
+    await Submission.query(scope.db)
+      .patch({ ...content, version: current.version + 1 })
+      .where({ id: current.id });
+  }
+  return detail(scope, homework, me);
+}
+
+function assertOpen(scope: Scope, homework: Homework, at: Date): void {
+  if (homeworkState(homework, at) !== 'published') throw conflict('This homework is not published yet.');
+  const closes = closesAt(homework);
+  if (at > closes) {
+    const lateNote = homework.late_until ? ' (including late work)' : '';
+    throw conflict(`This homework stopped accepting work${lateNote} at ${schoolClock(scope, closes)} school time. Ask your teacher if you need more time.`, {
+      closes_at: closes.toISOString(),
+    });
+  }
+}
+
+async function keepVersion(scope: Scope, s: Submission, at: Date): Promise<void> {
+  await SubmissionVersion.query(scope.db).insert({
+    tenant_id: scope.tenant.id,
+    submission_id: s.id,
+    version: s.version,
+    status: s.status,
+    body: s.body,
+    attachments: s.attachments,
+    submitted_at: s.submitted_at,
+    late: s.late,
+    score: s.score,
+    feedback: s.feedback,
+    graded_at: s.graded_at,
+    returned_at: s.returned_at,
+    graded_by: s.graded_by,
+    replaced_at: at,
+  });
+}

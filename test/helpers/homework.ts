@@ -1,0 +1,88 @@
+// A school set up for homework tests, seen from every role, with a clock the test moves.
+//  - teacher teaches Maths (students: sam, ada); otherTeacher teaches History (student: olly)
+//  - guardian is linked to sam; otherGuardian to olly
+// Requests go through the real app over HTTP.
+import { withTenant } from '../../tenants/session.ts';
+import { testEnv } from './env.ts';
+import { createClassIn, createPerson, createSchool, inSchool, type Person, type School } from './factories.ts';
+import { type Response, startApp } from './http.ts';
+
+export const START = '2026-11-02T09:00:00.000Z';
+
+export async function homeworkWorld() {
+  let current = new Date(START);
+  const app = await startApp({}, { clock: () => current });
+  const school = await createSchool();
+  const [teacher, otherTeacher, sam, ada, olly, guardian, otherGuardian] = await Promise.all([
+    createPerson(school, 'teacher', { last_name: 'Teach' }),
+    createPerson(school, 'teacher', { last_name: 'Other' }),
+    createPerson(school, 'student', { first_name: 'Sam', last_name: 'Able' }),
+    createPerson(school, 'student', { first_name: 'Ada', last_name: 'Byron' }),
+    createPerson(school, 'student', { first_name: 'Olly', last_name: 'Other' }),
+    createPerson(school, 'guardian', { last_name: 'Parent' }),
+    createPerson(school, 'guardian', { last_name: 'Unlinked' }),
+  ]);
+  await linkGuardian(school, guardian, sam);
+  await linkGuardian(school, otherGuardian, olly);
+  const maths = await createClassIn(school, { teachers: [teacher], students: [sam, ada] }, 'Maths');
+  const history = await createClassIn(school, { teachers: [otherTeacher], students: [olly] }, 'History');
+  const admin = school.admin;
+
+  const request = (who: Person, method: string, path: string, body?: unknown): Promise<Response> =>
+    app.request(school.slug, method, path, { token: who.token, body });
+  const get = (who: Person, path: string) => request(who, 'GET', path);
+
+  /** Homework in Maths, published now and due in a week unless the body says otherwise. */
+  async function setHomework(body: Record<string, unknown> = {}, classId = maths.id, who: Person = teacher) {
+    const res = await request(who, 'POST', `/api/v1/classes/${classId}/homework`, {
+      title: 'Fractions worksheet',
+      instructions: 'Do **all** the questions.',
+      points: 10,
+      due_at: '2026-11-09T17:00:00Z',
+      publish_at: 'now',
+      ...body,
+    });
+    if (res.status !== 201) throw new Error(`setting homework failed: ${res.status} ${res.text}`);
+    return res.body as { id: string; [key: string]: unknown };
+  }
+
+  return {
+    app,
+    school,
+    admin,
+    teacher,
+    otherTeacher,
+    sam,
+    ada,
+    olly,
+    guardian,
+    otherGuardian,
+    maths,
+    history,
+    request,
+    get,
+    setHomework,
+    clock: {
+      set: (iso: string) => {
+        current = new Date(iso);
+      },
+      now: () => current,
+    },
+  };
+}
+
+export type HomeworkWorld = Awaited<ReturnType<typeof homeworkWorld>>;
+
+export async function linkGuardian(school: School, guardian: Person, student: Person): Promise<void> {
+  await inSchool(school, (scope) => scope.db('guardian_links').insert({ tenant_id: school.tenant.id, guardian_id: guardian.id, student_id: student.id }));
+}
+
+/** Reads tables of the school as the app role would (RLS applies). */
+export function inTables<T>(school: School, fn: (db: Parameters<Parameters<typeof withTenant>[2]>[0]) => Promise<T>): Promise<T> {
+  const { dbs } = testEnv();
+  return withTenant(dbs.app, { id: school.tenant.id }, (db) => fn(db));
+}
+
+export async function auditOf(school: School, action: string) {
+  return inTables(school, (db) => db('audit_events').where({ action }).orderBy('occurred_at').select('actor_id', 'target_type', 'target_id', 'details'));
+}
