@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { isTimeZone } from '../../tenants/timezone.ts';
 
+/** Languages search can stem (migrations/…_search.ts edify_search_config maps them). */
+export const SCHOOL_LANGUAGES = ['en', 'es', 'fr', 'de', 'pt', 'it', 'nl', 'sv', 'da', 'nb', 'fi'] as const;
+
 /** An origin a browser app may call this school's API from: scheme, host and optional port. */
 export const origin = z
   .string()
@@ -27,6 +30,7 @@ export const updateSchoolInput = z
     require_two_factor: z.boolean().optional().describe('Admins and teachers must use two-factor sign-in.'),
     cors_origins: z.array(origin).max(20).optional().describe('Browser origins allowed to call this school’s API. Empty: none.'),
     sso_required: z.boolean().optional().describe('Everyone signs in through single sign-on; only admins with two-factor sign-in keep a break-glass password.'),
+    language: z.enum(SCHOOL_LANGUAGES).optional().describe('The language of the school’s content (ISO 639-1): search stems words in it.'),
   })
   .refine((v) => Object.keys(v).length > 0, { message: 'send at least one setting to change' });
 export type UpdateSchoolInput = z.infer<typeof updateSchoolInput>;
@@ -35,6 +39,7 @@ export const schoolView = z.object({
   slug: z.string(),
   name: z.string(),
   timezone: z.string(),
+  language: z.enum(SCHOOL_LANGUAGES),
   color: z.string().nullable(),
   settings: z
     .object({ require_two_factor: z.boolean(), sso_required: z.boolean(), cors_origins: z.array(z.string()), seat_limit: z.number().nullable() })

@@ -4,9 +4,14 @@ import { TENANT_FIELDS } from '../../tenants/session.ts';
 import { audit } from '../audit/service.ts';
 import { forbidden } from '../errors.ts';
 import type { Scope, Tenant } from '../scope.ts';
-import type { UpdateSchoolInput } from './schema.ts';
+import { SCHOOL_LANGUAGES, type UpdateSchoolInput } from './schema.ts';
 
-export type SchoolSettings = { require_two_factor: boolean; sso_required: boolean; cors_origins: string[]; color: string | null };
+type SchoolLanguage = (typeof SCHOOL_LANGUAGES)[number];
+
+/** Tables whose rows are indexed for search in the school's language (migrations/…_search.ts). */
+const SEARCHABLE = ['classes', 'homework', 'resources', 'notices'];
+
+export type SchoolSettings = { require_two_factor: boolean; sso_required: boolean; cors_origins: string[]; color: string | null; language: SchoolLanguage };
 
 export function settingsOf(tenant: Pick<Tenant, 'settings'>): SchoolSettings {
   const s = tenant.settings ?? {};
@@ -15,6 +20,7 @@ export function settingsOf(tenant: Pick<Tenant, 'settings'>): SchoolSettings {
     sso_required: s.sso_required === true,
     cors_origins: Array.isArray(s.cors_origins) ? (s.cors_origins as unknown[]).filter((o): o is string => typeof o === 'string') : [],
     color: typeof s.color === 'string' ? s.color : null,
+    language: (SCHOOL_LANGUAGES as readonly unknown[]).includes(s.language) ? (s.language as SchoolLanguage) : 'en',
   };
 }
 
@@ -25,6 +31,7 @@ export function presentSchool(scope: Scope) {
     slug: t.slug,
     name: t.name,
     timezone: t.timezone,
+    language: settings.language,
     color: settings.color,
     ...(scope.ability.can('update', 'School')
       ? {
@@ -48,6 +55,11 @@ export async function updateSchool(scope: Scope, input: UpdateSchoolInput): Prom
     .where({ id: scope.tenant.id })
     .update({ ...(name ? { name } : {}), ...(timezone ? { timezone } : {}), settings: JSON.stringify(settings), updated_at: scope.db.fn.now() })
     .returning(TENANT_FIELDS);
+  if (input.language && input.language !== settingsOf(scope.tenant).language) {
+    // Re-index in the new language: the generated search columns follow search_config. One
+    // statement per table; a school's content is small enough to do this in the request.
+    for (const table of SEARCHABLE) await scope.db(table).update({ search_config: scope.db.raw('edify_search_config(tenant_id)') });
+  }
   await audit(scope, 'school.settings_changed', { type: 'tenant', id: scope.tenant.id }, { fields: Object.keys(input), ...settingChanges });
   scope.tenant = updated;
   return updated;

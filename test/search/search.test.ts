@@ -1,0 +1,81 @@
+// Search returns what the person may open, ranked and highlighted, and never another class's or
+// school's content (RLS keeps schools apart; the CASL rule of each source keeps classes apart).
+import test from 'ava';
+import { createClassIn, createPerson, createSchool, inSchool } from '../helpers/factories.ts';
+import { startApp } from '../helpers/http.ts';
+
+async function world() {
+  const app = await startApp();
+  const school = await createSchool();
+  const teacher = await createPerson(school, 'teacher');
+  const student = await createPerson(school, 'student');
+  const outsider = await createPerson(school, 'student');
+  const volcano = await createClassIn(school, { teachers: [teacher], students: [student] }, 'Volcanoes and Earthquakes');
+  const other = await createClassIn(school, { teachers: [await createPerson(school, 'teacher')], students: [outsider] }, 'Volcano Club');
+  await inSchool(school, (scope) =>
+    scope.db('classes').where({ id: volcano.id }).update({ description: 'We study how <b>volcanoes</b> erupt & why magma rises.' }),
+  );
+  const search = (token: string, q: string, extra = '') => app.request(school.slug, 'GET', `/api/v1/search?q=${encodeURIComponent(q)}${extra}`, { token });
+  return { app, school, teacher, student, outsider, volcano, other, search };
+}
+
+test('a student finds only their own classes, ranked, with escaped and highlighted snippets', async (t) => {
+  const w = await world();
+  const res = await w.search(w.student.token, 'volcano');
+  t.is(res.status, 200);
+  t.deepEqual(
+    res.body.data.map((h: { id: string }) => h.id),
+    [w.volcano.id],
+  );
+  const [hit] = res.body.data;
+  t.is(hit.kind, 'class');
+  t.is(hit.title, 'Volcanoes and Earthquakes');
+  t.true(hit.snippet_html.includes('<mark>volcanoes</mark>'), hit.snippet_html);
+  t.false(hit.snippet_html.includes('<b>'), 'markup from the record never comes back as markup');
+  t.true(hit.snippet_html.includes('erupt &#38; why'), 'text from the record is escaped');
+  const admin = await w.search(w.school.admin.token, 'volcano');
+  t.deepEqual(admin.body.data.map((h: { id: string }) => h.id).sort(), [w.volcano.id, w.other.id].sort());
+  t.deepEqual((await w.search(w.outsider.token, 'earthquakes')).body.data, []);
+});
+
+test('another school’s matching content never appears', async (t) => {
+  const w = await world();
+  const elsewhere = await createSchool();
+  await createClassIn(elsewhere, {}, 'Volcanoes everywhere');
+  const res = await w.search(w.school.admin.token, 'volcanoes');
+  t.is(res.body.data.length, 2);
+  t.true(res.body.data.every((h: { title: string }) => h.title !== 'Volcanoes everywhere'));
+});
+
+test('pages follow the ranking without repeats, and bad queries are refused with field errors', async (t) => {
+  const w = await world();
+  const first = await w.search(w.school.admin.token, 'volcano', '&limit=1');
+  t.is(first.body.data.length, 1);
+  t.truthy(first.body.next_cursor);
+  const second = await w.search(w.school.admin.token, 'volcano', `&limit=1&cursor=${first.body.next_cursor}`);
+  t.is(second.body.data.length, 1);
+  t.not(second.body.data[0].id, first.body.data[0].id);
+  t.is(second.body.next_cursor, null);
+  const empty = await w.search(w.student.token, '');
+  t.is(empty.status, 422);
+  t.is(empty.body.errors[0].field, 'q');
+  const badType = await w.search(w.student.token, 'x', '&types=files');
+  t.is(badType.status, 422);
+  t.is((await w.search(w.student.token, 'x', '&cursor=nonsense')).status, 422);
+  t.is((await w.app.request(w.school.slug, 'GET', '/api/v1/search?q=volcano')).status, 401);
+});
+
+test('the school’s language decides stemming', async (t) => {
+  const w = await world();
+  await w.app.request(w.school.slug, 'PATCH', '/api/v1/school', { token: w.school.admin.token, body: { language: 'es' } });
+  const created = await w.app.request(w.school.slug, 'POST', '/api/v1/classes', { token: w.teacher.token, body: { name: 'Canciones populares' } });
+  t.is(created.status, 201);
+  // Spanish stemming: "canción" and "canciones" share a stem; English would not match.
+  const res = await w.search(w.teacher.token, 'canciones', '&types=class');
+  t.deepEqual(
+    res.body.data.map((h: { title: string }) => h.title),
+    ['Canciones populares'],
+  );
+  const config = await inSchool(w.school, (scope) => scope.db('classes').where({ id: created.body.id }).first('search_config'));
+  t.is(config?.search_config, 'spanish');
+});
