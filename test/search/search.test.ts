@@ -79,3 +79,37 @@ test('the school’s language decides stemming', async (t) => {
   const config = await inSchool(w.school, (scope) => scope.db('classes').where({ id: created.body.id }).first('search_config'));
   t.is(config?.search_config, 'spanish');
 });
+
+test('homework, resources and notices are found only by those who may open them', async (t) => {
+  const w = await world();
+  const post = (token: string, path: string, body: unknown) => w.app.request(w.school.slug, 'POST', path, { token, body });
+  const later = new Date(Date.now() + 7 * 86_400_000).toISOString();
+  const published = await post(w.teacher.token, `/api/v1/classes/${w.volcano.id}/homework`, {
+    title: 'Volcano diagram',
+    instructions: 'Label the magma chamber',
+    due_at: later,
+    publish_at: 'now',
+  });
+  t.is(published.status, 201, JSON.stringify(published.body));
+  const draft = await post(w.teacher.token, `/api/v1/classes/${w.volcano.id}/homework`, { title: 'Volcano quiz answers', due_at: later });
+  t.is(draft.status, 201);
+  t.is(
+    (await post(w.teacher.token, `/api/v1/classes/${w.volcano.id}/resources`, { kind: 'link', title: 'Magma video', url: 'https://example.org/magma' })).status,
+    201,
+  );
+  t.is((await post(w.teacher.token, `/api/v1/classes/${w.volcano.id}/notices`, { title: 'Magma trip', body: 'Museum visit', publish_at: later })).status, 201);
+  t.is(
+    (await post(w.school.admin.token, `/api/v1/classes/${w.other.id}/resources`, { kind: 'link', title: 'Magma club notes', url: 'https://example.org/club' }))
+      .status,
+    201,
+  );
+
+  const kindsAndTitles = (res: { body: { data: { kind: string; title: string }[] } }) => res.body.data.map((h) => `${h.kind}:${h.title}`).sort();
+  // The class itself matches too: its description mentions magma.
+  const mine = ['class:Volcanoes and Earthquakes', 'homework:Volcano diagram', 'resource:Magma video'];
+  t.deepEqual(kindsAndTitles(await w.search(w.student.token, 'magma')), mine, 'no draft, no scheduled notice, no other class');
+  t.deepEqual(kindsAndTitles(await w.search(w.teacher.token, 'magma')), [...mine, 'notice:Magma trip'].sort());
+  t.deepEqual(kindsAndTitles(await w.search(w.outsider.token, 'magma')), ['resource:Magma club notes']);
+  t.deepEqual(kindsAndTitles(await w.search(w.student.token, 'magma', '&types=resource')), ['resource:Magma video']);
+  t.deepEqual(kindsAndTitles(await w.search(w.school.admin.token, 'magma', `&class_id=${w.other.id}`)), ['resource:Magma club notes']);
+});
