@@ -3,6 +3,7 @@
 import Router from '@koa/router';
 import Koa from 'koa';
 import type { AppDeps } from './app-deps.ts';
+import { auditRoutes } from './audit/routes.ts';
 import { authRoutes } from './auth/routes.ts';
 import { twoFactorRoutes } from './auth/two-factor-routes.ts';
 import { billingRoutes } from './billing/routes.ts';
@@ -52,6 +53,7 @@ export function allRoutes(baseDomain: string): AnyRoute[] {
     ...schoolRoutes,
     ...ssoRoutes,
     ...billingRoutes,
+    ...auditRoutes,
     ...signupRoutes,
   ];
   let document: unknown;

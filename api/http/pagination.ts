@@ -20,18 +20,25 @@ export function pageSchema<T extends z.ZodType>(item: T) {
 
 type Sortable = string | number;
 
-/** Orders by (sortColumn, idColumn), both ascending, and fetches one page after the cursor. */
+/** Orders by (sortColumn, idColumn), both ascending (or both descending: newest first), and
+ * fetches one page after the cursor. */
 export async function paginate<Row extends object>(
   // biome-ignore lint/suspicious/noExplicitAny: a knex or an Objection query builder
   query: Knex.QueryBuilder | any,
   page: PageQuery,
-  keys: { sort: string; id: string; sortOf: (row: Row) => Sortable; idOf: (row: Row) => string },
+  keys: { sort: string; id: string; sortOf: (row: Row) => Sortable; idOf: (row: Row) => string; descending?: boolean },
 ): Promise<Page<Row>> {
+  const order = keys.descending ? 'desc' : 'asc';
   if (page.cursor) {
     const [sortValue, id] = decodeCursor(page.cursor);
-    query.whereRaw(`(${keys.sort}, ${keys.id}) > (?, ?)`, [sortValue, id]);
+    query.whereRaw(`(${keys.sort}, ${keys.id}) ${keys.descending ? '<' : '>'} (?, ?)`, [sortValue, id]);
   }
-  const rows = (await query.orderBy([keys.sort, keys.id]).limit(page.limit + 1)) as Row[];
+  const rows = (await query
+    .orderBy([
+      { column: keys.sort, order },
+      { column: keys.id, order },
+    ])
+    .limit(page.limit + 1)) as Row[];
   const more = rows.length > page.limit;
   const data = more ? rows.slice(0, page.limit) : rows;
   const last = data.at(-1);
