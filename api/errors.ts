@@ -16,6 +16,8 @@ export const PROBLEMS = {
   'not-found': { status: 404, title: 'Not found' },
   'method-not-allowed': { status: 405, title: 'Method not allowed' },
   conflict: { status: 409, title: 'Conflict' },
+  /** A quiz attempt past its deadline (and grace) or already submitted: its answers are final. */
+  'attempt-closed': { status: 409, title: 'Attempt closed' },
   'seat-limit-reached': { status: 409, title: 'Seat limit reached' },
   'payload-too-large': { status: 413, title: 'Payload too large' },
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },

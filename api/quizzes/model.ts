@@ -1,0 +1,130 @@
+import { Model } from 'objection';
+import { column, existsWhere, type FieldMap, type FieldSql } from '../access/query.ts';
+import { classMemberFields } from '../classes/model.ts';
+
+export type QuestionType = 'single_choice' | 'multiple_choice' | 'true_false' | 'short_answer' | 'numeric' | 'long_answer';
+export const QUESTION_TYPES: readonly QuestionType[] = ['single_choice', 'multiple_choice', 'true_false', 'short_answer', 'numeric', 'long_answer'];
+export type CountedAttempt = 'highest' | 'latest' | 'first';
+export type ResultsPolicy = 'immediately' | 'after_close' | 'never';
+export type Scoring = 'all_or_nothing' | 'partial';
+export type Grading = 'auto' | 'manual';
+
+export type Option = { id: string; text: string };
+/** The answer key as stored: only the part for the question's type is present. */
+export type Key = {
+  correct_option_ids?: string[];
+  correct?: boolean;
+  accepted_answers?: string[];
+  answer?: number;
+  tolerance?: number;
+};
+
+export class Quiz extends Model {
+  static override tableName = 'quizzes';
+  declare tenant_id: string;
+  declare id: string;
+  declare class_id: string;
+  declare title: string;
+  declare instructions: string;
+  declare opens_at: Date | null;
+  declare closes_at: Date | null;
+  declare time_limit_minutes: number | null;
+  declare attempts_allowed: number | null;
+  declare counted_attempt: CountedAttempt;
+  declare shuffle_questions: boolean;
+  declare shuffle_options: boolean;
+  declare results_policy: ResultsPolicy;
+  declare results_released_at: Date | null;
+  declare leaderboard: boolean;
+  declare status: 'draft' | 'published';
+  declare published_at: Date | null;
+  /** numeric: pg hands it over as a string. */
+  declare points_possible: string;
+  declare question_count: number;
+  declare created_by: string | null;
+  declare created_at: Date;
+  declare updated_at: Date;
+}
+
+export class QuizQuestion extends Model {
+  static override tableName = 'quiz_questions';
+  declare tenant_id: string;
+  declare id: string;
+  declare quiz_id: string;
+  declare position: number;
+  declare type: QuestionType;
+  declare prompt: string;
+  declare points: string;
+  declare options: Option[];
+  declare key: Key;
+  declare scoring: Scoring | null;
+  declare grading: Grading;
+  declare created_at: Date;
+  declare updated_at: Date;
+}
+
+export class QuizAttempt extends Model {
+  static override tableName = 'quiz_attempts';
+  declare tenant_id: string;
+  declare id: string;
+  declare quiz_id: string;
+  declare class_id: string;
+  declare student_id: string;
+  declare number: number;
+  declare started_at: Date;
+  declare deadline_at: Date | null;
+  declare submitted_at: Date | null;
+  declare finished_by: 'student' | 'deadline' | null;
+  declare score: string | null;
+  declare needs_grading: boolean;
+  declare counted: boolean;
+  declare question_order: string[];
+  declare option_order: Record<string, string[]>;
+  declare created_at: Date;
+  declare updated_at: Date;
+}
+
+export class QuizAnswer extends Model {
+  static override tableName = 'quiz_answers';
+  declare tenant_id: string;
+  declare id: string;
+  declare attempt_id: string;
+  declare question_id: string;
+  declare response: unknown;
+  declare score: string | null;
+  declare feedback: string | null;
+  declare graded_by: string | null;
+  declare graded_at: Date | null;
+  declare client_sequence: string | null;
+  declare created_at: Date;
+  declare updated_at: Date;
+}
+
+const flag =
+  (sql: string): FieldSql =>
+  (qb, operator, value) => {
+    if (operator !== 'eq' || typeof value !== 'boolean') throw new Error(`boolean rule fields support equality only, got ${operator}`);
+    if (value) qb.whereRaw(sql);
+    else qb.whereRaw(`not (${sql})`);
+  };
+
+/** SQL for the Quiz rule fields in api/quizzes/rules.ts. */
+export const QUIZ_FIELDS: FieldMap = {
+  id: column('quizzes.id'),
+  classId: column('quizzes.class_id'),
+  ...classMemberFields('quizzes'),
+  published: flag('quizzes.published_at is not null'),
+};
+
+/** SQL for the QuizAttempt rule fields. A guardian's attempts are those of their linked
+ * students, whichever class (classMemberFields' guardianIds would mean "any student of the class"). */
+export const ATTEMPT_FIELDS: FieldMap = {
+  id: column('quiz_attempts.id'),
+  studentId: column('quiz_attempts.student_id'),
+  teacherIds: classMemberFields('quiz_attempts').teacherIds as FieldSql,
+  guardianIds: existsWhere(
+    'select 1 from guardian_links g where g.tenant_id = quiz_attempts.tenant_id and g.student_id = quiz_attempts.student_id and g.guardian_id = ?',
+  ),
+};
+
+export const toNumber = (value: string | number | null | undefined): number | null => (value === null || value === undefined ? null : Number(value));

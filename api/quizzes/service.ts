@@ -1,0 +1,148 @@
+// Quizzes: create, list, read, change, publish, delete. Every read and write goes through the
+// ability turned into SQL (QUIZ_FIELDS), as for classes: 404 for a quiz the person may not see,
+// 403 for one they see but may not change.
+import type { Action } from '../access/ability.ts';
+import { accessibleBy } from '../access/query.ts';
+import { audit } from '../audit/service.ts';
+import { findClass, writableClass } from '../classes/service.ts';
+import { toInstantOrNull } from '../content/school-time.ts';
+import { conflict, type FieldError, forbidden, invalid, notFound } from '../errors.ts';
+import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
+import { actorUserId, now, type Scope } from '../scope.ts';
+import { lockQuiz } from './locks.ts';
+import { QUIZ_FIELDS, Quiz } from './model.ts';
+import type { CreateQuizInput, UpdateQuizInput } from './schema.ts';
+import { closeExpired, recount } from './scoring.ts';
+
+const accessible = (scope: Scope, action: Action) => accessibleBy(scope.ability, action, 'Quiz', QUIZ_FIELDS);
+
+/** The quiz if the ability allows `action` on it: 403 when the person may see it but not do
+ * this, 404 when they may not see it at all. */
+export async function findQuiz(scope: Scope, id: string, action: Action = 'read'): Promise<Quiz> {
+  const found = await Quiz.query(scope.db).modify(accessible(scope, action)).findOne({ 'quizzes.id': id });
+  if (found) return found;
+  if (action !== 'read') {
+    const visible = await Quiz.query(scope.db).modify(accessible(scope, 'read')).findOne({ 'quizzes.id': id });
+    if (visible) throw forbidden(action === 'submit' ? 'Only students enrolled in the class take this quiz.' : 'You can see this quiz but not do this.');
+  }
+  throw notFound('The quiz');
+}
+
+/** findQuiz for a change, in a class that is not archived. */
+export async function changeableQuiz(scope: Scope, id: string, action: Action = 'update'): Promise<Quiz> {
+  const quiz = await findQuiz(scope, id, action);
+  await writableClass(scope, quiz.class_id, 'read');
+  return quiz;
+}
+
+export async function listQuizzes(scope: Scope, classId: string, page: PageQuery): Promise<Page<Quiz>> {
+  await findClass(scope, classId);
+  const query = Quiz.query(scope.db).modify(accessible(scope, 'read')).where('quizzes.class_id', classId);
+  return paginate<Quiz>(query, page, { sort: 'quizzes.title', id: 'quizzes.id', sortOf: (q) => q.title, idOf: (q) => q.id });
+}
+
+type Settings = Pick<Quiz, 'opens_at' | 'closes_at' | 'results_policy'>;
+
+function checkSettings(settings: Settings): void {
+  const errors: FieldError[] = [];
+  if (settings.opens_at && settings.closes_at && settings.closes_at <= settings.opens_at) {
+    errors.push({ in: 'body', field: 'closes_at', message: 'must be after opens_at' });
+  }
+  if (settings.results_policy === 'after_close' && !settings.closes_at) {
+    errors.push({ in: 'body', field: 'closes_at', message: 'is required when results_policy is after_close' });
+  }
+  if (errors.length > 0) throw invalid(errors);
+}
+
+function settingsFrom(scope: Scope, input: Partial<CreateQuizInput>): Partial<Quiz> {
+  const { opens_at, closes_at, ...rest } = input;
+  const row: Partial<Quiz> = { ...(rest as Partial<Quiz>) };
+  if (opens_at !== undefined) row.opens_at = toInstantOrNull(scope, opens_at);
+  if (closes_at !== undefined) row.closes_at = toInstantOrNull(scope, closes_at);
+  return row;
+}
+
+export async function createQuiz(scope: Scope, classId: string, input: CreateQuizInput): Promise<Quiz> {
+  if (scope.ability.cannot('create', 'Quiz')) throw forbidden('Only teachers and admins create quizzes.');
+  await writableClass(scope, classId, 'update');
+  const row = { attempts_allowed: 1, ...settingsFrom(scope, input) };
+  checkSettings({ opens_at: row.opens_at ?? null, closes_at: row.closes_at ?? null, results_policy: row.results_policy ?? 'immediately' });
+  const created = await Quiz.query(scope.db).insertAndFetch({
+    ...row,
+    tenant_id: scope.tenant.id,
+    class_id: classId,
+    created_by: actorUserId(scope.actor) ?? null,
+  });
+  await audit(scope, 'quiz.created', { type: 'quiz', id: created.id }, { class_id: classId, title: created.title });
+  return created;
+}
+
+export async function updateQuiz(scope: Scope, id: string, input: UpdateQuizInput): Promise<Quiz> {
+  const found = await changeableQuiz(scope, id, 'update');
+  await lockQuiz(scope, found.id, 'exclusive');
+  const current = (await Quiz.query(scope.db).findById(found.id)) as Quiz;
+  const { results_released, ...settings } = input;
+  const patch: Partial<Quiz> = { ...settingsFrom(scope, settings), updated_at: now(scope) };
+  if (results_released !== undefined) patch.results_released_at = results_released ? (current.results_released_at ?? now(scope)) : null;
+  const merged = { ...current, ...patch } as Quiz;
+  checkSettings(merged);
+  const updated = await Quiz.query(scope.db).patchAndFetchById(current.id, patch);
+  if (patch.closes_at !== undefined || patch.time_limit_minutes !== undefined) await moveDeadlines(scope, updated);
+  if (patch.counted_attempt !== undefined && patch.counted_attempt !== current.counted_attempt) await recount(scope, updated);
+  await audit(scope, 'quiz.updated', { type: 'quiz', id: current.id }, { fields: Object.keys(input) });
+  return updated;
+}
+
+/** A new closing time or time limit applies to attempts in progress too (a teacher giving the
+ * class ten more minutes). An attempt whose new deadline has passed is closed at once. */
+async function moveDeadlines(scope: Scope, quiz: Quiz): Promise<void> {
+  await scope.db.raw(
+    `update quiz_attempts set updated_at = ?,
+        deadline_at = least(case when ?::int is null then null else started_at + make_interval(mins => ?::int) end, ?::timestamptz)
+      where tenant_id = ? and quiz_id = ? and submitted_at is null`,
+    [now(scope), quiz.time_limit_minutes, quiz.time_limit_minutes, quiz.closes_at, scope.tenant.id, quiz.id],
+  );
+  await closeExpired(scope, quiz);
+}
+
+export async function publishQuiz(scope: Scope, id: string): Promise<Quiz> {
+  const found = await changeableQuiz(scope, id, 'update');
+  await lockQuiz(scope, found.id, 'exclusive');
+  const current = (await Quiz.query(scope.db).findById(found.id)) as Quiz;
+  if (current.status === 'published') return current;
+  if (current.question_count === 0) {
+    throw invalid(
+      [{ in: 'body', field: 'questions', message: 'a quiz needs at least one question before it is published' }],
+      'Add a question before publishing.',
+    );
+  }
+  const published = await Quiz.query(scope.db).patchAndFetchById(current.id, { status: 'published', published_at: now(scope), updated_at: now(scope) });
+  await audit(scope, 'quiz.published', { type: 'quiz', id: current.id });
+  return published;
+}
+
+export async function deleteQuiz(scope: Scope, id: string): Promise<void> {
+  const found = await changeableQuiz(scope, id, 'delete');
+  await lockQuiz(scope, found.id, 'exclusive');
+  if (await hasAttempts(scope, found.id)) {
+    throw conflict('Students have attempted this quiz: deleting it would delete their results.');
+  }
+  await Quiz.query(scope.db).deleteById(found.id);
+  await audit(scope, 'quiz.deleted', { type: 'quiz', id: found.id }, { title: found.title });
+}
+
+export async function hasAttempts(scope: Scope, quizId: string): Promise<boolean> {
+  return Boolean(await scope.db('quiz_attempts').where('quiz_id', quizId).first('id'));
+}
+
+/** points_possible and question_count follow the questions. */
+export async function refreshQuizTotals(scope: Scope, quizId: string): Promise<void> {
+  await scope.db.raw(
+    `update quizzes q set
+        points_possible = coalesce((select sum(points) from quiz_questions where tenant_id = q.tenant_id and quiz_id = q.id), 0),
+        question_count = (select count(*) from quiz_questions where tenant_id = q.tenant_id and quiz_id = q.id),
+        updated_at = ?
+      where q.tenant_id = ? and q.id = ?`,
+    [now(scope), scope.tenant.id, quizId],
+  );
+}
