@@ -11,6 +11,7 @@ import { withTenant } from '../../tenants/session.ts';
 import { testEnv } from '../helpers/env.ts';
 import { createClassIn, createPerson, createSchool, inSchool, type School } from '../helpers/factories.ts';
 import { startApp } from '../helpers/http.ts';
+import { seedQuizAttempt } from '../helpers/quizzes.ts';
 import { idpMetadata, keyPair } from '../helpers/saml-idp.ts';
 
 type World = {
@@ -20,6 +21,7 @@ type World = {
   classId: string;
   connectionId: string;
   guardianId: string;
+  quizQuestionId: string;
   /** A record of this school per route prefix; routes under a prefix get its id for `:id`. */
   ids: Record<string, string>;
 };
@@ -59,7 +61,10 @@ async function lookAlike(name: string): Promise<World> {
     '/api/v1/classes': klass.id,
     '/api/v1/homework': homework.id,
   };
-  return { school, teacher, student, classId: klass.id, connectionId: connection.id, guardianId: guardian.id, ids };
+  const quiz = await seedQuizAttempt(school, klass.id, student);
+  ids['/api/v1/quizzes'] = quiz.quizId;
+  ids['/api/v1/quiz-attempts'] = quiz.attemptId;
+  return { school, teacher, student, classId: klass.id, connectionId: connection.id, guardianId: guardian.id, quizQuestionId: quiz.questionId, ids };
 }
 
 /** The id of school A's record for a route: the longest matching prefix, else the class. */
@@ -87,6 +92,10 @@ async function snapshot(tenantId: string) {
     notices: await db('notices').select('id', 'class_id', 'title', 'body', 'pinned', 'publish_at', 'fanned_out_at').orderBy('id'),
     noticeReads: await db('notice_reads').select('notice_id', 'user_id', 'read_at').orderBy(['notice_id', 'user_id']),
     noticeDeliveries: await db('notice_deliveries').select('notice_id', 'user_id', 'status').orderBy(['notice_id', 'user_id']),
+    quizzes: await db('quizzes').select('id', 'title', 'status', 'results_released_at', 'points_possible', 'updated_at').orderBy('id'),
+    quizQuestions: await db('quiz_questions').select('id', 'position', 'prompt', 'points', 'key').orderBy('id'),
+    quizAttempts: await db('quiz_attempts').select('id', 'number', 'submitted_at', 'score', 'counted', 'deadline_at').orderBy('id'),
+    quizAnswers: await db('quiz_answers').select('id', 'response', 'score', 'feedback', 'updated_at').orderBy('id'),
   }));
 }
 
@@ -117,6 +126,13 @@ function bodyFor(method: string, path: string, a: World): unknown {
     'post /api/v1/auth/login': { email: 'teacher@same.test', password: 'correct horse battery' },
     'post /auth/saml/:connection/acs': 'SAMLResponse=PHNhbWxwOlJlc3BvbnNlLz4%3D',
     'patch /api/v1/sso/connections/:id': { enabled: false },
+    'post /api/v1/classes/:id/quizzes': { title: 'B quiz' },
+    'patch /api/v1/quizzes/:id': { title: 'Renamed by B', results_released: true },
+    'post /api/v1/quizzes/:id/questions': { type: 'true_false', prompt: 'B?', points: 1, correct: false },
+    'patch /api/v1/quizzes/:id/questions/:questionId': { prompt: 'Changed by B' },
+    'post /api/v1/quizzes/:id/questions/:questionId/regrade': { correct: false },
+    'put /api/v1/quiz-attempts/:id/answers/:questionId': { response: { value: false } },
+    'put /api/v1/quiz-attempts/:id/grades/:questionId': { score: 1 },
     'put /api/v1/sso/connections/:id/metadata': {
       metadata_xml: idpMetadata({ entityId: 'https://evil.test', ssoUrl: 'https://evil.test/sso', certs: [keyPair('attacker').cert] }),
     },
@@ -132,7 +148,11 @@ test('school A’s ids are not found at school B, on every route with an id, and
   const routes = allRoutes('localhost').filter((r) => r.host === 'tenant' && r.path.includes(':'));
   t.true(routes.length >= 5);
   for (const route of routes) {
-    const path = route.path.replace(':userId', a.student.id).replace(':connection', a.connectionId).replace(':id', idFor(route.path, a));
+    const path = route.path
+      .replace(':questionId', a.quizQuestionId)
+      .replace(':userId', a.student.id)
+      .replace(':connection', a.connectionId)
+      .replace(':id', idFor(route.path, a));
     const body = route.body ? bodyFor(route.method, route.path, a) : undefined;
     t.true(!route.body || body !== undefined, `isolation test needs a body for ${route.method} ${route.path}`);
     const form = route.form && typeof body === 'string' ? { raw: body, headers: { 'content-type': 'application/x-www-form-urlencoded' } } : { body };

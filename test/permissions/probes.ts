@@ -99,4 +99,19 @@ export const PROBES: Record<string, Probe> = {
   },
   'Submissions · grade, return, regrade, bulk grade': async (w, role) =>
     ok(await w.call(as(w, role), 'PUT', `/api/v1/homework/${w.homework.id}/submissions/${w.student.id}/grade`, { score: 7 })),
+  'Quizzes · create, change settings, add/edit/move questions, publish, delete, regrade': async (w, role) =>
+    ok(await w.call(as(w, role), 'POST', `/api/v1/classes/${w.klass.id}/quizzes`, { title: `Quiz ${w.unique()}` })),
+  'Quizzes · read settings, list': async (w, role) => ok(await w.call(as(w, role), 'GET', `/api/v1/quizzes/${w.quiz.id}`)),
+  'Quizzes · questions with the answer key (`GET /quizzes/:id/questions`)': async (w, role) =>
+    ok(await w.call(as(w, role), 'GET', `/api/v1/quizzes/${w.quiz.id}/questions`)),
+  'Quiz attempts · start, autosave, submit': async (w, role) => ok(await w.call(as(w, role), 'POST', `/api/v1/quizzes/${w.quiz.id}/attempts`)),
+  'Quiz attempts · read one (questions in the student’s order, saved answers)': async (w, role) =>
+    ok(await w.call(as(w, role), 'GET', `/api/v1/quiz-attempts/${w.quizAttempt.id}`)),
+  'Quiz results · a student’s standing (`my-results`), attempts list': async (w, role) =>
+    ok(await w.call(as(w, role), 'GET', `/api/v1/quizzes/${w.quiz.id}/my-results?student_id=${w.student.id}`)),
+  'Quiz results · per-student results, per-question statistics': async (w, role) =>
+    ok(await w.call(as(w, role), 'GET', `/api/v1/quizzes/${w.quiz.id}/statistics`)),
+  'Quiz attempts · grade hand-graded questions': async (w, role) =>
+    ok(await w.call(as(w, role), 'PUT', `/api/v1/quiz-attempts/${w.quizAttempt.id}/grades/${w.quizQuestion.id}`, { score: 3 })),
+  'Quizzes · leaderboard': async (w, role) => ok(await w.call(as(w, role), 'GET', `/api/v1/quizzes/${w.quiz.id}/leaderboard`)),
 };

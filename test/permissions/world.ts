@@ -45,8 +45,40 @@ export async function matrixWorld() {
     'resource',
   );
   const notice = await must(call(teacher, 'POST', `/api/v1/classes/${klass.id}/notices`, { title: 'Trip', body: 'Friday', publish_at: 'now' }), 'notice');
+  // A published quiz with a hand-graded question, the student's submitted attempt, results released.
+  const quiz = await must(call(teacher, 'POST', `/api/v1/classes/${klass.id}/quizzes`, { title: 'Forces', attempts_allowed: null, leaderboard: true }), 'quiz');
+  const quizQuestion = await must(
+    call(teacher, 'POST', `/api/v1/quizzes/${quiz.id}/questions`, { type: 'long_answer', prompt: 'Explain.', points: 5 }),
+    'quiz question',
+  );
+  await must(call(teacher, 'POST', `/api/v1/quizzes/${quiz.id}/publish`), 'publish quiz');
+  const quizAttempt = await must(call(student, 'POST', `/api/v1/quizzes/${quiz.id}/attempts`), 'quiz attempt');
+  await must(call(student, 'PUT', `/api/v1/quiz-attempts/${quizAttempt.id}/answers/${quizQuestion.id}`, { response: { text: 'Because.' } }), 'quiz answer');
+  await must(call(student, 'POST', `/api/v1/quiz-attempts/${quizAttempt.id}/submit`), 'quiz submit');
+  await must(call(teacher, 'PATCH', `/api/v1/quizzes/${quiz.id}`, { results_released: true }), 'quiz results');
   const unique = () => randomBytes(4).toString('hex');
-  return { app, school, people, teacher, student, guardian, klass, joinable, joinCode, homework, resource, notice, dueAt, call, asAdmin, must, unique };
+  return {
+    app,
+    school,
+    people,
+    teacher,
+    student,
+    guardian,
+    klass,
+    joinable,
+    joinCode,
+    homework,
+    resource,
+    notice,
+    quiz,
+    quizQuestion,
+    quizAttempt,
+    dueAt,
+    call,
+    asAdmin,
+    must,
+    unique,
+  };
 }
 
 export type MatrixWorld = Awaited<ReturnType<typeof matrixWorld>>;

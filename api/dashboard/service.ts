@@ -1,0 +1,360 @@
+// GET /me/dashboard: what each person needs on a Monday morning, in one request. Every section
+// is a query over a feature's table filtered by that feature's own CASL rule (as its list route
+// is), so the dashboard can never show more than the person could open elsewhere.
+import type { Knex } from 'knex';
+import { accessibleBy } from '../access/query.ts';
+import { myStudents } from '../guardians/service.ts';
+import { homeworkFields, SUBMISSION_FIELDS } from '../homework/model.ts';
+import { noticeFields } from '../notices/model.ts';
+import { ATTEMPT_FIELDS, QUIZ_FIELDS } from '../quizzes/model.ts';
+import { GRACE_SECONDS, scoreReleased } from '../quizzes/policy.ts';
+import { now, type Scope } from '../scope.ts';
+import type { DashboardView } from './schema.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: rows of the hand-written SELECTs below, shaped by their column lists
+type Row = Record<string, any>;
+
+const DAY = 86_400_000;
+/** How far ahead "due soon" and "upcoming" look, and how far back "recent grades" go. */
+export const AHEAD_DAYS = 7;
+export const RECENT_DAYS = 14;
+
+type Section<K extends keyof NonNullable<DashboardView['student']>> = NonNullable<DashboardView['student']>[K];
+type Teaching = NonNullable<DashboardView['teaching']>;
+
+const iso = (at: Date | string) => new Date(at).toISOString();
+const isoOrNull = (at: Date | string | null) => (at === null ? null : iso(at));
+/** Open classes only: an archived class has nothing left to do. */
+const inOpenClass = (db: Knex, table: string) => (qb: Knex.QueryBuilder) =>
+  qb.join('classes as c', (j) => j.on('c.tenant_id', `${table}.tenant_id`).andOn('c.id', `${table}.class_id`)).whereNull('c.archived_at');
+
+export async function dashboard(scope: Scope): Promise<DashboardView> {
+  if (scope.actor.type !== 'user') throw new Error('the dashboard is for signed-in people');
+  const { role, id } = scope.actor.user;
+  const view: DashboardView = { role, recent_notices: await recentNotices(scope, id) };
+  if (role === 'student') {
+    view.student = { due_soon: await dueSoon(scope, id), open_quizzes: await openQuizzes(scope, id), recent_grades: await recentGrades(scope, id) };
+  } else if (role === 'guardian') {
+    view.children = [];
+    for (const child of await myStudents(scope)) {
+      view.children.push({
+        student: { id: child.id, first_name: child.first_name, last_name: child.last_name },
+        due_soon: await dueSoon(scope, child.id),
+        recent_grades: await recentGrades(scope, child.id),
+      });
+    }
+  } else {
+    view.teaching = { needs_grading: await needsGrading(scope), upcoming: await upcoming(scope), recent_submissions: await recentSubmissions(scope) };
+  }
+  return view;
+}
+
+/** Published notices, pinned first, newest first, with whether this person has read them. */
+async function recentNotices(scope: Scope, userId: string): Promise<DashboardView['recent_notices']> {
+  const db = scope.db;
+  const rows = await db('notices')
+    .modify(accessibleBy(scope.ability, 'read', 'Notice', noticeFields(scope)))
+    .where('notices.publish_at', '<=', now(scope))
+    .leftJoin('classes as c', (j) => j.on('c.tenant_id', 'notices.tenant_id').andOn('c.id', 'notices.class_id'))
+    .where((q) => q.whereNull('notices.class_id').orWhereNull('c.archived_at'))
+    .orderBy([
+      { column: 'notices.pinned', order: 'desc' },
+      { column: 'notices.publish_at', order: 'desc' },
+      { column: 'notices.id', order: 'asc' },
+    ])
+    .limit(5)
+    .select(
+      'notices.id',
+      'notices.title',
+      'notices.important',
+      'notices.pinned',
+      'notices.publish_at',
+      'c.id as class_id',
+      'c.name as class_name',
+      db.raw('exists (select 1 from notice_reads r where r.tenant_id = notices.tenant_id and r.notice_id = notices.id and r.user_id = ?) as read', [userId]),
+    );
+  return rows.map((n: Row) => ({
+    notice_id: n.id,
+    class: n.class_id ? { id: n.class_id, name: n.class_name } : null,
+    title: n.title,
+    important: n.important,
+    pinned: n.pinned,
+    published_at: iso(n.publish_at),
+    read: n.read,
+  }));
+}
+
+/** Homework assigned to the student, not turned in, still accepted, due within a week (or
+ * overdue inside its late window). Filtered by the viewer's Homework rule too: a student's own,
+ * a guardian's linked student's, published only. */
+async function dueSoon(scope: Scope, studentId: string): Promise<Section<'due_soon'>> {
+  const db = scope.db;
+  const at = now(scope);
+  const rows = await db('homework')
+    .modify(accessibleBy(scope.ability, 'read', 'Homework', homeworkFields(at)))
+    .modify(inOpenClass(db, 'homework'))
+    .whereExists((e) =>
+      e
+        .select(db.raw('1'))
+        .from('enrollments as e')
+        .whereRaw(`e.tenant_id = homework.tenant_id and e.class_id = homework.class_id and e.role = 'student'`)
+        .where('e.user_id', studentId),
+    )
+    .where((q) =>
+      q
+        .where('homework.assign_to_all', true)
+        .orWhereExists((a) =>
+          a
+            .select(db.raw('1'))
+            .from('homework_assignees as a')
+            .whereRaw('a.tenant_id = homework.tenant_id and a.homework_id = homework.id')
+            .where('a.student_id', studentId),
+        ),
+    )
+    .whereNotExists((s) =>
+      s
+        .select(db.raw('1'))
+        .from('submissions as s')
+        .whereRaw('s.tenant_id = homework.tenant_id and s.homework_id = homework.id and s.submitted_at is not null')
+        .where('s.student_id', studentId),
+    )
+    .whereRaw('coalesce(homework.late_until, homework.due_at) >= ?', [at])
+    .where('homework.due_at', '<=', new Date(at.getTime() + AHEAD_DAYS * DAY))
+    .orderBy(['homework.due_at', 'homework.id'])
+    .limit(10)
+    .select('homework.id', 'homework.title', 'homework.due_at', 'homework.late_until', 'c.id as class_id', 'c.name as class_name');
+  return rows.map((h: Row) => ({
+    homework_id: h.id,
+    class: { id: h.class_id, name: h.class_name },
+    title: h.title,
+    due_at: iso(h.due_at),
+    late_until: isoOrNull(h.late_until),
+    overdue: new Date(h.due_at) < at,
+  }));
+}
+
+/** Published quizzes open now that the student can still start or resume. */
+async function openQuizzes(scope: Scope, studentId: string): Promise<Section<'open_quizzes'>> {
+  const db = scope.db;
+  const at = now(scope);
+  const rows = await db('quizzes')
+    .modify(accessibleBy(scope.ability, 'read', 'Quiz', QUIZ_FIELDS))
+    .modify(inOpenClass(db, 'quizzes'))
+    .whereNotNull('quizzes.published_at')
+    .where((q) => q.whereNull('quizzes.opens_at').orWhere('quizzes.opens_at', '<=', at))
+    .where((q) => q.whereNull('quizzes.closes_at').orWhere('quizzes.closes_at', '>', at))
+    .orderByRaw('quizzes.closes_at asc nulls last, quizzes.id')
+    .limit(10)
+    .select(
+      'quizzes.id',
+      'quizzes.title',
+      'quizzes.closes_at',
+      'quizzes.time_limit_minutes',
+      'quizzes.attempts_allowed',
+      'c.id as class_id',
+      'c.name as class_name',
+      db.raw('(select count(*) from quiz_attempts a where a.tenant_id = quizzes.tenant_id and a.quiz_id = quizzes.id and a.student_id = ?)::int as used', [
+        studentId,
+      ]),
+      // An attempt still open: in progress, and not past its deadline and grace.
+      db.raw(
+        `(select a.id from quiz_attempts a where a.tenant_id = quizzes.tenant_id and a.quiz_id = quizzes.id and a.student_id = ? and a.submitted_at is null
+          and (a.deadline_at is null or a.deadline_at + make_interval(secs => ?) > ?)) as open_attempt`,
+        [studentId, GRACE_SECONDS, at],
+      ),
+    );
+  return rows
+    .filter((q: Row) => q.open_attempt || q.attempts_allowed === null || q.used < q.attempts_allowed)
+    .map((q: Row) => ({
+      quiz_id: q.id,
+      class: { id: q.class_id, name: q.class_name },
+      title: q.title,
+      closes_at: isoOrNull(q.closes_at),
+      time_limit_minutes: q.time_limit_minutes,
+      attempts_used: q.used,
+      attempts_allowed: q.attempts_allowed,
+      attempt_in_progress: q.open_attempt,
+    }));
+}
+
+/** Returned homework and released quiz results of the last two weeks, newest first. */
+async function recentGrades(scope: Scope, studentId: string): Promise<Section<'recent_grades'>> {
+  const db = scope.db;
+  const at = now(scope);
+  const since = new Date(at.getTime() - RECENT_DAYS * DAY);
+  const homework = await db('submissions')
+    .modify(accessibleBy(scope.ability, 'read', 'Submission', SUBMISSION_FIELDS))
+    .join('homework as h', (j) => j.on('h.tenant_id', 'submissions.tenant_id').andOn('h.id', 'submissions.homework_id'))
+    .join('classes as c', (j) => j.on('c.tenant_id', 'submissions.tenant_id').andOn('c.id', 'submissions.class_id'))
+    .where({ 'submissions.student_id': studentId, 'submissions.status': 'returned' })
+    .whereNotNull('submissions.score')
+    .whereNotNull('h.points')
+    .where('submissions.returned_at', '>=', since)
+    .orderBy('submissions.returned_at', 'desc')
+    .limit(5)
+    .select('h.id', 'h.title', 'h.points', 'submissions.score', 'submissions.returned_at as at', 'c.id as class_id', 'c.name as class_name');
+  const quizzes = await db('quiz_attempts')
+    .modify(accessibleBy(scope.ability, 'read', 'QuizAttempt', ATTEMPT_FIELDS))
+    .join('quizzes as q', (j) => j.on('q.tenant_id', 'quiz_attempts.tenant_id').andOn('q.id', 'quiz_attempts.quiz_id'))
+    .join('classes as c', (j) => j.on('c.tenant_id', 'quiz_attempts.tenant_id').andOn('c.id', 'quiz_attempts.class_id'))
+    .where({ 'quiz_attempts.student_id': studentId, 'quiz_attempts.counted': true, 'quiz_attempts.needs_grading': false })
+    .where('quiz_attempts.submitted_at', '>=', since)
+    .orderBy('quiz_attempts.submitted_at', 'desc')
+    .limit(5)
+    .select(
+      'q.id',
+      'q.title',
+      'q.points_possible',
+      'q.results_policy',
+      'q.results_released_at',
+      'q.closes_at',
+      'quiz_attempts.score',
+      'quiz_attempts.submitted_at as at',
+      'c.id as class_id',
+      'c.name as class_name',
+    );
+  const grades: Section<'recent_grades'> = [
+    ...homework.map((h: Row) => ({
+      kind: 'homework' as const,
+      id: h.id,
+      class: { id: h.class_id, name: h.class_name },
+      title: h.title,
+      score: Number(h.score),
+      points: Number(h.points),
+      graded_at: iso(h.at),
+    })),
+    ...quizzes
+      .filter((q: Row) => q.score !== null && scoreReleased(q as Parameters<typeof scoreReleased>[0], { submitted_at: q.at }, at))
+      .map((q: Row) => ({
+        kind: 'quiz' as const,
+        id: q.id,
+        class: { id: q.class_id, name: q.class_name },
+        title: q.title,
+        score: Number(q.score),
+        points: Number(q.points_possible),
+        graded_at: iso(q.at),
+      })),
+  ];
+  return grades.sort((a, b) => b.graded_at.localeCompare(a.graded_at)).slice(0, 5);
+}
+
+/** Homework with turned-in work not graded yet, and quizzes with answers to grade by hand. */
+async function needsGrading(scope: Scope): Promise<Teaching['needs_grading']> {
+  const db = scope.db;
+  const homework = await db('homework')
+    .modify(accessibleBy(scope.ability, 'read', 'Homework', homeworkFields(now(scope))))
+    .modify(inOpenClass(db, 'homework'))
+    .join('submissions as s', (j) => j.on('s.tenant_id', 'homework.tenant_id').andOn('s.homework_id', 'homework.id'))
+    .where('s.status', 'turned_in')
+    .groupBy('homework.id', 'homework.title', 'homework.due_at', 'c.id', 'c.name')
+    .orderBy(['homework.due_at', 'homework.id'])
+    .limit(10)
+    .select('homework.id', 'homework.title', 'c.id as class_id', 'c.name as class_name', db.raw('count(*)::int as waiting'));
+  const quizzes = await db('quizzes')
+    .modify(accessibleBy(scope.ability, 'read', 'Quiz', QUIZ_FIELDS))
+    .modify(inOpenClass(db, 'quizzes'))
+    .join('quiz_attempts as a', (j) => j.on('a.tenant_id', 'quizzes.tenant_id').andOn('a.quiz_id', 'quizzes.id'))
+    .where('a.needs_grading', true)
+    .whereNotNull('a.submitted_at')
+    .groupBy('quizzes.id', 'quizzes.title', 'c.id', 'c.name')
+    .orderBy('quizzes.id')
+    .limit(10)
+    .select('quizzes.id', 'quizzes.title', 'c.id as class_id', 'c.name as class_name', db.raw('count(*)::int as waiting'));
+  return [
+    ...homework.map((h: Row) => ({ kind: 'homework' as const, id: h.id, class: { id: h.class_id, name: h.class_name }, title: h.title, waiting: h.waiting })),
+    ...quizzes.map((q: Row) => ({ kind: 'quiz' as const, id: q.id, class: { id: q.class_id, name: q.class_name }, title: q.title, waiting: q.waiting })),
+  ];
+}
+
+/** Homework due and quizzes closing within a week, with how many have handed in. */
+async function upcoming(scope: Scope): Promise<Teaching['upcoming']> {
+  const db = scope.db;
+  const at = now(scope);
+  const until = new Date(at.getTime() + AHEAD_DAYS * DAY);
+  const homework = await db('homework')
+    .modify(accessibleBy(scope.ability, 'read', 'Homework', homeworkFields(at)))
+    .modify(inOpenClass(db, 'homework'))
+    .whereNotNull('homework.publish_at')
+    .whereBetween('homework.due_at', [at, until])
+    .orderBy(['homework.due_at', 'homework.id'])
+    .limit(10)
+    .select(
+      'homework.id',
+      'homework.title',
+      'homework.due_at as due',
+      'c.id as class_id',
+      'c.name as class_name',
+      db.raw(
+        '(select count(*) from submissions s where s.tenant_id = homework.tenant_id and s.homework_id = homework.id and s.submitted_at is not null)::int as turned_in',
+      ),
+    );
+  const quizzes = await db('quizzes')
+    .modify(accessibleBy(scope.ability, 'read', 'Quiz', QUIZ_FIELDS))
+    .modify(inOpenClass(db, 'quizzes'))
+    .whereNotNull('quizzes.published_at')
+    .whereBetween('quizzes.closes_at', [at, until])
+    .orderBy(['quizzes.closes_at', 'quizzes.id'])
+    .limit(10)
+    .select(
+      'quizzes.id',
+      'quizzes.title',
+      'quizzes.closes_at as due',
+      'c.id as class_id',
+      'c.name as class_name',
+      db.raw(
+        '(select count(distinct a.student_id) from quiz_attempts a where a.tenant_id = quizzes.tenant_id and a.quiz_id = quizzes.id and a.submitted_at is not null)::int as turned_in',
+      ),
+    );
+  return [
+    ...homework.map((h: Row) => ({
+      kind: 'homework' as const,
+      id: h.id,
+      class: { id: h.class_id, name: h.class_name },
+      title: h.title,
+      due_at: iso(h.due),
+      turned_in: h.turned_in,
+    })),
+    ...quizzes.map((q: Row) => ({
+      kind: 'quiz' as const,
+      id: q.id,
+      class: { id: q.class_id, name: q.class_name },
+      title: q.title,
+      due_at: iso(q.due),
+      turned_in: q.turned_in,
+    })),
+  ].sort((a, b) => a.due_at.localeCompare(b.due_at));
+}
+
+async function recentSubmissions(scope: Scope): Promise<Teaching['recent_submissions']> {
+  const db = scope.db;
+  const rows = await db('submissions')
+    .modify(accessibleBy(scope.ability, 'read', 'Submission', SUBMISSION_FIELDS))
+    .modify(inOpenClass(db, 'submissions'))
+    .join('homework as h', (j) => j.on('h.tenant_id', 'submissions.tenant_id').andOn('h.id', 'submissions.homework_id'))
+    .join('users as u', (j) => j.on('u.tenant_id', 'submissions.tenant_id').andOn('u.id', 'submissions.student_id'))
+    .whereNotNull('submissions.submitted_at')
+    .orderBy([
+      { column: 'submissions.submitted_at', order: 'desc' },
+      { column: 'submissions.id', order: 'asc' },
+    ])
+    .limit(10)
+    .select(
+      'h.id as homework_id',
+      'h.title',
+      'c.id as class_id',
+      'c.name as class_name',
+      'u.id as student_id',
+      'u.first_name',
+      'u.last_name',
+      'submissions.submitted_at',
+      'submissions.late',
+    );
+  return rows.map((r: Row) => ({
+    homework_id: r.homework_id,
+    class: { id: r.class_id, name: r.class_name },
+    title: r.title,
+    student: { id: r.student_id, first_name: r.first_name, last_name: r.last_name },
+    submitted_at: iso(r.submitted_at),
+    late: r.late,
+  }));
+}

@@ -1,0 +1,217 @@
+// The gradebook through HTTP against a fixture worked out by hand: who sees which rows, which
+// scores each viewer may see, averages, weights, CSV.
+import test from 'ava';
+import { createClassIn, createPerson, createSchool, inSchool, type Person, type School } from '../helpers/factories.ts';
+import { startApp } from '../helpers/http.ts';
+
+const DAY = 86_400_000;
+
+async function world() {
+  const app = await startApp();
+  const school = await createSchool();
+  const teacher = await createPerson(school, 'teacher');
+  const ada = await createPerson(school, 'student', { first_name: 'Ada', last_name: 'Able' });
+  const ben = await createPerson(school, 'student', { first_name: 'Ben', last_name: 'Baker' });
+  const cy = await createPerson(school, 'student', { first_name: '=cmd|calc', last_name: 'Cole' });
+  const guardian = await createPerson(school, 'guardian');
+  const otherTeacher = await createPerson(school, 'teacher');
+  const klass = await createClassIn(school, { teachers: [teacher], students: [ada, ben, cy] }, 'Maths');
+  const ids = await seed(school, klass.id, { ada, ben, cy, guardian });
+  const get = (token: string, path: string) => app.request(school.slug, 'GET', path, { token });
+  return { app, school, teacher, otherTeacher, ada, ben, cy, guardian, klass, ids, get };
+}
+
+async function seed(school: School, classId: string, p: { ada: Person; ben: Person; cy: Person; guardian: Person }) {
+  return inSchool(school, async ({ db }) => {
+    const tenant_id = school.tenant.id;
+    const past = new Date(Date.now() - 2 * DAY);
+    const future = new Date(Date.now() + 5 * DAY);
+    await db('guardian_links').insert({ tenant_id, guardian_id: p.guardian.id, student_id: p.ben.id });
+    const hw = async (title: string, points: number, due: Date, publish: Date | null, all = true) =>
+      (await db('homework').insert({ tenant_id, class_id: classId, title, points, due_at: due, publish_at: publish, assign_to_all: all }).returning('id'))[0]
+        .id as string;
+    const h1 = await hw('Fractions', 10, past, new Date(past.getTime() - DAY));
+    const h2 = await hw('Essay', 20, future, past, false);
+    await hw('Draft', 50, future, null);
+    await db('homework_assignees').insert([
+      { tenant_id, homework_id: h2, student_id: p.ada.id },
+      { tenant_id, homework_id: h2, student_id: p.ben.id },
+    ]);
+    const sub = (homework_id: string, student_id: string, status: string, score: number | null) => ({
+      tenant_id,
+      class_id: classId,
+      homework_id,
+      student_id,
+      status,
+      score,
+      submitted_at: past,
+      version: 1,
+      returned_at: status === 'returned' ? past : null,
+    });
+    await db('submissions').insert([
+      sub(h1, p.ada.id, 'returned', 8),
+      sub(h1, p.ben.id, 'graded', 9),
+      sub(h2, p.ada.id, 'turned_in', null),
+      sub(h2, p.ben.id, 'returned', 15),
+    ]);
+    const quiz = async (title: string, points: number, policy: string, closes: Date | null) =>
+      (
+        await db('quizzes')
+          .insert({
+            tenant_id,
+            class_id: classId,
+            title,
+            status: 'published',
+            published_at: new Date(past.getTime() + 3_600_000),
+            points_possible: points,
+            question_count: 1,
+            results_policy: policy,
+            closes_at: closes,
+          })
+          .returning('id')
+      )[0].id as string;
+    const q1 = await quiz('Times tables', 25, 'immediately', null);
+    const q2 = await quiz('Shapes', 10, 'after_close', new Date(future.getTime() + 3_600_000));
+    const attempt = (quiz_id: string, student_id: string, score: number, needs_grading = false) => ({
+      tenant_id,
+      class_id: classId,
+      quiz_id,
+      student_id,
+      number: 1,
+      started_at: past,
+      submitted_at: past,
+      finished_by: 'student',
+      score,
+      needs_grading,
+      counted: true,
+      question_order: JSON.stringify([]),
+    });
+    await db('quiz_attempts').insert([attempt(q1, p.ada.id, 18), attempt(q1, p.ben.id, 20, true), attempt(q2, p.ada.id, 10)]);
+    return { h1, h2, q1, q2 };
+  });
+}
+
+type Row = {
+  student: { id: string };
+  cells: { item_id: string; status: string; score: number | null }[];
+  average: { percent: number | null; earned: number; possible: number };
+};
+const cellsOf = (row: Row) => row.cells.map((c) => [c.status, c.score]);
+
+test('a teacher sees every row with draft grades, hand-computed averages and column averages', async (t) => {
+  const w = await world();
+  const res = await w.get(w.teacher.token, `/api/v1/classes/${w.klass.id}/gradebook`);
+  t.is(res.status, 200);
+  t.deepEqual(
+    res.body.items.map((i: { id: string }) => i.id),
+    [w.ids.h1, w.ids.q1, w.ids.h2, w.ids.q2],
+    'by date; the draft is not in the gradebook',
+  );
+  const [ada, ben, cy] = res.body.rows as Row[];
+  t.deepEqual(cellsOf(ada as Row), [
+    ['returned', 8],
+    ['graded', 18],
+    ['turned_in', null],
+    ['graded', 10],
+  ]);
+  t.deepEqual((ada as Row).average, {
+    earned: 36,
+    possible: 45,
+    percent: 80,
+    by_category: { homework: { earned: 8, possible: 10, percent: 80 }, quizzes: { earned: 28, possible: 35, percent: 80 } },
+  });
+  t.deepEqual(cellsOf(ben as Row), [
+    ['graded', 9],
+    ['needs_grading', null],
+    ['returned', 15],
+    ['not_started', null],
+  ]);
+  t.is((ben as Row).average.percent, 80, '(9 + 15) / (10 + 20)');
+  t.deepEqual(cellsOf(cy as Row), [
+    ['missing', null],
+    ['not_started', null],
+    ['not_assigned', null],
+    ['not_started', null],
+  ]);
+  t.is((cy as Row).average.percent, null);
+  t.deepEqual(
+    res.body.items.map((i: { class_average: number | null }) => i.class_average),
+    [85, 72, 75, 100],
+  );
+});
+
+test('a student sees only their own row, with only released scores', async (t) => {
+  const w = await world();
+  const res = await w.get(w.ada.token, `/api/v1/classes/${w.klass.id}/gradebook`);
+  t.is(res.status, 200);
+  t.is(res.body.rows.length, 1);
+  const [ada] = res.body.rows as Row[];
+  t.is(ada?.student.id, w.ada.id);
+  t.deepEqual(cellsOf(ada as Row), [
+    ['returned', 8],
+    ['graded', 18],
+    ['turned_in', null],
+    ['submitted', null],
+  ]);
+  t.is((ada as Row).average.percent, 74.29, '(8 + 18) / (10 + 25)');
+  t.true(
+    res.body.items.every((i: { class_average: number | null }) => i.class_average === null),
+    'no class statistics for students',
+  );
+  t.is((await w.get(w.ada.token, `/api/v1/classes/${w.klass.id}/gradebook?student_id=${w.ben.id}`)).status, 404);
+  t.is((await w.get(w.ada.token, `/api/v1/classes/${w.klass.id}/gradebook/csv`)).status, 403);
+});
+
+test('a guardian sees their linked student’s row only; draft grades stay hidden', async (t) => {
+  const w = await world();
+  const res = await w.get(w.guardian.token, `/api/v1/classes/${w.klass.id}/gradebook`);
+  t.is(res.status, 200);
+  t.deepEqual(
+    res.body.rows.map((r: Row) => r.student.id),
+    [w.ben.id],
+  );
+  t.deepEqual(cellsOf(res.body.rows[0]), [
+    ['turned_in', null],
+    ['needs_grading', null],
+    ['returned', 15],
+    ['not_started', null],
+  ]);
+  t.is(res.body.rows[0].average.percent, 75);
+  const outsider = await createPerson(w.school, 'guardian');
+  t.is((await w.get(outsider.token, `/api/v1/classes/${w.klass.id}/gradebook`)).status, 404);
+  t.is((await w.get(w.otherTeacher.token, `/api/v1/classes/${w.klass.id}/gradebook`)).status, 404);
+});
+
+test('weights change the final percentage; bad weights are refused and change nothing', async (t) => {
+  const w = await world();
+  const put = (token: string, body: unknown) => w.app.request(w.school.slug, 'PUT', `/api/v1/classes/${w.klass.id}/gradebook/weights`, { token, body });
+  const bad = await put(w.teacher.token, { weights: { homework: 50, quizzes: 60 } });
+  t.is(bad.status, 422);
+  t.is(bad.body.errors[0].field, 'weights');
+  t.is((await put(w.ada.token, { weights: null })).status, 403);
+  t.is((await put(w.teacher.token, { weights: { homework: 25, quizzes: 75 } })).status, 204);
+  const res = await w.get(w.teacher.token, `/api/v1/classes/${w.klass.id}/gradebook`);
+  t.deepEqual(res.body.weights, { homework: 25, quizzes: 75 });
+  // Ben: homework 24/30 = 80 %, no quiz scored: 80 %. Ada: 80 and 80: 80 %.
+  t.deepEqual(
+    res.body.rows.map((r: Row) => r.average.percent),
+    [80, 80, null],
+  );
+  const audited = await inSchool(w.school, ({ db }) =>
+    db('audit_events').where({ action: 'gradebook.weights_changed' }).count<{ count: string }[]>('* as count'),
+  );
+  t.is(Number(audited[0]?.count), 1);
+});
+
+test('the CSV export has a row per student and defuses spreadsheet formulas', async (t) => {
+  const w = await world();
+  const res = await w.app.request(w.school.slug, 'GET', `/api/v1/classes/${w.klass.id}/gradebook/csv`, { token: w.teacher.token });
+  t.is(res.status, 200);
+  t.regex(res.headers['content-type'] ?? '', /^text\/csv/);
+  t.regex(res.headers['content-disposition'] ?? '', /attachment; filename="gradebook-/);
+  const lines = res.text.trim().split('\r\n');
+  t.is(lines.length, 4);
+  t.is(lines[0], 'Last name,First name,Email,Fractions (10 homework),Times tables (25 quiz),Essay (20 homework),Shapes (10 quiz),Homework %,Quizzes %,Final %');
+  t.is(lines[1], `Able,Ada,${w.ada.email},8,18,,10,80,80,80`);
+  t.true(lines[3]?.startsWith(`Cole,'=cmd|calc,`), lines[3]);
+});
