@@ -40,6 +40,17 @@ test.serial('serve migrates an empty database, creates the demo school, serves i
       classes.body.data.map((c: { name: string }) => c.name),
       ['Year 5 Science'],
     );
+    // The demo class has work in it, and the demo guardian follows Sam.
+    const classId = classes.body.data[0].id as string;
+    const homework = await send(port, 'localhost', 'demo', 'GET', `/api/v1/classes/${classId}/homework`, { token: login.body.access_token });
+    t.deepEqual(
+      homework.body.data.map((h: { title: string }) => h.title),
+      ['Plant diary'],
+    );
+    const parent = await send(port, 'localhost', 'demo', 'POST', '/api/v1/auth/login', { body: { email: 'parent@demo.test', password: DEMO_PASSWORD } });
+    const dashboard = await send(port, 'localhost', 'demo', 'GET', '/api/v1/me/dashboard', { token: parent.body.access_token });
+    t.is(dashboard.body.children[0].student.first_name, 'Sam');
+    t.is(dashboard.body.children[0].due_soon[0].title, 'Plant diary');
     child.kill('SIGINT');
     t.is(await exited, 0);
     t.regex(output(), /Stopped\./);
