@@ -8,7 +8,6 @@ import { audit } from '../audit/service.ts';
 import { AppError } from '../errors.ts';
 import { LIMITS } from '../http/rate-limit.ts';
 import { tenantRoute } from '../http/route.ts';
-import type { Scope } from '../scope.ts';
 import { User } from '../users/model.ts';
 import { findManageableUser } from '../users/service.ts';
 import { completeSignIn } from './complete-sign-in.ts';

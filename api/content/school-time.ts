@@ -3,7 +3,7 @@
 // Responses give instants (ISO, UTC) plus the school's wall-clock reading where a person reads it.
 import { z } from 'zod';
 import { utcToZonedTime, zonedTimeToUtc } from '../../tenants/timezone.ts';
-import type { Scope } from '../scope.ts';
+import { now, type Scope } from '../scope.ts';
 
 const LOCAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
 
@@ -37,4 +37,13 @@ export function toInstantOrNull<T extends string | null | undefined>(scope: Pick
 /** The school's wall-clock reading of an instant ("2026-12-01T17:00"). */
 export function schoolClock(scope: Pick<Scope, 'tenant'>, at: Date | string | null): string | null {
   return at === null ? null : utcToZonedTime(new Date(at), scope.tenant.timezone);
+}
+
+/** When something becomes visible (homework, notices): "now", a time (scheduled while in the
+ * future), or null for a draft. */
+export const publishAtInput = z.union([z.literal('now'), schoolTimeInput]).nullable();
+
+/** The instant a publishAtInput names ("now" is the scope's clock). */
+export function publishInstant(scope: Pick<Scope, 'tenant' | 'clock'>, value: string): Date {
+  return value === 'now' ? now(scope) : toInstant(scope, value);
 }

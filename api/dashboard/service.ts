@@ -25,7 +25,7 @@ type Teaching = NonNullable<DashboardView['teaching']>;
 const iso = (at: Date | string) => new Date(at).toISOString();
 const isoOrNull = (at: Date | string | null) => (at === null ? null : iso(at));
 /** Open classes only: an archived class has nothing left to do. */
-const inOpenClass = (db: Knex, table: string) => (qb: Knex.QueryBuilder) =>
+const inOpenClass = (table: string) => (qb: Knex.QueryBuilder) =>
   qb.join('classes as c', (j) => j.on('c.tenant_id', `${table}.tenant_id`).andOn('c.id', `${table}.class_id`)).whereNull('c.archived_at');
 
 export async function dashboard(scope: Scope): Promise<DashboardView> {
@@ -92,7 +92,7 @@ async function dueSoon(scope: Scope, studentId: string): Promise<Section<'due_so
   const at = now(scope);
   const rows = await db('homework')
     .modify(accessibleBy(scope.ability, 'read', 'Homework', homeworkFields(at)))
-    .modify(inOpenClass(db, 'homework'))
+    .modify(inOpenClass('homework'))
     .whereExists((e) =>
       e
         .select(db.raw('1'))
@@ -139,7 +139,7 @@ async function openQuizzes(scope: Scope, studentId: string): Promise<Section<'op
   const at = now(scope);
   const rows = await db('quizzes')
     .modify(accessibleBy(scope.ability, 'read', 'Quiz', QUIZ_FIELDS))
-    .modify(inOpenClass(db, 'quizzes'))
+    .modify(inOpenClass('quizzes'))
     .whereNotNull('quizzes.published_at')
     .where((q) => q.whereNull('quizzes.opens_at').orWhere('quizzes.opens_at', '<=', at))
     .where((q) => q.whereNull('quizzes.closes_at').orWhere('quizzes.closes_at', '>', at))
@@ -243,7 +243,7 @@ async function needsGrading(scope: Scope): Promise<Teaching['needs_grading']> {
   const db = scope.db;
   const homework = await db('homework')
     .modify(accessibleBy(scope.ability, 'read', 'Homework', homeworkFields(now(scope))))
-    .modify(inOpenClass(db, 'homework'))
+    .modify(inOpenClass('homework'))
     .join('submissions as s', (j) => j.on('s.tenant_id', 'homework.tenant_id').andOn('s.homework_id', 'homework.id'))
     .where('s.status', 'turned_in')
     .groupBy('homework.id', 'homework.title', 'homework.due_at', 'c.id', 'c.name')
@@ -252,7 +252,7 @@ async function needsGrading(scope: Scope): Promise<Teaching['needs_grading']> {
     .select('homework.id', 'homework.title', 'c.id as class_id', 'c.name as class_name', db.raw('count(*)::int as waiting'));
   const quizzes = await db('quizzes')
     .modify(accessibleBy(scope.ability, 'read', 'Quiz', QUIZ_FIELDS))
-    .modify(inOpenClass(db, 'quizzes'))
+    .modify(inOpenClass('quizzes'))
     .join('quiz_attempts as a', (j) => j.on('a.tenant_id', 'quizzes.tenant_id').andOn('a.quiz_id', 'quizzes.id'))
     .where('a.needs_grading', true)
     .whereNotNull('a.submitted_at')
@@ -273,7 +273,7 @@ async function upcoming(scope: Scope): Promise<Teaching['upcoming']> {
   const until = new Date(at.getTime() + AHEAD_DAYS * DAY);
   const homework = await db('homework')
     .modify(accessibleBy(scope.ability, 'read', 'Homework', homeworkFields(at)))
-    .modify(inOpenClass(db, 'homework'))
+    .modify(inOpenClass('homework'))
     .whereNotNull('homework.publish_at')
     .whereBetween('homework.due_at', [at, until])
     .orderBy(['homework.due_at', 'homework.id'])
@@ -290,7 +290,7 @@ async function upcoming(scope: Scope): Promise<Teaching['upcoming']> {
     );
   const quizzes = await db('quizzes')
     .modify(accessibleBy(scope.ability, 'read', 'Quiz', QUIZ_FIELDS))
-    .modify(inOpenClass(db, 'quizzes'))
+    .modify(inOpenClass('quizzes'))
     .whereNotNull('quizzes.published_at')
     .whereBetween('quizzes.closes_at', [at, until])
     .orderBy(['quizzes.closes_at', 'quizzes.id'])
@@ -329,7 +329,7 @@ async function recentSubmissions(scope: Scope): Promise<Teaching['recent_submiss
   const db = scope.db;
   const rows = await db('submissions')
     .modify(accessibleBy(scope.ability, 'read', 'Submission', SUBMISSION_FIELDS))
-    .modify(inOpenClass(db, 'submissions'))
+    .modify(inOpenClass('submissions'))
     .join('homework as h', (j) => j.on('h.tenant_id', 'submissions.tenant_id').andOn('h.id', 'submissions.homework_id'))
     .join('users as u', (j) => j.on('u.tenant_id', 'submissions.tenant_id').andOn('u.id', 'submissions.student_id'))
     .whereNotNull('submissions.submitted_at')

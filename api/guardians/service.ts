@@ -55,7 +55,7 @@ export async function linkGuardian(
   let invited = false;
   if ('guardian_id' in input) {
     guardian = await User.query(scope.db).findOne({ id: input.guardian_id });
-    if (!guardian || guardian.role !== 'guardian') throw invalid([{ in: 'body', field: 'guardian_id', message: 'no guardian at this school has this id' }]);
+    if (guardian?.role !== 'guardian') throw invalid([{ in: 'body', field: 'guardian_id', message: 'no guardian at this school has this id' }]);
   } else {
     guardian = await User.query(scope.db).whereRaw('lower(email) = ?', [input.email]).first();
     if (guardian && guardian.role !== 'guardian') {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { attachmentsInput, attachmentView } from '../content/attachments.ts';
 import { markdownSchema } from '../content/markdown.ts';
-import { schoolTimeInput } from '../content/school-time.ts';
+import { publishAtInput, schoolTimeInput } from '../content/school-time.ts';
 import { pageQuery } from '../http/pagination.ts';
 
 export const MAX_POINTS = 1000;
@@ -16,10 +16,7 @@ const points = amount
   .refine((v) => v <= MAX_POINTS, `must be at most ${MAX_POINTS}`)
   .describe(`Maximum points, up to ${MAX_POINTS} with 2 decimals; null for ungraded homework (feedback only).`);
 
-const publishAt = z
-  .union([z.literal('now'), schoolTimeInput])
-  .nullable()
-  .describe('When students see it: "now", a date-time (scheduled while in the future), or null to keep or make it a draft.');
+const publishAt = publishAtInput.describe('When students see it: "now", a date-time (scheduled while in the future), or null to keep or make it a draft.');
 
 const assigneeIds = z
   .array(z.uuid({ message: 'must be a student id' }))

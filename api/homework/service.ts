@@ -5,7 +5,7 @@ import type { Action } from '../access/ability.ts';
 import { accessibleBy } from '../access/query.ts';
 import { audit } from '../audit/service.ts';
 import { findClass, writableClass } from '../classes/service.ts';
-import { toInstant } from '../content/school-time.ts';
+import { publishInstant, toInstant } from '../content/school-time.ts';
 import { conflict, type FieldError, forbidden, invalid, notFound } from '../errors.ts';
 import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
@@ -69,8 +69,7 @@ async function assigneesOf(scope: Scope, homeworkIds: string[]): Promise<Map<str
 type Times = { due_at: Date; late_until: Date | null; publish_at: Date | null };
 
 function resolvePublishAt(scope: Scope, value: string | null): Date | null {
-  if (value === null) return null;
-  return value === 'now' ? now(scope) : toInstant(scope, value);
+  return value === null ? null : publishInstant(scope, value);
 }
 
 /** The order a teacher expects: published, then due, then the late window closes. Blames the

@@ -1,29 +1,13 @@
 import { z } from 'zod';
 import { markdownSchema } from '../content/markdown.ts';
-import { schoolTimeInput } from '../content/school-time.ts';
+import { publishAtInput } from '../content/school-time.ts';
 import { pageQuery } from '../http/pagination.ts';
 import { roleSchema } from '../users/schema.ts';
 
 const title = z.string().trim().min(1, 'is required').max(200);
 const body = markdownSchema.refine((v) => v.trim().length > 0, { message: 'is required' });
 
-/** schoolTimeInput checks the shape; this also refuses dates no calendar has (2026-02-30,
- * 2026-13-01, 25:00), which would otherwise roll over into another day. */
-function onTheCalendar(value: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value);
-  if (!m) return false;
-  const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
-  const day = new Date(Date.UTC(y, mo - 1, d));
-  return day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d && h <= 23 && mi <= 59;
-}
-
-const publishAt = z
-  .string()
-  .trim()
-  .refine((v) => v === 'now' || (schoolTimeInput.safeParse(v).success && onTheCalendar(v)), {
-    message: "must be 'now' or a date-time like 2026-12-01T17:00 (school time) or 2026-12-01T17:00:00Z",
-  })
-  .nullable()
+const publishAt = publishAtInput
   .optional()
   .describe(
     "When readers see it. Left out or null: a draft. 'now' or a time already past: published at once. A later time: scheduled. Without an offset, read in the school's time zone.",

@@ -9,7 +9,7 @@ import { audit } from '../audit/service.ts';
 import { Class } from '../classes/model.ts';
 import { findClass } from '../classes/service.ts';
 import { renderMarkdown } from '../content/markdown.ts';
-import { schoolClock, toInstant } from '../content/school-time.ts';
+import { publishInstant, schoolClock } from '../content/school-time.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
 import { type Page, paginate } from '../http/pagination.ts';
 import { actorUserId, now, type Role, type Scope } from '../scope.ts';
@@ -104,7 +104,7 @@ function publishAtFrom(scope: Scope, value: string | null | undefined, current: 
   if (value === undefined) return current;
   if (value === null) return null;
   const at = now(scope);
-  const wanted = value === 'now' ? at : toInstant(scope, value);
+  const wanted = publishInstant(scope, value);
   if (wanted > at) return wanted;
   return current && noticeStatus(scope, current) === 'published' ? current : at;
 }

@@ -91,7 +91,7 @@ test('signing-key rotation: old tokens verify while the old key is listed as pre
   const school = await createSchool();
   const { config } = testEnv();
   const old = config.signingSecrets[0] as string;
-  const fresh = 'n'.repeat(10) + 'ew-signing-secret-for-rotation-test-0123456789';
+  const fresh = `${'n'.repeat(10)}ew-signing-secret-for-rotation-test-0123456789`;
   const rotated = await startApp({ signingSecrets: [fresh, old] });
   t.is((await rotated.request(school.slug, 'GET', '/api/v1/me', { token: school.admin.token })).status, 200, 'a token signed with the old key still works');
   const login = await rotated.request(school.slug, 'POST', '/api/v1/auth/login', { body: { email: school.admin.email, password: PASSWORD } });
