@@ -1,8 +1,15 @@
 // The only code that sets app.tenant_id. A tenant session is a transaction on the app pool whose
-// first statement finds the school and sets the transaction-local setting in one round trip, so
-// a pooled connection never carries one school's id into the next request.
+// first statement finds the school and sets the transaction-local setting, so a pooled connection
+// never carries one school's id into the next request.
 // withPlatform is the explicit, rare, greppable way to work across schools (owner pool).
+//
+// Round trips (docs/performance.md, P4): the network wait, not PostgreSQL, dominates a short
+// request, so withTenant sends BEGIN and the tenant statement as ONE simple-query message, and a
+// READ ONLY transaction does not wait for its COMMIT (pg's client queues whatever the next user of
+// the connection sends behind it). A single-query read therefore waits for 2 round trips, not 4.
+import { createRequire } from 'node:module';
 import type { Knex } from 'knex';
+import { escapeLiteral, type QueryResult } from 'pg';
 import { AppError, notFound } from '../api/errors.ts';
 import type { Tenant } from '../api/scope.ts';
 import { APP_ROLE } from './schema.ts';
@@ -37,16 +44,27 @@ export async function withTenant<T>(
   fn: (db: Knex.Transaction, tenant: Tenant) => Promise<T>,
   options: SessionOptions = {},
 ): Promise<T> {
-  return app.transaction(
-    async (db) => {
-      const tenant = await beginTenantSession(db, key);
-      if (tenant.status === 'suspended' && !options.allowSuspended) {
-        throw new AppError('tenant-suspended', tenant.suspended_reason ? `This school is suspended: ${tenant.suspended_reason}` : 'This school is suspended.');
-      }
-      return fn(db, tenant);
+  const readOnly = options.readOnly ?? false;
+  const checked = (tenant: Tenant) => {
+    if (tenant.status === 'suspended' && !options.allowSuspended) {
+      throw new AppError('tenant-suspended', tenant.suspended_reason ? `This school is suspended: ${tenant.suspended_reason}` : 'This school is suspended.');
+    }
+    return tenant;
+  };
+  // Inside an outer transaction knex opens a savepoint, not a transaction: keep the plain path.
+  if (app.isTransaction) return app.transaction(async (db) => fn(db, checked(await beginTenantSession(db, key))), { readOnly });
+  const statement = sessionStatement(key, readOnly);
+  if (!statement) throw notFound('The school');
+  const trx: TenantTransaction = new TenantTransaction(
+    app.client,
+    async (db: Knex.Transaction) => {
+      if (!trx.tenant) throw notFound('The school');
+      return fn(db, checked(trx.tenant));
     },
-    { readOnly: options.readOnly ?? false },
+    { userParams: app.userParams ?? {}, doNotRejectOnRollback: true, readOnly },
+    statement,
   );
+  return trx as unknown as Promise<T>;
 }
 
 /** Resolves the school and sets app.tenant_id in the same statement. If no school matches,
@@ -66,6 +84,78 @@ export async function beginTenantSession(db: Knex.Transaction, key: TenantKey): 
   if (!row) throw notFound('The school');
   delete row._session;
   return row;
+}
+
+/** BEGIN and the tenant statement as one simple-query message. A simple query cannot carry bind
+ * parameters, so the key is checked (a uuid) or quoted with pg's escapeLiteral; a key no school
+ * can have (a NUL byte) is refused here, as the lookup would find nothing anyway. */
+function sessionStatement(key: TenantKey, readOnly: boolean): string | undefined {
+  const [column, value] = 'id' in key ? ['id', key.id] : ['slug', key.slug];
+  if (column === 'id' && !UUID.test(value)) return undefined;
+  if (value.includes('\0')) return undefined;
+  return `begin${readOnly ? ' transaction read only' : ''};
+    select ${TENANT_COLUMNS}, set_config('app.tenant_id', id::text, true) || set_config('role', '${APP_ROLE}', true) as _session
+      from tenants where ${column} = ${escapeLiteral(value)}`;
+}
+
+// knex's PostgreSQL transaction, told to open with our combined statement instead of a bare
+// BEGIN. knex exports no name for the class; its file path has been stable since knex 0.95.
+type KnexTransactionInternals = {
+  trxClient: { query: (conn: unknown, sql: string) => Promise<{ response: QueryResult | QueryResult[] }> };
+  readOnly?: boolean;
+  _completed: boolean;
+  _resolver: (value: unknown) => void;
+  begin(conn: unknown): Promise<unknown>;
+  commit(conn: unknown, value: unknown): Promise<unknown>;
+};
+const PgTransaction = createRequire(import.meta.url)('knex/lib/dialects/postgres/execution/pg-transaction.js') as new (
+  client: unknown,
+  container: (db: Knex.Transaction) => Promise<unknown>,
+  config: { userParams: Record<string, unknown>; doNotRejectOnRollback: boolean; readOnly: boolean },
+) => KnexTransactionInternals;
+
+class TenantTransaction extends PgTransaction {
+  statement: string;
+  tenant: Tenant | undefined;
+
+  constructor(
+    client: unknown,
+    container: (db: Knex.Transaction) => Promise<unknown>,
+    config: { userParams: Record<string, unknown>; doNotRejectOnRollback: boolean; readOnly: boolean },
+    statement: string,
+  ) {
+    // knex starts the transaction on a later tick, so the statement is set before begin() runs.
+    super(client, container, config);
+    this.statement = statement;
+  }
+
+  override begin(conn: unknown): Promise<unknown> {
+    return this.trxClient.query(conn, this.statement).then(
+      ({ response }) => {
+        const results = Array.isArray(response) ? response : [response];
+        const row = results[1]?.rows[0] as (Tenant & { _session?: string }) | undefined;
+        if (row) delete row._session;
+        this.tenant = row;
+      },
+      async (error: unknown) => {
+        // BEGIN may have run before the lookup failed: never hand an open transaction to the pool.
+        await this.trxClient.query(conn, 'ROLLBACK').catch(() => undefined);
+        throw error;
+      },
+    );
+  }
+
+  override commit(conn: unknown, value: unknown): Promise<unknown> {
+    if (!this.readOnly) return super.commit(conn, value);
+    // Everything a READ ONLY transaction needed is already read, so the caller need not wait for
+    // the COMMIT: it is queued on the connection now (before the pool can hand the connection to
+    // anyone), and pg's client sends the next user's first statement only after it completes.
+    // It can fail only with the connection itself, which knex then marks as disposed.
+    const sent = this.trxClient.query(conn, 'COMMIT;');
+    this._completed = true;
+    this._resolver(value);
+    return sent.catch(() => undefined);
+  }
 }
 
 export async function withPlatform<T>(owner: Knex, fn: (db: Knex.Transaction) => Promise<T>): Promise<T> {
