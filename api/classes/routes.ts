@@ -1,8 +1,20 @@
 import { z } from 'zod';
 import { pageQuery, pageSchema } from '../http/pagination.ts';
 import { tenantRoute } from '../http/route.ts';
-import { addMemberInput, classView, createClassInput, joinClassInput, memberView, updateClassInput } from './schema.ts';
-import { addMember, createClass, findClass, joinClass, listClasses, listMembers, presentClass, removeMember, rotateJoinCode, updateClass } from './service.ts';
+import { addMemberInput, classView, createClassInput, joinClassInput, memberView, personView, updateClassInput } from './schema.ts';
+import {
+  addMember,
+  createClass,
+  findClass,
+  joinClass,
+  listClasses,
+  listMembers,
+  listPeople,
+  presentClass,
+  removeMember,
+  rotateJoinCode,
+  updateClass,
+} from './service.ts';
 
 const classParams = z.object({ id: z.uuid() });
 const memberParams = z.object({ id: z.uuid(), userId: z.uuid() });
@@ -97,6 +109,18 @@ export const classRoutes = [
     query: pageQuery,
     responses: { 200: { description: 'A page of members, by email', schema: pageSchema(memberView) } },
     handler: async ({ scope, params, query }) => ({ body: await listMembers(scope, params.id, query) }),
+  }),
+  tenantRoute({
+    method: 'get',
+    path: '/api/v1/classes/:id/people',
+    summary: 'Teachers and classmates, by name',
+    description: 'For everyone in the class: names only, teachers first. Guardians get 403. Teachers and admins manage the roster at /members.',
+    tags: ['classes'],
+    access: { action: 'read', subject: 'Class' },
+    params: classParams,
+    query: pageQuery,
+    responses: { 200: { description: 'A page of people', schema: pageSchema(personView) } },
+    handler: async ({ scope, params, query }) => ({ body: await listPeople(scope, params.id, query) }),
   }),
   tenantRoute({
     method: 'post',

@@ -64,3 +64,11 @@ export const memberView = z.object({
   enrolled_at: z.string(),
 });
 export type MemberView = z.infer<typeof memberView>;
+
+export const personView = z.object({
+  id: z.uuid(),
+  first_name: z.string(),
+  last_name: z.string(),
+  role: z.enum(['teacher', 'student']),
+});
+export type PersonView = z.infer<typeof personView>;

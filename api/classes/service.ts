@@ -9,7 +9,7 @@ import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
 import { actorUserId, type Scope } from '../scope.ts';
 import { User } from '../users/model.ts';
 import { CLASS_FIELDS, Class, Enrollment } from './model.ts';
-import type { ClassView, CreateClassInput, MemberView, UpdateClassInput } from './schema.ts';
+import type { ClassView, CreateClassInput, MemberView, PersonView, UpdateClassInput } from './schema.ts';
 
 // No 0/O, 1/I/L: codes are read aloud in classrooms and copied off whiteboards.
 const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
@@ -137,6 +137,35 @@ export async function listMembers(scope: Scope, classId: string, page: PageQuery
       enrolled_at: new Date(r.created_at).toISOString(),
     })),
   };
+}
+
+/** The class's people by name, as Google Classroom's People tab shows them to students: teachers,
+ * then classmates, no emails. Guardians see their own child's classes but not the other children
+ * in them. */
+export async function listPeople(scope: Scope, classId: string, page: PageQuery): Promise<Page<PersonView>> {
+  await findClass(scope, classId, 'read');
+  if (scope.actor.type === 'user' && scope.actor.user.role === 'guardian') {
+    throw forbidden('Guardians see their own students, not the rest of the class.');
+  }
+  const query = scope
+    .db('enrollments as e')
+    .join('users as u', (j) => j.on('u.tenant_id', 'e.tenant_id').andOn('u.id', 'e.user_id'))
+    .where('e.class_id', classId)
+    .whereNot('u.status', 'deactivated')
+    .select(
+      'u.id',
+      'u.first_name',
+      'u.last_name',
+      'e.role',
+      scope.db.raw(`(case e.role when 'teacher' then '0' else '1' end) || lower(u.last_name || ' ' || u.first_name) as sort_key`),
+    );
+  const rows = await paginate<PersonView & { sort_key: string }>(scope.db.from(query.as('p')).select('p.*'), page, {
+    sort: 'p.sort_key',
+    id: 'p.id',
+    sortOf: (r) => r.sort_key,
+    idOf: (r) => r.id,
+  });
+  return { next_cursor: rows.next_cursor, data: rows.data.map(({ sort_key: _key, ...person }) => person) };
 }
 
 export async function addMember(scope: Scope, classId: string, input: { user_id: string; role: 'teacher' | 'student' }): Promise<void> {

@@ -2,7 +2,7 @@
 import test from 'ava';
 import { withTenant } from '../../tenants/session.ts';
 import { testEnv } from '../helpers/env.ts';
-import { createClassIn, createPerson, createSchool } from '../helpers/factories.ts';
+import { createClassIn, createPerson, createSchool, inSchool } from '../helpers/factories.ts';
 import { startApp } from '../helpers/http.ts';
 
 async function world() {
@@ -133,4 +133,24 @@ test('teachers see staff and their own students; students see only themselves', 
   t.is(made.status, 201);
   t.is(made.body.email, 'new@y.test');
   t.is((await w.send(w.school.admin.token, 'POST', '/api/v1/users', { email: 'new@y.TEST', first_name: 'N', last_name: 'Y', role: 'student' })).status, 409);
+});
+
+test('everyone in a class sees its people by name; guardians and outsiders do not', async (t) => {
+  const w = await world();
+  const people = await w.get(w.student.token, `/api/v1/classes/${w.mine.id}/people`);
+  t.is(people.status, 200);
+  t.deepEqual(
+    people.body.data.map((p: { id: string; role: string }) => [p.id, p.role]),
+    [
+      [w.teacher.id, 'teacher'],
+      [w.student.id, 'student'],
+    ],
+    'teachers first',
+  );
+  t.false(JSON.stringify(people.body).includes('@'), 'no emails');
+  t.is((await w.get(w.outsider.token, `/api/v1/classes/${w.mine.id}/people`)).status, 404);
+  const guardian = await createPerson(w.school, 'guardian');
+  await inSchool(w.school, (scope) => scope.db('guardian_links').insert({ tenant_id: w.school.tenant.id, guardian_id: guardian.id, student_id: w.student.id }));
+  t.is((await w.get(guardian.token, `/api/v1/classes/${w.mine.id}/people`)).status, 403);
+  t.is((await w.get(w.teacher.token, `/api/v1/classes/${w.mine.id}/people`)).body.data.length, 2);
 });

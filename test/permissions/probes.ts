@@ -40,6 +40,10 @@ export const PROBES: Record<string, Probe> = {
   'Classes · read': async (w, role) => ok(await w.call(as(w, role), 'GET', `/api/v1/classes/${w.klass.id}`)),
   'Classes · update, archive, rotate join code, manage roster': async (w, role) =>
     ok(await w.call(as(w, role), 'PATCH', `/api/v1/classes/${w.klass.id}`, { description: 'Numbers' })),
+  'Classes · see teachers and classmates by name (`GET /classes/:id/people`)': async (w, role) => {
+    const r = await w.call(as(w, role), 'GET', `/api/v1/classes/${w.klass.id}/people`);
+    return ok(r) && r.body.data.length > 0;
+  },
   'Classes · see the join code': async (w, role) => {
     const r = await w.call(as(w, role), 'GET', `/api/v1/classes/${w.klass.id}`);
     return ok(r) && typeof r.body.join_code === 'string';
