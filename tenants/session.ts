@@ -16,7 +16,13 @@ import { APP_ROLE } from './schema.ts';
 
 export type TenantKey = { id: string } | { slug: string };
 
-export type SessionOptions = { readOnly?: boolean; allowSuspended?: boolean };
+export type SessionOptions = {
+  readOnly?: boolean;
+  allowSuspended?: boolean;
+  /** One more statement (literals only) to run right after the school is set, in the same
+   * message: its rows reach fn as `prefetched` (the request's sign-in lookup). */
+  prefetch?: string | undefined;
+};
 
 export const TENANT_FIELDS = [
   'id',
@@ -41,7 +47,7 @@ const TENANT_COLUMNS = TENANT_FIELDS.join(', ');
 export async function withTenant<T>(
   app: Knex,
   key: TenantKey,
-  fn: (db: Knex.Transaction, tenant: Tenant) => Promise<T>,
+  fn: (db: Knex.Transaction, tenant: Tenant, prefetched?: unknown[]) => Promise<T>,
   options: SessionOptions = {},
 ): Promise<T> {
   const readOnly = options.readOnly ?? false;
@@ -53,13 +59,15 @@ export async function withTenant<T>(
   };
   // Inside an outer transaction knex opens a savepoint, not a transaction: keep the plain path.
   if (app.isTransaction) return app.transaction(async (db) => fn(db, checked(await beginTenantSession(db, key))), { readOnly });
-  const statement = sessionStatement(key, readOnly);
-  if (!statement) throw notFound('The school');
+  const opening = sessionStatement(key, readOnly);
+  if (!opening) throw notFound('The school');
+  // When no school matched, set_config never ran: the prefetch then sees no rows (RLS).
+  const statement = options.prefetch ? `${opening};\n${options.prefetch}` : opening;
   const trx: TenantTransaction = new TenantTransaction(
     app.client,
     async (db: Knex.Transaction) => {
       if (!trx.tenant) throw notFound('The school');
-      return fn(db, checked(trx.tenant));
+      return fn(db, checked(trx.tenant), trx.prefetched);
     },
     { userParams: app.userParams ?? {}, doNotRejectOnRollback: true, readOnly },
     statement,
@@ -117,6 +125,7 @@ const PgTransaction = createRequire(import.meta.url)('knex/lib/dialects/postgres
 class TenantTransaction extends PgTransaction {
   statement: string;
   tenant: Tenant | undefined;
+  prefetched: unknown[] | undefined;
 
   constructor(
     client: unknown,
@@ -136,6 +145,7 @@ class TenantTransaction extends PgTransaction {
         const row = results[1]?.rows[0] as (Tenant & { _session?: string }) | undefined;
         if (row) delete row._session;
         this.tenant = row;
+        this.prefetched = results[2]?.rows;
       },
       async (error: unknown) => {
         // BEGIN may have run before the lookup failed: never hand an open transaction to the pool.

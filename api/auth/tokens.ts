@@ -36,13 +36,15 @@ function sign(keys: TokenKeys, claims: Record<string, unknown>, audience: string
     .sign(current.secret);
 }
 
-/** The payload if the token is valid for this audience under any listed key, else undefined. */
-async function verify(keys: TokenKeys, token: string, audience: string): Promise<JWTPayload | undefined> {
+/** The payload if the token is valid for this audience (or, with a pattern, an audience that
+ * matches it) under any listed key, else undefined. */
+async function verify(keys: TokenKeys, token: string, audience: string | RegExp): Promise<JWTPayload | undefined> {
   try {
     const { kid } = decodeProtectedHeader(token);
     const key = keys.keys.find((k) => k.id === kid);
     if (!key) return undefined;
-    const { payload } = await jwtVerify(token, key.secret, { issuer: ISSUER, audience, algorithms: ['HS256'] });
+    const { payload } = await jwtVerify(token, key.secret, { issuer: ISSUER, ...(typeof audience === 'string' ? { audience } : {}), algorithms: ['HS256'] });
+    if (typeof audience !== 'string' && !(typeof payload.aud === 'string' && audience.test(payload.aud))) return undefined;
     return typeof payload.sub === 'string' ? payload : undefined;
   } catch (error) {
     if (error instanceof errors.JOSEError || error instanceof TypeError) return undefined;
@@ -60,6 +62,18 @@ export async function verifyAccessToken(keys: TokenKeys, tenantId: string, token
   const payload = await verify(keys, token, audienceFor(tenantId));
   if (!payload?.sub || typeof payload.sid !== 'string') return undefined;
   return { userId: payload.sub, sessionId: payload.sid };
+}
+
+const ANY_SCHOOL = /^edify:school:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+
+/** The claims and the school the token was issued for, checked before the school is looked up
+ * (so the session can be read in the same round trip as the school); the caller must still
+ * compare `tenantId` with the school of the request. */
+export async function verifyAccessTokenForAnySchool(keys: TokenKeys, token: string): Promise<(AccessClaims & { tenantId: string }) | undefined> {
+  const payload = await verify(keys, token, ANY_SCHOOL);
+  const tenantId = typeof payload?.aud === 'string' ? ANY_SCHOOL.exec(payload.aud)?.[1] : undefined;
+  if (!payload?.sub || typeof payload.sid !== 'string' || !tenantId) return undefined;
+  return { userId: payload.sub, sessionId: payload.sid, tenantId };
 }
 
 const challengeAudience = (tenantId: string) => `edify:school:${tenantId}:second-factor`;

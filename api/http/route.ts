@@ -11,7 +11,7 @@ import type { z } from 'zod';
 import { withTenant } from '../../tenants/session.ts';
 import { type Action, abilityFor, type SubjectName } from '../access/ability.ts';
 import type { AppDeps } from '../app-deps.ts';
-import { authenticate } from '../auth/authenticate.ts';
+import { authenticate, probeCredentials, type SignInProbe, signInStatement } from '../auth/authenticate.ts';
 import { COOKIE, csrfTokenValid, SECURE_COOKIE } from '../auth/sessions.ts';
 import { accessOf } from '../billing/access.ts';
 import { recordAccessChange } from '../billing/access-changes.ts';
@@ -139,6 +139,10 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
       throw new AppError('unauthenticated', 'Sign in and send the access token as "Authorization: Bearer <token>".');
     }
     const input = validate(route, ctx);
+    // Checked before the transaction opens (no connection is held while a token is verified), and
+    // read in the same round trip as the school (api/auth/authenticate.ts).
+    const probe: SignInProbe | undefined =
+      route.access === 'public' ? undefined : await probeCredentials({ authorization: ctx.get('authorization'), cookie }, deps.tokenKeys);
     const tasks: (() => Promise<void>)[] = [];
     // Recorded whether or not this request succeeds (it may be the first write refused for it).
     let accessChange: (() => Promise<void>) | undefined;
@@ -148,7 +152,7 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
     const reply = await withTenant(
       deps.dbs.app,
       { slug: host.slug },
-      async (db, tenant) => {
+      async (db, tenant, prefetched) => {
         const scope: Scope = {
           db,
           tenant,
@@ -165,8 +169,8 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
         if (access.level === 'read_only' && route.method !== 'get' && !route.allowReadOnly) {
           throw new AppError('school-read-only', `${access.banner ?? 'This school is read-only.'} Everyone can still sign in and download their work.`);
         }
-        if (route.access !== 'public') {
-          scope.actor = await authenticate(scope, { authorization: ctx.get('authorization'), cookie }, deps.tokenKeys);
+        if (probe) {
+          scope.actor = await authenticate(scope, probe, prefetched);
           if (scope.actor.type === 'user' && scope.actor.user.via === 'cookie' && !SAFE_METHODS.has(route.method)) {
             checkCsrf(ctx, deps, scope.actor.user.sessionId);
           }
@@ -180,7 +184,7 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
         }
         return route.handler({ ...input, scope, deps, ctx: ctx as unknown as Context });
       },
-      { readOnly: route.method === 'get' && !route.writes },
+      { readOnly: route.method === 'get' && !route.writes, prefetch: probe && signInStatement(probe) },
     ).finally(recordAccess);
     send(ctx, 'afterCommit' in reply ? await reply.afterCommit() : reply);
     // Not awaited: the answer must not wait for (or reveal, by its timing) an email being sent.

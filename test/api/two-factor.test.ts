@@ -34,6 +34,8 @@ test('enrol with a QR code, then password sign-in asks for a code that works onc
   const first = await login(app, school, teacher.email);
   t.true(first.body.two_factor_required);
   t.false('access_token' in first.body);
+  // The challenge is signed like an access token but for another audience: it opens nothing.
+  t.is((await app.request(school.slug, 'GET', '/api/v1/me', { token: first.body.challenge_token })).status, 401);
   // The code used to confirm enrolment never works again; the next step's code (clock drift) does, once.
   const sameStep = await app.request(school.slug, 'POST', '/api/v1/auth/two-factor', {
     body: { challenge_token: first.body.challenge_token, code: totpCodeAt(secret, at) },
