@@ -15,6 +15,8 @@ export const gradebookRoutes = [
       'Teachers and admins get every student; a student gets their own row; a guardian their linked students’ rows. Scores appear as the viewer may see them (homework once returned, quizzes per their results policy). Averages count scored work only.',
     tags: ['gradebook'],
     access: { action: 'read', subject: 'Gradebook' },
+    // Closes quiz attempts whose time ran out before reading them.
+    writes: true,
     params: classParams,
     query: gradebookQuery,
     responses: { 200: { description: 'The gradebook, rows paginated by student name', schema: gradebookView } },
@@ -26,6 +28,7 @@ export const gradebookRoutes = [
     summary: 'Download the gradebook as CSV',
     tags: ['gradebook'],
     access: { action: 'export', subject: 'Gradebook' },
+    writes: true,
     params: classParams,
     responses: { 200: { description: 'One row per student', contentType: 'text/csv' } },
     handler: async ({ scope, params }) => {

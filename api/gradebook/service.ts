@@ -8,6 +8,7 @@ import { CLASS_FIELDS, Class } from '../classes/model.ts';
 import { findClass } from '../classes/service.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
 import { type PageQuery, paginate } from '../http/pagination.ts';
+import { finaliseExpiredAttempts } from '../quizzes/attempts.ts';
 import { scoreReleased } from '../quizzes/policy.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
 import { average, type Counted, itemAverage, type Weights } from './math.ts';
@@ -44,6 +45,9 @@ export async function readGradebook(scope: Scope, classId: string, page: PageQue
     idOf: (s) => s.id,
   });
   if (page.student_id && students.data.length === 0) throw notFound('That student in this gradebook');
+  // Attempts whose time ran out count as submitted at their deadline: close them first (the
+  // job runner does the same for the whole school; this keeps the gradebook right without it).
+  await finaliseExpiredAttempts(scope, { classId });
   const items = await gradedItems(scope, classId);
   const cells = await cellsFor(
     scope,

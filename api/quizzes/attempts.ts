@@ -246,11 +246,11 @@ export async function listAttempts(scope: Scope, quizId: string, filter: { stude
 /** The job entry point: closes every attempt of the school left in progress past its deadline
  * and grace. Requests do the same lazily for what they touch; a job runner calls this so that
  * results are complete even when nobody looks. */
-export async function finaliseExpiredAttempts(scope: Scope): Promise<{ finalised: number }> {
+export async function finaliseExpiredAttempts(scope: Scope, only: { classId?: string } = {}): Promise<{ finalised: number }> {
   const cutoff = new Date(now(scope).getTime() - GRACE_SECONDS * 1000);
-  const quizIds: string[] = (
-    await scope.db('quiz_attempts').whereNull('submitted_at').where('deadline_at', '<', cutoff).distinct('quiz_id').orderBy('quiz_id')
-  ).map((r: { quiz_id: string }) => r.quiz_id);
+  const expired = scope.db('quiz_attempts').whereNull('submitted_at').where('deadline_at', '<', cutoff);
+  if (only.classId) expired.where('class_id', only.classId);
+  const quizIds: string[] = (await expired.distinct('quiz_id').orderBy('quiz_id')).map((r: { quiz_id: string }) => r.quiz_id);
   let finalised = 0;
   for (const quizId of quizIds) {
     const quiz = await Quiz.query(scope.db).findById(quizId);

@@ -215,3 +215,32 @@ test('the CSV export has a row per student and defuses spreadsheet formulas', as
   t.is(lines[1], `Able,Ada,${w.ada.email},8,18,,10,80,80,80`);
   t.true(lines[3]?.startsWith(`Cole,'=cmd|calc,`), lines[3]);
 });
+
+test('an attempt whose time ran out counts in the gradebook without anyone submitting it', async (t) => {
+  let now = new Date(Math.ceil(Date.now() / 60_000) * 60_000);
+  const app = await startApp({}, { clock: () => now });
+  const school = await createSchool();
+  const teacher = await createPerson(school, 'teacher');
+  const student = await createPerson(school, 'student');
+  const klass = await createClassIn(school, { teachers: [teacher], students: [student] }, 'Maths');
+  const call = async (who: Person, method: string, path: string, body?: unknown) => {
+    const res = await app.request(school.slug, method, path, { token: who.token, body });
+    t.true(res.status < 300, `${method} ${path}: ${res.status} ${res.text}`);
+    return res.body;
+  };
+  const quiz = await call(teacher, 'POST', `/api/v1/classes/${klass.id}/quizzes`, { title: 'Timed', time_limit_minutes: 10 });
+  const question = await call(teacher, 'POST', `/api/v1/quizzes/${quiz.id}/questions`, {
+    type: 'true_false',
+    prompt: 'Two is even.',
+    points: 4,
+    correct: true,
+  });
+  await call(teacher, 'POST', `/api/v1/quizzes/${quiz.id}/publish`);
+  const attempt = await call(student, 'POST', `/api/v1/quizzes/${quiz.id}/attempts`);
+  await call(student, 'PUT', `/api/v1/quiz-attempts/${attempt.id}/answers/${question.id}`, { response: { value: true } });
+  const before = await call(teacher, 'GET', `/api/v1/classes/${klass.id}/gradebook`);
+  t.is(before.rows[0].cells[0].status, 'in_progress');
+  now = new Date(now.getTime() + 11 * 60_000);
+  const after = await call(teacher, 'GET', `/api/v1/classes/${klass.id}/gradebook`);
+  t.deepEqual([after.rows[0].cells[0].status, after.rows[0].cells[0].score], ['graded', 4]);
+});
