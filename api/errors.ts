@@ -62,6 +62,11 @@ export const invalid = (errors: FieldError[], detail = 'Some fields are not vali
 
 /** Maps database errors a client can cause into catalogue errors; anything else stays a bug. */
 export function fromDatabaseError(error: unknown): AppError | undefined {
+  // Every pooled connection stayed busy for the whole acquire timeout: the server is overloaded,
+  // not broken. A 503 with Retry-After lets clients (an exam hall's autosaves) back off and retry.
+  if ((error as { name?: unknown })?.name === 'KnexTimeoutError') {
+    return new AppError('unavailable', 'The server is busy; try again in a moment.', { cause: error, extra: { retry_after: 2 } });
+  }
   const code = (error as { code?: unknown })?.code;
   if (typeof code !== 'string') return undefined;
   switch (code) {

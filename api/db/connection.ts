@@ -45,12 +45,14 @@ export async function openDatabases(config: Config, options: { log?: (line: stri
   };
 }
 
-export function connect(url: string, max: number): Knex {
+/** `acquireTimeoutMs`: how long a request waits for a free connection before it is answered 503
+ * (api/errors.ts maps knex's timeout). */
+export function connect(url: string, max: number, options: { acquireTimeoutMs?: number } = {}): Knex {
   return knexFactory({
     client: 'pg',
     connection: { connectionString: url, application_name: 'edify' },
     pool: { min: 0, max, idleTimeoutMillis: 10_000 },
-    acquireConnectionTimeout: 10_000,
+    acquireConnectionTimeout: options.acquireTimeoutMs ?? 10_000,
   });
 }
 

@@ -14,8 +14,11 @@ export function problemErrors(): Middleware<AppState> {
       }
     } catch (error) {
       const problem = toAppError(error);
-      if (problem.status >= 500) {
+      if (problem.code === 'internal') {
         (ctx.state.log ?? console).error({ err: error, request_id: ctx.state.requestId }, 'request failed');
+      } else if (problem.status >= 500) {
+        // Overload and timeouts: expected under pressure, one line each, no stack.
+        (ctx.state.log ?? console).warn({ code: problem.code, request_id: ctx.state.requestId, reason: (error as Error)?.message }, 'request refused');
       }
       ctx.status = problem.status;
       ctx.type = 'application/problem+json';
@@ -33,6 +36,7 @@ export function problemErrors(): Middleware<AppState> {
         ...problem.extra,
       };
       if (problem.status === 401) ctx.set('WWW-Authenticate', 'Bearer');
+      if (problem.code === 'unavailable' && typeof problem.extra?.retry_after === 'number') ctx.set('Retry-After', String(problem.extra.retry_after));
       if (problem.code === 'method-not-allowed' && problem.extra?.allow) ctx.set('Allow', String(problem.extra.allow));
     }
   };

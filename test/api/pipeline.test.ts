@@ -153,3 +153,29 @@ test('every route declares its access, and non-public routes refuse anonymous ca
     t.is(res.headers['www-authenticate'], 'Bearer');
   }
 });
+
+test('when every database connection stays busy, requests get 503 with Retry-After, not 500', async (t) => {
+  const { config } = testEnv();
+  const { connect } = await import('../../api/db/connection.ts');
+  const pool = connect(config.appDatabaseUrl as string, 1, { acquireTimeoutMs: 300 });
+  let release: () => void = () => {};
+  const held = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  // The pool's only connection is taken by a transaction that waits.
+  const holding = pool.transaction(async () => held);
+  try {
+    const app = await startApp({}, { appPool: pool });
+    const school = await createSchool();
+    const res = await app.request(school.slug, 'GET', '/api/v1/me', { token: school.admin.token });
+    t.is(res.status, 503);
+    t.is(res.headers['retry-after'], '2');
+    t.is(res.body.type, 'https://edify.app/problems/unavailable');
+    release();
+    await holding;
+    t.is((await app.request(school.slug, 'GET', '/api/v1/me', { token: school.admin.token })).status, 200, 'and it recovers');
+  } finally {
+    release();
+    await pool.destroy();
+  }
+});

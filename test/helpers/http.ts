@@ -4,6 +4,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
+import type { Knex } from 'knex';
 import { buildApp } from '../../api/app.ts';
 import { type AppDeps, sessionPolicy } from '../../api/app-deps.ts';
 import { createSecretBox, parseEncryptionKeys } from '../../api/auth/secret-box.ts';
@@ -45,7 +46,7 @@ export type Client = {
 };
 
 /** Starts the real app on a free port for this test file; stopped after the file's tests. */
-export async function startApp(overrides: Partial<Config> = {}, options: { clock?: () => Date } = {}): Promise<Client> {
+export async function startApp(overrides: Partial<Config> = {}, options: { clock?: () => Date; appPool?: Knex } = {}): Promise<Client> {
   const { config, dbs } = testEnv();
   const merged = Object.freeze({ ...config, ...overrides });
   const keys = overrides.signingSecrets ? tokenKeys(merged.signingSecrets, merged.accessTokenTtlSeconds) : testTokenKeys();
@@ -54,7 +55,7 @@ export async function startApp(overrides: Partial<Config> = {}, options: { clock
   const mailer = createMailer({ from: merged.mailFrom, mailDir: MAIL_DIR });
   const deps: AppDeps = {
     config: merged,
-    dbs,
+    dbs: options.appPool ? { ...dbs, app: options.appPool } : dbs,
     log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     tokenKeys: keys,
     sessions: sessionPolicy(merged, keys),
