@@ -23,18 +23,30 @@ import { appUrlFrom, connect, ensureDatabase, withDatabaseName } from '../api/db
 import { type DatabaseServer, startEmbeddedServer } from '../api/db/embedded-server.ts';
 import { migrateLatest } from '../api/db/migrate.ts';
 import { type Known, pgbenchScript, templatesFrom } from './lib/capture.ts';
+import { type ExamResult, examMorning } from './lib/exam.ts';
 import { startPgProxy } from './lib/pg-proxy.ts';
-import { slugFor } from './lib/seed.ts';
+import { median as medianOf, timeMigration, timeSchoolCreation } from './lib/scale.ts';
+import { SEED_DEFAULTS, seedExamSchool, slugFor } from './lib/seed.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const quick = process.argv.includes('--quick');
 const SETTINGS = quick
-  ? { seconds: 2, rounds: 5, schools: 10, students: 100, bigFactor: 1, pgbenchScale: 1 }
-  : { seconds: 8, rounds: 5, schools: Number(process.env.BENCH_SCHOOLS ?? 10_000), students: 100, bigFactor: 100, pgbenchScale: 10 };
+  ? { seconds: 2, rounds: 5, schools: 10, students: 100, bigFactor: 1, pgbenchScale: 1, examStudents: 200, examSeconds: 20 }
+  : {
+      seconds: 8,
+      rounds: 5,
+      schools: Number(process.env.BENCH_SCHOOLS ?? 10_000),
+      students: 100,
+      bigFactor: 100,
+      pgbenchScale: 10,
+      examStudents: Number(process.env.BENCH_EXAM_STUDENTS ?? 1000),
+      examSeconds: 60,
+    };
 const CONNECTIONS = 32; // HTTP connections autocannon keeps open
 const POOL = 10; // database connections: the app's DB_POOL_MAX, the raw handler's pool, pgbench -c
 const BASE = 'bench.test';
 const TOKENS = 100; // distinct students: the per-token rate limit (1,200/min) must never trip
+const PROBES = 5; // P7: students whose attempts serve the single-client measurement
 const appPassword = process.env.EDIFY_APP_DB_PASSWORD ?? 'edify_app_local';
 const started = Date.now();
 const children: ChildProcess[] = [];
@@ -57,6 +69,8 @@ try {
 process.exit(process.exitCode ?? 0);
 
 async function main() {
+  // BENCH_ONLY=class,raw-pg: just those variants (and P7 with `exam`, P8 with `p8`).
+  const only = process.env.BENCH_ONLY?.split(',').map((v) => v.trim());
   // 1. Database
   let server: DatabaseServer | undefined;
   let serverUrl = process.env.DATABASE_URL;
@@ -125,6 +139,7 @@ async function main() {
     ['raw-pg', rawRls.port],
     ['raw-pg-owner', rawOwner.port],
   ] as const) {
+    if (only && !only.includes(name)) continue;
     const check = await httpGet(port, classPath(first), headersOf(first));
     if (check.status !== 200) throw new Error(`${name} answered ${check.status}`);
   }
@@ -202,7 +217,6 @@ async function main() {
 
   // BENCH_ONLY=class,raw-pg: just those variants (for profiling one endpoint; no ratio is valid
   // without both of its variants).
-  const only = process.env.BENCH_ONLY?.split(',').map((v) => v.trim());
   if (only) variants.splice(0, variants.length, ...variants.filter((v) => only.includes(v.name)));
   // 4. Rounds: every variant once per round, in the same order, so drift hits all alike.
   const samples = new Map<string, Sample[]>(variants.map((v) => [v.name, []]));
@@ -213,6 +227,97 @@ async function main() {
     log(`round ${round}/${SETTINGS.rounds} done`);
   }
   const peakRssMb = peakRss(app.child.pid);
+
+  // P7, after the rounds (and after reading P9) so that neither disturbs the other.
+  let p7: ExamResult | { skipped: string } = { skipped: 'BENCH_ONLY' };
+  if (!only || only.includes('exam')) {
+    log(`P7: exam morning, ${SETTINGS.examStudents} students, ${SETTINGS.examSeconds} s`);
+    const hall = await seedExamSchool(owner, 'exam-morning', SETTINGS.examStudents + PROBES);
+    const tokens = await sessionsFor(owner, hall.tenantId, [hall.teacherId, ...hall.studentIds], keys);
+    const studentsOf = (ids: string[]) => ids.map((userId) => ({ userId, token: tokens.get(userId) as string }));
+    p7 = await examMorning({
+      port: app.port,
+      host: `${hall.slug}.${BASE}`,
+      classId: hall.classId,
+      teacher: tokens.get(hall.teacherId) as string,
+      students: studentsOf(hall.studentIds.slice(0, SETTINGS.examStudents)),
+      probes: studentsOf(hall.studentIds.slice(SETTINGS.examStudents)),
+      owner,
+      seconds: SETTINGS.examSeconds,
+      probeRequests: quick ? 100 : 200,
+      log,
+    });
+    log(`P7: autosave p50 ${p7.autosave.p50ms} ms, p99 ${p7.autosave.p99ms} ms; single client p50 ${p7.singleClient.p50ms} ms; lost ${p7.lostAnswers}`);
+  }
+
+  // P8 (a): the scratch migration on this database and on one of few schools with the same
+  // total rows (quick: 10 schools ÷ 1); (b) school creation ÷ a one-row insert transaction.
+  let p8: Record<string, unknown> = { skipped: 'BENCH_ONLY' };
+  if (!only || only.includes('p8')) {
+    for (const child of [app.child, hello.child, rawRls.child, rawOwner.child]) child.kill('SIGTERM');
+    const few = quick ? 1 : 10;
+    const weight = SETTINGS.schools - 1 + SETTINGS.bigFactor; // schools counted by size
+    const per = (n: number) => String(Math.round((n * weight) / few));
+    const fewArgs = [
+      '--schools',
+      String(few),
+      '--students-per-school',
+      per(SETTINGS.students),
+      '--teachers-per-school',
+      per(SEED_DEFAULTS.teachersPerSchool),
+      '--classes-per-school',
+      per(SEED_DEFAULTS.classesPerSchool),
+      '--prefix',
+      'f',
+    ];
+    const fewDb = await prepareDatabase(serverUrl, `${dbName}_few`, fewArgs);
+    const migration = await timeMigration({ many: owner, few: fewDb.owner }, SETTINGS.rounds, log);
+    const appDb = connect(appUrl, 2);
+    cleanups.push(() => appDb.destroy());
+    const creation = await timeSchoolCreation(owner, appDb, slug, quick ? 7 : 9);
+    const med = (xs: number[] | undefined) => Number(medianOf(xs ?? []).toFixed(1));
+    const upMany = med(migration.many?.up);
+    const upFew = med(migration.few?.up);
+    const migrationRatio = Number((upMany / upFew).toFixed(2));
+    const creationRatio = Number((med(creation.createTenant) / med(creation.insert)).toFixed(1));
+    // Diagnostic, not the target: the same without the admin's password hash (scrypt, ~0.3 s).
+    const creationWithoutHash = Number(((med(creation.createTenant) - med(creation.hashPassword)) / med(creation.insert)).toFixed(1));
+    p8 = {
+      migration: {
+        what: 'alter table enrollments add column bench_note text not null default ..., create index (tenant_id, bench_note); through knex migrate.latest / rollback',
+        many: {
+          schools: SETTINGS.schools,
+          seedArgs,
+          upMs: migration.many?.up.map(Math.round),
+          downMs: migration.many?.down.map(Math.round),
+          upMedianMs: upMany,
+        },
+        few: {
+          schools: few,
+          seedArgs: fewArgs,
+          seedSeconds: fewDb.seedSeconds,
+          seed: fewDb.seedOut.trim(),
+          upMs: migration.few?.up.map(Math.round),
+          downMs: migration.few?.down.map(Math.round),
+          upMedianMs: upFew,
+        },
+        ratio: migrationRatio,
+        target: '≤ 1.2',
+        met: migrationRatio <= 1.2,
+      },
+      creation: {
+        createTenantMs: creation.createTenant.map((x) => Number(x.toFixed(1))),
+        insertMs: creation.insert.map((x) => Number(x.toFixed(1))),
+        hashPasswordMs: creation.hashPassword.map((x) => Number(x.toFixed(1))),
+        medians: { createTenant: med(creation.createTenant), insert: med(creation.insert), hashPassword: med(creation.hashPassword) },
+        ratio: creationRatio,
+        ratioWithoutPasswordHash: creationWithoutHash,
+        target: '≤ 2',
+        met: creationRatio <= 2,
+      },
+    };
+    log(`P8: migration ${upMany} ÷ ${upFew} ms = ${migrationRatio}; createTenant ÷ insert = ${creationRatio}`);
+  }
 
   // 5. Report
   const summary = variants.map((v) => summarize(v, samples.get(v.name) ?? []));
@@ -268,11 +373,13 @@ async function main() {
     p4,
     skipped,
     p9: { peakRssMb, target: '≤ 150 MB', met: peakRssMb === null ? null : peakRssMb <= 150 },
+    p7,
+    p8,
     pgbench: pgbench ?? 'not measured (no pgbench)',
     replaySql: readFileSync(path.join(workDir, 'replay.sql'), 'utf8'),
     seconds: (Date.now() - started) / 1000,
   };
-  printTable(result.variants, targets, p4, result.p9);
+  printTable(result.variants, targets, p4, result.p9, scaleRows(p7, p8));
   const dir = path.join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${result.date.slice(0, 16).replace(':', '-')}-${result.mode}.json`);
@@ -320,6 +427,40 @@ async function signIn(owner: Knex, slug: string, n: number, keys: TokenKeys): Pr
     people.push({ slug, tenantId: tenant.id, userId: s.user_id, classId: s.class_id, sessionId: session.id, token });
   }
   return people;
+}
+
+/** Sessions and access tokens for many people of one school at once (login is rate-limited per
+ * IP, so the exam hall signs in the way signIn does: by creating the sessions login would). */
+async function sessionsFor(owner: Knex, tenantId: string, userIds: string[], keys: TokenKeys): Promise<Map<string, string>> {
+  const expires = new Date(Date.now() + 86_400_000);
+  const sessions = (await owner('auth_sessions')
+    .insert(userIds.map((id) => ({ tenant_id: tenantId, user_id: id, kind: 'api', expires_at: expires })))
+    .returning(['id', 'user_id'])) as { id: string; user_id: string }[];
+  const tokens = new Map<string, string>();
+  for (const s of sessions) tokens.set(s.user_id, (await issueAccessToken(keys, tenantId, { userId: s.user_id, sessionId: s.id })).token);
+  return tokens;
+}
+
+function scaleRows(p7: ExamResult | { skipped: string }, p8: Record<string, unknown>): string[] {
+  const rows: string[] = [];
+  if ('autosave' in p7) {
+    rows.push(
+      `| P7 | exam morning: ${p7.students} students × autosave every ${p7.intervalSeconds} s (${p7.offeredRate}/s offered), submit in the last 10 s; errors ${p7.autosave.errors.count + p7.submit.errors.count}, lost ${p7.lostAnswers}; autosave p50 ${p7.autosave.p50ms} / p99 ${p7.autosave.p99ms} ms ÷ single-client p50 ${p7.singleClient.p50ms} ms | ${p7.p99Ratio} | 0 errors, 0 lost, ≤ 4 | ${p7.met ? 'yes' : 'NO'} |`,
+    );
+  } else rows.push('| P7 | exam morning | not measured | | — |');
+  const m = p8.migration as
+    | { ratio: number; met: boolean; many: { upMedianMs: number; schools: number }; few: { upMedianMs: number; schools: number } }
+    | undefined;
+  const c = p8.creation as { ratio: number; met: boolean; medians: { createTenant: number; insert: number; hashPassword: number } } | undefined;
+  rows.push(
+    m
+      ? `| P8a | new migration at ${m.many.schools} schools ÷ at ${m.few.schools} (same total rows): ${m.many.upMedianMs} ÷ ${m.few.upMedianMs} ms | ${m.ratio} | ≤ 1.2 | ${m.met ? 'yes' : 'NO'} |`
+      : '| P8a | migration at scale | not measured | | — |',
+    c
+      ? `| P8b | createTenant ÷ one-row insert transaction: ${c.medians.createTenant} ÷ ${c.medians.insert} ms (password hash alone ${c.medians.hashPassword} ms) | ${c.ratio} | ≤ 2 | ${c.met ? 'yes' : 'NO'} |`
+      : '| P8b | school creation | not measured | | — |',
+  );
+  return rows;
 }
 
 function productionEnv(ownerUrl: string, appUrl: string, secret: string): Record<string, string> {
@@ -384,6 +525,7 @@ function printTable(
   targets: { id: string; what: string; target: string; value: number | null; met: boolean | null }[],
   p4: { statements: number; roundTrips: number },
   p9: { peakRssMb: number | null; met: boolean | null },
+  extra: string[],
 ) {
   const hello = rows.find((r) => r.variant === 'hello')?.rps.median ?? 0;
   const lines = [
@@ -400,6 +542,7 @@ function printTable(
     ...targets.map((t) => `| ${t.id} | ${t.what} | ${t.value ?? 'not measured'} | ${t.target} | ${t.met === null ? '—' : t.met ? 'yes' : 'NO'} |`),
     `| P4 | round trips of GET /classes/:id on the wire (${p4.statements} statements) | ${p4.roundTrips} | single-query request ≤ 2 awaited (test/perf/round-trips.test.ts) | see test |`,
     `| P9 | peak RSS of the API process (VmHWM) | ${p9.peakRssMb ?? 'not measured'} MB | ≤ 150 MB | ${p9.met === null ? '—' : p9.met ? 'yes' : 'NO'} |`,
+    ...extra,
     '',
   ];
   process.stdout.write(lines.join('\n'));

@@ -11,7 +11,9 @@ export type Known = Record<Ref, string>;
 export function templatesFrom(statements: Statement[], known: Known): { rls: Template[]; owner: Template[] } {
   const [session, ...rest] = statements;
   if (!session || !/^begin/i.test(session.sql)) throw new Error(`expected the request to open with BEGIN and the tenant statement, saw: ${session?.sql}`);
-  const slugSql = session.sql.replace(escapeLiteral(known.slug), '$slug');
+  // The school's slug, and (since the sign-in lookup rides in the same message) the session id,
+  // are literals in that message: placeholders the raw server fills per request.
+  const slugSql = session.sql.replace(escapeLiteral(known.slug), '$slug').replace(escapeLiteral(known.sessionId), '$session');
   const refOf = (value: string | null) => {
     const found = (Object.keys(known) as Ref[]).find((ref) => known[ref] === value);
     return found ? { ref: found } : value;

@@ -3,6 +3,7 @@
 // is `bigFactor` times larger than the others (the issue's "100x the median" school).
 import type { Knex } from 'knex';
 import { hashPassword } from '../../api/auth/password.ts';
+import { slugSkeleton } from '../../tenants/slug.ts';
 
 export type SeedOptions = {
   schools: number;
@@ -68,14 +69,39 @@ export async function seed(owner: Knex, options: SeedOptions, log: (line: string
     log('  users');
     await db.raw(
       `insert into classes (tenant_id, name, subject, join_code)
-       select t.id, 'Class ' || i, 'Subject ' || (i % 7), upper(substr(md5(t.slug || i), 1, 7))
+       select t.id, 'Class ' || i, 'Subject ' || (i % 7), upper(lpad(to_hex(i), 5, '0') || substr(md5(t.slug || i), 1, 2))
          from ${seeded} t, generate_series(1, ${size(options.classesPerSchool)}) i`,
       { prefix },
     );
+    // Join codes are unique per school: the class number in hex, so thousands of classes in one
+    // school never collide (7 random hex digits did, at 8,000 classes).
     log('  classes');
     // Class k is taught by teacher k mod T; student s takes classes s, s+1, ... (mod C).
     // (An equi-join formulation on (tenant_id, k) over CTEs planned as nested loops at 10,000
-    // schools; this one takes about 100 s there.)
+    // schools; this one takes about 100 s there.) With few, very large schools the join below
+    // compares every student with every class of their school (10 schools of 100,000 students:
+    // hours), so when all schools are alike T and C are constants and the join hashes on k.
+    if (options.bigFactor === 1 && options.schools <= 100) {
+      // Each side's class number computed first (materialized), so both joins are plain
+      // equi-joins on (tenant_id, k) the planner cannot reorder into a join on tenant_id alone.
+      await db.raw('set local enable_nestloop = off');
+      await db.raw(
+        `with c as materialized (select c.tenant_id, c.id, row_number() over (partition by c.tenant_id order by c.id) - 1 as k
+                                   from classes c join ${seeded} t on t.id = c.tenant_id),
+              u as materialized (select u.tenant_id, u.id, u.role, row_number() over (partition by u.tenant_id, u.role order by u.id) - 1 as k
+                                   from users u join ${seeded} t on t.id = u.tenant_id where u.role in ('teacher', 'student')),
+              taught as materialized (select tenant_id, id, k % :teachers::int as teacher_k from c),
+              takes as materialized (select u.tenant_id, u.id, (u.k + j) % :classes::int as class_k
+                                       from u cross join generate_series(0, least(:perStudent::int, :classes::int) - 1) j where u.role = 'student')
+         insert into enrollments (tenant_id, class_id, user_id, role)
+         select c.tenant_id, c.id, u.id, 'teacher' from taught c join u on u.tenant_id = c.tenant_id and u.k = c.teacher_k and u.role = 'teacher'
+         union all
+         select c.tenant_id, c.id, s.id, 'student' from takes s join c on c.tenant_id = s.tenant_id and c.k = s.class_k`,
+        { prefix, perStudent: options.classesPerStudent, teachers: options.teachersPerSchool, classes: options.classesPerSchool },
+      );
+      log('  enrollments');
+      return;
+    }
     await db.raw(
       `with c as (select c.tenant_id, c.id, row_number() over (partition by c.tenant_id order by c.id) - 1 as k,
                          count(*) over (partition by c.tenant_id) as total
@@ -106,4 +132,34 @@ export async function seed(owner: Knex, options: SeedOptions, log: (line: string
     seconds: (Date.now() - started) / 1000,
     bigSchool: slugFor(prefix, 1),
   };
+}
+
+export type ExamSchool = { tenantId: string; slug: string; teacherId: string; classId: string; studentIds: string[] };
+
+/** One school with one class of `students` students and their teacher (P7, the exam morning):
+ * the seeded schools' classes hold ~40 students, an exam hall a thousand. Nobody has a password;
+ * the bench signs people in by creating their sessions. */
+export async function seedExamSchool(owner: Knex, slug: string, students: number): Promise<ExamSchool> {
+  return owner.transaction(async (db) => {
+    const [tenant] = await db('tenants')
+      .insert({ slug, slug_skeleton: slugSkeleton(slug), name: 'Exam Morning School' })
+      .returning('id');
+    const tenantId = tenant.id as string;
+    const [teacher] = await db('users')
+      .insert({ tenant_id: tenantId, email: `teacher@${slug}.test`, first_name: 'Tess', last_name: 'Teacher', role: 'teacher' })
+      .returning('id');
+    const [klass] = await db('classes').insert({ tenant_id: tenantId, name: 'Exam hall', subject: 'Physics', join_code: 'EXAMHAL' }).returning('id');
+    const { rows } = (await db.raw(
+      `insert into users (tenant_id, email, first_name, last_name, role)
+       select ?, 'student' || i || '@' || ? || '.test', 'Sam', 'Student ' || lpad(i::text, 5, '0'), 'student' from generate_series(1, ?::int) i
+       returning id`,
+      [tenantId, slug, students],
+    )) as { rows: { id: string }[] };
+    await db.raw(
+      `insert into enrollments (tenant_id, class_id, user_id, role)
+       select ?::uuid, ?::uuid, ?::uuid, 'teacher' union all select tenant_id, ?::uuid, id, 'student' from users where tenant_id = ? and role = 'student'`,
+      [tenantId, klass.id, teacher.id, klass.id, tenantId],
+    );
+    return { tenantId, slug, teacherId: teacher.id as string, classId: klass.id as string, studentIds: rows.map((r) => r.id) };
+  });
 }

@@ -32,12 +32,16 @@ const server = http.createServer(async (req, res) => {
     let row: Record<string, unknown> | undefined;
     for (const [i, statement] of statements.entries()) {
       const params = statement.params.map((p) => (typeof p === 'string' || p === null ? p : (values[p.ref] ?? null)));
-      const sql = statement.slugLiteral ? statement.sql.replace('$slug', pg.escapeLiteral(slug)) : statement.sql;
+      const sql = statement.slugLiteral
+        ? statement.sql.replace('$slug', pg.escapeLiteral(slug)).replace('$session', pg.escapeLiteral(values.sessionId ?? ''))
+        : statement.sql;
       const result = await client.query(sql, params.length ? params : undefined);
-      const last = Array.isArray(result) ? result[result.length - 1] : result;
+      const results = Array.isArray(result) ? result : [result];
+      const last = results[results.length - 1];
       if (i === 0) {
-        const tenant = last?.rows[0];
-        if (!tenant) throw new Error('no school');
+        // BEGIN, the school, and (when it rides along) the sign-in lookup: each must find its row.
+        const tenant = results.find((r) => r.rows[0] && 'slug' in r.rows[0])?.rows[0];
+        if (!tenant || results.some((r) => r.command === 'SELECT' && r.rows.length === 0)) throw new Error('no school or session');
         values.tenantId = tenant.id;
       } else if (statement.sql !== 'COMMIT;') {
         row = last?.rows[0];
