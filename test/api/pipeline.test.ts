@@ -157,13 +157,23 @@ test('every route declares its access, and non-public routes refuse anonymous ca
 test('when every database connection stays busy, requests get 503 with Retry-After, not 500', async (t) => {
   const { config } = testEnv();
   const { connect } = await import('../../api/db/connection.ts');
-  const pool = connect(config.appDatabaseUrl as string, 1, { acquireTimeoutMs: 300 });
+  // Long enough to open the first connection on a busy machine, short enough for a test.
+  const pool = connect(config.appDatabaseUrl as string, 1, { acquireTimeoutMs: 2_000 });
   let release: () => void = () => {};
   const held = new Promise<void>((resolve) => {
     release = resolve;
   });
-  // The pool's only connection is taken by a transaction that waits.
-  const holding = pool.transaction(async () => held);
+  // The pool's only connection is taken by a transaction that waits (and has really started).
+  let started: () => void = () => {};
+  const running = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  const holding = pool.transaction(async () => {
+    started();
+    await held;
+  });
+  // If even the first connection cannot be opened in time, fail rather than wait forever.
+  await Promise.race([running, holding]);
   try {
     const app = await startApp({}, { appPool: pool });
     const school = await createSchool();
