@@ -9,13 +9,25 @@ import { findClass } from '../classes/service.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
 import { type PageQuery, paginate } from '../http/pagination.ts';
 import { finaliseExpiredAttempts } from '../quizzes/attempts.ts';
+import type { Quiz } from '../quizzes/model.ts';
 import { scoreReleased } from '../quizzes/policy.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
 import { average, type Counted, itemAverage, type Weights } from './math.ts';
 import type { GradebookView } from './schema.ts';
 
 type Student = { id: string; first_name: string; last_name: string; email: string; sort_name: string };
-type Item = { kind: 'homework' | 'quiz'; id: string; title: string; points: number; due_at: Date | null; sort_at: Date };
+type Item = {
+  kind: 'homework' | 'quiz';
+  id: string;
+  title: string;
+  points: number;
+  due_at: Date | null;
+  sort_at: Date;
+  /** Homework: for everyone in the class, or for homework_assignees only. */
+  assign_to_all?: boolean;
+  /** Quizzes: what decides whether a score is out (api/quizzes/policy.ts). */
+  release?: Pick<Quiz, 'results_policy' | 'results_released_at' | 'closes_at'>;
+};
 type Cell = GradebookView['rows'][number]['cells'][number];
 
 /** The class, if the viewer may do `action` on its gradebook (404 when they may not see the
@@ -36,8 +48,12 @@ export function weightsOf(c: Pick<Class, 'grade_weights'>): Weights | null {
 }
 
 export async function readGradebook(scope: Scope, classId: string, page: PageQuery & { student_id?: string | undefined }): Promise<GradebookView> {
-  const klass = await gradebookClass(scope, classId, 'read');
-  const seesAll = scope.ability.can('export', 'Gradebook') && (await canExport(scope, classId));
+  // Those who may export the class's gradebook (its teachers, admins) see every row.
+  const exportable = await Class.query(scope.db)
+    .modify(accessibleBy(scope.ability, 'export', 'Gradebook', CLASS_FIELDS))
+    .findOne({ 'classes.id': classId });
+  const klass = exportable ?? (await gradebookClass(scope, classId, 'read'));
+  const seesAll = exportable !== undefined;
   const students = await paginate<Student>(studentsQuery(scope, classId, seesAll, page.student_id), page, {
     sort: 'r.sort_name',
     id: 'r.id',
@@ -109,14 +125,6 @@ export async function setWeights(scope: Scope, classId: string, weights: Weights
   await audit(scope, 'gradebook.weights_changed', { type: 'class', id: classId }, { old: weightsOf(klass), new: weights });
 }
 
-async function canExport(scope: Scope, classId: string): Promise<boolean> {
-  return Boolean(
-    await Class.query(scope.db)
-      .modify(accessibleBy(scope.ability, 'export', 'Gradebook', CLASS_FIELDS))
-      .findOne({ 'classes.id': classId }),
-  );
-}
-
 function studentsQuery(scope: Scope, classId: string, seesAll: boolean, only: string | undefined) {
   const db = scope.db;
   const me = actorUserId(scope.actor) ?? null;
@@ -145,14 +153,22 @@ async function gradedItems(scope: Scope, classId: string): Promise<Item[]> {
     .where('class_id', classId)
     .where('publish_at', '<=', at)
     .whereNotNull('points')
-    .select('id', 'title', 'points', 'due_at');
+    .select('id', 'title', 'points', 'due_at', 'assign_to_all');
   const quizzes = await scope
     .db('quizzes')
     .where({ class_id: classId, status: 'published' })
     .where('points_possible', '>', 0)
-    .select('id', 'title', 'points_possible', 'closes_at', 'published_at');
+    .select('id', 'title', 'points_possible', 'closes_at', 'published_at', 'results_policy', 'results_released_at');
   const items: Item[] = [
-    ...homework.map((h) => ({ kind: 'homework' as const, id: h.id, title: h.title, points: Number(h.points), due_at: h.due_at, sort_at: h.due_at })),
+    ...homework.map((h) => ({
+      kind: 'homework' as const,
+      id: h.id,
+      title: h.title,
+      points: Number(h.points),
+      due_at: h.due_at,
+      sort_at: h.due_at,
+      assign_to_all: h.assign_to_all,
+    })),
     ...quizzes.map((q) => ({
       kind: 'quiz' as const,
       id: q.id,
@@ -160,6 +176,7 @@ async function gradedItems(scope: Scope, classId: string): Promise<Item[]> {
       points: Number(q.points_possible),
       due_at: q.closes_at,
       sort_at: q.closes_at ?? q.published_at,
+      release: { results_policy: q.results_policy, results_released_at: q.results_released_at, closes_at: q.closes_at },
     })),
   ];
   return items.sort((a, b) => new Date(a.sort_at).getTime() - new Date(b.sort_at).getTime() || a.id.localeCompare(b.id));
@@ -175,7 +192,6 @@ async function cellsFor(scope: Scope, classId: string, items: Item[], studentIds
   if (homework.length > 0) {
     const ids = homework.map((h) => h.id);
     // One connection (the request's transaction): queries run one after another.
-    const targets = await scope.db('homework').whereIn('id', ids).select('id', 'assign_to_all', 'due_at');
     const assignees = await scope.db('homework_assignees').whereIn('homework_id', ids).whereIn('student_id', studentIds).select('homework_id', 'student_id');
     const submissions = await scope
       .db('submissions')
@@ -185,7 +201,7 @@ async function cellsFor(scope: Scope, classId: string, items: Item[], studentIds
       .select('homework_id', 'student_id', 'status', 'score', 'late', 'submitted_at');
     const chosen = new Set(assignees.map((a) => `${a.homework_id}:${a.student_id}`));
     const byKey = new Map(submissions.map((s) => [`${s.homework_id}:${s.student_id}`, s]));
-    for (const h of targets) {
+    for (const h of homework) {
       for (const student of studentIds) {
         const key = `${h.id}:${student}`;
         if (!h.assign_to_all && !chosen.has(key)) {
@@ -193,7 +209,7 @@ async function cellsFor(scope: Scope, classId: string, items: Item[], studentIds
           continue;
         }
         const s = byKey.get(key);
-        const overdue = at > new Date(h.due_at);
+        const overdue = h.due_at !== null && at > new Date(h.due_at);
         if (!s) {
           cells.set(key, { item_id: h.id, status: overdue ? 'missing' : 'assigned', score: null, late: false });
           continue;
@@ -212,7 +228,6 @@ async function cellsFor(scope: Scope, classId: string, items: Item[], studentIds
   }
   if (quizzes.length > 0) {
     const ids = quizzes.map((q) => q.id);
-    const settings = await scope.db('quizzes').whereIn('id', ids).select('id', 'closes_at', 'results_policy', 'results_released_at');
     const attempts = await scope
       .db('quiz_attempts')
       .where('class_id', classId)
@@ -227,12 +242,12 @@ async function cellsFor(scope: Scope, classId: string, items: Item[], studentIds
         scope.db.raw('max(case when counted then score end) as score'),
         scope.db.raw('bool_or(counted and needs_grading) as needs_grading'),
       );
-    const quizById = new Map(settings.map((q) => [q.id, q]));
+    const quizById = new Map(quizzes.map((q) => [q.id, q]));
     for (const a of attempts) {
-      const quiz = quizById.get(a.quiz_id);
-      if (!quiz) continue;
+      const release = quizById.get(a.quiz_id)?.release;
+      if (!release) continue;
       // The counted attempt is submitted; whether its score is out is the quiz's results policy.
-      const released = seesDrafts || scoreReleased(quiz, { submitted_at: at }, at);
+      const released = seesDrafts || scoreReleased(release, { submitted_at: at }, at);
       let status: Cell['status'];
       let score: number | null = null;
       if (a.has_counted && a.needs_grading) status = 'needs_grading';
