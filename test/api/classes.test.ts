@@ -2,7 +2,7 @@
 import test from 'ava';
 import { withTenant } from '../../tenants/session.ts';
 import { testEnv } from '../helpers/env.ts';
-import { createClassIn, createPerson, createSchool, inSchool } from '../helpers/factories.ts';
+import { createClassIn, createPerson, createSchool, linkGuardian } from '../helpers/factories.ts';
 import { startApp } from '../helpers/http.ts';
 
 async function world() {
@@ -150,7 +150,7 @@ test('everyone in a class sees its people by name; guardians and outsiders do no
   t.false(JSON.stringify(people.body).includes('@'), 'no emails');
   t.is((await w.get(w.outsider.token, `/api/v1/classes/${w.mine.id}/people`)).status, 404);
   const guardian = await createPerson(w.school, 'guardian');
-  await inSchool(w.school, (scope) => scope.db('guardian_links').insert({ tenant_id: w.school.tenant.id, guardian_id: guardian.id, student_id: w.student.id }));
+  await linkGuardian(w.school, guardian, w.student);
   t.is((await w.get(guardian.token, `/api/v1/classes/${w.mine.id}/people`)).status, 403);
   t.is((await w.get(w.teacher.token, `/api/v1/classes/${w.mine.id}/people`)).body.data.length, 2);
 });

@@ -9,7 +9,7 @@ import { createResource, createTopic } from '../../api/resources/service.ts';
 import { createConnection } from '../../api/sso/connections.ts';
 import { withTenant } from '../../tenants/session.ts';
 import { testEnv } from '../helpers/env.ts';
-import { createClassIn, createPerson, createSchool, inSchool, type School } from '../helpers/factories.ts';
+import { createClassIn, createPerson, createSchool, inSchool, linkGuardian, type School } from '../helpers/factories.ts';
 import { startApp } from '../helpers/http.ts';
 import { seedQuizAttempt } from '../helpers/quizzes.ts';
 import { idpMetadata, keyPair } from '../helpers/saml-idp.ts';
@@ -34,7 +34,7 @@ async function lookAlike(name: string): Promise<World> {
   const metadata = idpMetadata({ entityId: 'https://idp.same.test', ssoUrl: 'https://idp.same.test/sso', certs: [keyPair('idp').cert] });
   const connection = await inSchool(school, (scope) => createConnection(scope, metadata, { name: 'Same District' }));
   const guardian = await createPerson(school, 'guardian', { email: 'guardian@same.test' });
-  await inSchool(school, (scope) => scope.db('guardian_links').insert({ tenant_id: school.tenant.id, guardian_id: guardian.id, student_id: student.id }));
+  await linkGuardian(school, guardian, student);
   const dueInAWeek = new Date(Date.now() + 7 * 86_400_000).toISOString();
   const homework = await inSchool(school, async (scope) => {
     const created = await createHomework(scope, klass.id, createHomeworkInput.parse({ title: 'Same homework', due_at: dueInAWeek, publish_at: 'now' }));

@@ -2,12 +2,8 @@
 // (resources, notices): its teacher, a teacher of another class, an enrolled student, a student
 // of the other class, a guardian linked to the enrolled student, and a guardian linked to the
 // other student. Requests go through the real app (startApp), with an injectable clock.
-import { createClassIn, createPerson, createSchool, inSchool, type Person, type School } from './factories.ts';
+import { createClassIn, createPerson, createSchool, linkGuardian, type Person } from './factories.ts';
 import { type Client, startApp } from './http.ts';
-
-export async function linkGuardian(school: School, guardian: Person, student: Person): Promise<void> {
-  await inSchool(school, (scope) => scope.db('guardian_links').insert({ tenant_id: school.tenant.id, guardian_id: guardian.id, student_id: student.id }));
-}
 
 export type Classroom = Awaited<ReturnType<typeof classroom>>;
 

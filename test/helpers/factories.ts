@@ -59,6 +59,11 @@ export async function createClassIn(school: School, members: { teachers?: Person
   });
 }
 
+/** Links a guardian to a student, as an admin would (POST /users/:id/guardians). */
+export async function linkGuardian(school: School, guardian: Pick<Person, 'id'>, student: Pick<Person, 'id'>): Promise<void> {
+  await inSchool(school, (scope) => scope.db('guardian_links').insert({ tenant_id: school.tenant.id, guardian_id: guardian.id, student_id: student.id }));
+}
+
 /** Runs fn as an operator inside the school, through the owner pool (as the CLI does). */
 export function inSchool<T>(school: School, fn: (scope: ReturnType<typeof operatorScope>) => Promise<T>): Promise<T> {
   const { dbs } = testEnv();

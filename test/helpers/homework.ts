@@ -4,7 +4,7 @@
 // Requests go through the real app over HTTP.
 import { withTenant } from '../../tenants/session.ts';
 import { testEnv } from './env.ts';
-import { createClassIn, createPerson, createSchool, inSchool, type Person, type School } from './factories.ts';
+import { createClassIn, createPerson, createSchool, linkGuardian, type Person, type School } from './factories.ts';
 import { type Response, startApp } from './http.ts';
 
 export const START = '2026-11-02T09:00:00.000Z';
@@ -72,10 +72,6 @@ export async function homeworkWorld() {
 }
 
 export type HomeworkWorld = Awaited<ReturnType<typeof homeworkWorld>>;
-
-export async function linkGuardian(school: School, guardian: Person, student: Person): Promise<void> {
-  await inSchool(school, (scope) => scope.db('guardian_links').insert({ tenant_id: school.tenant.id, guardian_id: guardian.id, student_id: student.id }));
-}
 
 /** Reads tables of the school as the app role would (RLS applies). */
 export function inTables<T>(school: School, fn: (db: Parameters<Parameters<typeof withTenant>[2]>[0]) => Promise<T>): Promise<T> {

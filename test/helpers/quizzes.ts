@@ -4,7 +4,7 @@ import { abilityFor } from '../../api/access/ability.ts';
 import { saveAnswer, startAttempt } from '../../api/quizzes/attempts.ts';
 import { addQuestion } from '../../api/quizzes/questions.ts';
 import { createQuiz, publishQuiz } from '../../api/quizzes/service.ts';
-import { createClassIn, createPerson, createSchool, inSchool, type Person, type School } from './factories.ts';
+import { createClassIn, createPerson, createSchool, inSchool, linkGuardian, type Person, type School } from './factories.ts';
 import { type Client, type Response, startApp } from './http.ts';
 
 export type Clock = { now: Date; advance: (seconds: number) => void };
@@ -21,10 +21,6 @@ export function testClock(): Clock {
 }
 
 export const inMinutes = (clock: Clock, minutes: number) => new Date(clock.now.getTime() + minutes * 60_000).toISOString();
-
-export async function linkGuardian(school: School, guardian: Person, student: Person): Promise<void> {
-  await inSchool(school, (scope) => scope.db('guardian_links').insert({ tenant_id: school.tenant.id, guardian_id: guardian.id, student_id: student.id }));
-}
 
 export type QuizWorld = Awaited<ReturnType<typeof quizWorld>>;
 
