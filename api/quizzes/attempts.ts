@@ -16,7 +16,7 @@ import type { AttemptParts } from './presenter.ts';
 import { type AnswerInput, type AnswerView, type GradeInput, responseSchema } from './schema.ts';
 import { closeAttempts, closeExpired, recount, refreshAttemptTotals } from './scoring.ts';
 import { findQuiz } from './service.ts';
-import { attemptFieldsFor, NO_RELATION, relationTo, usageOf } from './visibility.ts';
+import { attemptFieldsFor, relationTo, usageOf } from './visibility.ts';
 
 const accessible = (scope: Scope, action: Action) => accessibleBy(scope.ability, action, 'QuizAttempt', ATTEMPT_FIELDS);
 
@@ -206,9 +206,7 @@ export async function readAttempt(scope: Scope, attemptId: string): Promise<Atte
 /** The pieces presentAttempt needs, with the viewer's fields decided by the field rules. */
 export async function partsFor(scope: Scope, quiz: Quiz, attempt: QuizAttempt, detailed: boolean): Promise<AttemptParts> {
   const at = now(scope);
-  // The attempt's own student is matched on studentId alone: no relation to look up.
-  const own = actorUserId(scope.actor) === attempt.student_id;
-  const relation = own ? NO_RELATION : await relationTo(scope, quiz.class_id);
+  const relation = await relationTo(scope, quiz.class_id);
   const usage = (await usageOf(scope, quiz.id, [attempt.student_id])).get(attempt.student_id) ?? { started: 0, open: false };
   const fields = attemptFieldsFor(scope, quiz, attempt, relation, usage, at);
   if (!detailed || !fields.has('questions')) return { attempt, quiz, fields, now: at };

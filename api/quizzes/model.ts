@@ -116,14 +116,18 @@ export const QUIZ_FIELDS: FieldMap = {
   published: flag('quizzes.published_at is not null'),
 };
 
-/** SQL for the QuizAttempt rule fields. A guardian's attempts are those of their linked
- * students, whichever class (classMemberFields' guardianIds would mean "any student of the class"). */
+/** SQL for the QuizAttempt rule fields. `studentIds`: the given user is enrolled in the
+ * attempt's class as a student (membership is part of the attempt rule, as for submissions).
+ * A guardian's attempts are those of their linked students while the student is enrolled in the
+ * attempt's class (classMemberFields' guardianIds would mean "any student of the class"). */
 export const ATTEMPT_FIELDS: FieldMap = {
   id: column('quiz_attempts.id'),
   studentId: column('quiz_attempts.student_id'),
   teacherIds: classMemberFields('quiz_attempts').teacherIds as FieldSql,
+  studentIds: classMemberFields('quiz_attempts').studentIds as FieldSql,
   guardianIds: existsWhere(
-    'select 1 from guardian_links g where g.tenant_id = quiz_attempts.tenant_id and g.student_id = quiz_attempts.student_id and g.guardian_id = ?',
+    `select 1 from guardian_links g join enrollments e on e.tenant_id = g.tenant_id and e.user_id = g.student_id and e.role = 'student'
+      where g.tenant_id = quiz_attempts.tenant_id and g.student_id = quiz_attempts.student_id and e.class_id = quiz_attempts.class_id and g.guardian_id = ?`,
   ),
 };
 

@@ -59,11 +59,15 @@ export const quizRules: FeatureRules = ({ can, cannot }, actor) => {
       cannot('read', 'Quiz', ['leaderboard_entries'], { leaderboardOpen: { $ne: true } });
       // Starting an attempt.
       can('submit', 'Quiz', { studentIds: id, published: true });
-      can('read', 'QuizAttempt', ['id', 'quiz_id', 'student_id', 'number', 'status', 'times', 'questions', 'responses', 'score', 'key'], { studentId: id });
+      // Their own attempts, while they are enrolled in the class (a removed student loses them).
+      can('read', 'QuizAttempt', ['id', 'quiz_id', 'student_id', 'number', 'status', 'times', 'questions', 'responses', 'score', 'key'], {
+        studentId: id,
+        studentIds: id,
+      });
       cannot('read', 'QuizAttempt', ['score', 'key'], { scoreReleased: { $ne: true } });
       cannot('read', 'QuizAttempt', ['key'], { keyReleased: { $ne: true } });
       // Saving answers and submitting.
-      can('submit', 'QuizAttempt', { studentId: id });
+      can('submit', 'QuizAttempt', { studentId: id, studentIds: id });
       return;
     case 'guardian':
       // Never questions, answers or keys: the quiz itself and their students' results.

@@ -9,6 +9,7 @@ import type { Quiz, QuizAttempt } from './model.ts';
 import { keyReleased, resultsReleased, scoreReleased, type Usage } from './policy.ts';
 import { ATTEMPT_ALL_FIELDS, type AttemptField, QUIZ_ALL_FIELDS, type QuizField } from './rules.ts';
 
+/** `guarded`: a guardian's linked students who are enrolled in the class. */
 export type Relation = { teaches: boolean; enrolled: boolean; guardsClass: boolean; guarded: ReadonlySet<string> };
 
 export const NO_RELATION: Relation = { teaches: false, enrolled: false, guardsClass: false, guarded: new Set() };
@@ -29,7 +30,8 @@ export async function relationTo(scope: Scope, classId: string): Promise<Relatio
       )
       .where('g.guardian_id', id)
       .select('g.student_id', 'e.id as enrolment');
-    return { ...NO_RELATION, guardsClass: links.some((l) => l.enrolment !== null), guarded: new Set(links.map((l) => l.student_id)) };
+    const enrolled = links.filter((l) => l.enrolment !== null).map((l) => l.student_id);
+    return { ...NO_RELATION, guardsClass: enrolled.length > 0, guarded: new Set(enrolled) };
   }
   return NO_RELATION;
 }
@@ -54,6 +56,7 @@ export function attemptFieldsFor(scope: Scope, quiz: Quiz, attempt: QuizAttempt,
     id: attempt.id,
     studentId: attempt.student_id,
     teacherIds: viewer(scope, relation.teaches),
+    studentIds: viewer(scope, relation.enrolled),
     guardianIds: viewer(scope, relation.guarded.has(attempt.student_id)),
     scoreReleased: scoreReleased(quiz, attempt, now),
     keyReleased: keyReleased(quiz, attempt, usage, now),

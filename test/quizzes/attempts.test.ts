@@ -219,3 +219,21 @@ test('shuffled questions and options: fixed per attempt, the same on every read'
   t.deepEqual(gases.options.map((o: { id: string }) => o.id).sort(), ['he', 'ne', 'ni', 'ox']);
   t.false('correct' in gases.options[0]);
 });
+
+test('a student removed from the class can no longer read, answer or submit an open attempt (as with homework)', async (t) => {
+  const w = await quizWorld();
+  const quiz = await makeQuiz(w, {}, ['trueFalse', 'short']);
+  const attemptId = await attemptWith(w, w.ann, quiz, { trueFalse: WRONG.trueFalse });
+  const attempt = `/api/v1/quiz-attempts/${attemptId}`;
+  t.is((await w.call(w.ann, 'GET', attempt)).status, 200);
+  t.is((await w.call(w.guardian, 'GET', attempt)).status, 200, 'her guardian reads it while she is enrolled');
+  t.is((await w.call(w.teacher, 'DELETE', `/api/v1/classes/${w.klass.id}/members/${w.ann.id}`)).status, 204);
+
+  t.is((await w.call(w.ann, 'GET', attempt)).status, 404);
+  t.is((await w.call(w.ann, 'PUT', `${attempt}/answers/${quiz.questions.short?.id}`, { response: RIGHT.short })).status, 404);
+  t.is((await submit(w, w.ann, attemptId)).status, 404);
+  t.is((await w.call(w.ann, 'GET', `/api/v1/quizzes/${quiz.id}/attempts`)).status, 404, 'nor the quiz’s attempts list');
+  t.is((await w.call(w.guardian, 'GET', attempt)).status, 404, 'nor her guardian');
+  const kept = await inSchool(w.school, (scope) => scope.db('quiz_attempts').where({ id: attemptId }).first('submitted_at'));
+  t.is(kept?.submitted_at, null, 'the attempt row is kept, unsubmitted');
+});
