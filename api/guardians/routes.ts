@@ -21,9 +21,9 @@ export const guardianRoutes = [
   tenantRoute({
     method: 'post',
     path: '/api/v1/users/:id/guardians',
-    summary: 'Link a guardian to a student',
+    summary: 'Link a guardian to a student (admins)',
     description:
-      'Send `guardian_id` for a guardian who already has an account, or an email and name: a guardian new to the school is invited by email (the link works once and expires after 7 days). Guardians take no seat.',
+      'Only admins link guardians: a link shows the student’s whole record to the guardian. Send `guardian_id` for a guardian who already has an account, or an email and name: a guardian new to the school is invited by email (the link works once and expires after 7 days). Guardians take no seat.',
     tags: ['guardians'],
     access: { action: 'create', subject: 'GuardianLink' },
     params: studentParams,
@@ -40,7 +40,7 @@ export const guardianRoutes = [
   tenantRoute({
     method: 'delete',
     path: '/api/v1/users/:id/guardians/:userId',
-    summary: 'Unlink a guardian from a student',
+    summary: 'Unlink a guardian from a student (admins)',
     description: 'The guardian’s account stays; they stop seeing this student at once.',
     tags: ['guardians'],
     access: { action: 'delete', subject: 'GuardianLink' },

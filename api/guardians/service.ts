@@ -12,7 +12,7 @@ import { GUARDIAN_LINK_FIELDS, GuardianLink } from './model.ts';
 import type { GuardianView, LinkedStudentView, LinkGuardianInput } from './schema.ts';
 
 /** The student, if the actor may link guardians to them: 404 for people they cannot see, 403
- * for people they see but may not link (a teacher looking at a colleague). */
+ * for people they see but may not link (only admins link guardians). */
 async function linkableStudent(scope: Scope, studentId: string): Promise<User> {
   const student = await getUser(scope, studentId);
   if (student.role !== 'student') throw notFound('The student');
@@ -25,7 +25,7 @@ async function linkableStudent(scope: Scope, studentId: string): Promise<User> {
     .from(wouldBe)
     .modify(accessibleBy(scope.ability, 'create', 'GuardianLink', GUARDIAN_LINK_FIELDS))
     .first(scope.db.raw('1 as ok'));
-  if (!allowed) throw forbidden('Only admins, and teachers of this student’s classes, link guardians.');
+  if (!allowed) throw forbidden('Only the school office (admins) links and unlinks guardians.');
   return student;
 }
 

@@ -154,3 +154,20 @@ test('everyone in a class sees its people by name; guardians and outsiders do no
   t.is((await w.get(guardian.token, `/api/v1/classes/${w.mine.id}/people`)).status, 403);
   t.is((await w.get(w.teacher.token, `/api/v1/classes/${w.mine.id}/people`)).body.data.length, 2);
 });
+
+test('a teacher may add any active student of the school to a class they teach: audited, and the student sees the class at once', async (t) => {
+  const w = await world();
+  t.is((await w.get(w.outsider.token, `/api/v1/classes/${w.mine.id}`)).status, 404);
+  t.is((await w.send(w.teacher.token, 'POST', `/api/v1/classes/${w.mine.id}/members`, { user_id: w.outsider.id, role: 'student' })).status, 204);
+  t.deepEqual(ids(await w.get(w.outsider.token, '/api/v1/classes')), [w.mine.id], 'the student sees the class they were added to');
+  const log = await w.get(w.school.admin.token, `/api/v1/audit-events?action=class.member_added&actor_id=${w.teacher.id}`);
+  t.is(log.status, 200);
+  t.like(log.body.data[0], {
+    action: 'class.member_added',
+    actor: { type: 'user', id: w.teacher.id },
+    target: { type: 'class', id: w.mine.id },
+    details: { user_id: w.outsider.id, role: 'student' },
+  });
+  // Never into a class they do not teach.
+  t.is((await w.send(w.teacher.token, 'POST', `/api/v1/classes/${w.theirs.id}/members`, { user_id: w.outsider.id, role: 'student' })).status, 404);
+});

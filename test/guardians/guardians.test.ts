@@ -1,4 +1,4 @@
-// Guardians: linked by admins or by the student's teachers, invited by email when new, and then
+// Guardians: linked by admins (the school office) only, invited by email when new, and then
 // read-only viewers of exactly their own students (docs/permissions.md, "Guardians" rows).
 import test from 'ava';
 import { createClassIn, createPerson, createSchool, inSchool } from '../helpers/factories.ts';
@@ -19,16 +19,16 @@ async function world() {
   return { app, school, teacher, otherTeacher, student, otherStudent, guardian, klass, otherClass, send };
 }
 
-test('a teacher links an existing guardian to a student they teach; the guardian then sees only that student', async (t) => {
+test('an admin links an existing guardian to a student; the guardian then sees only that student', async (t) => {
   const w = await world();
-  const linked = await w.send(w.teacher.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, { guardian_id: w.guardian.id, relationship: 'mother' });
+  const linked = await w.send(w.school.admin.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, { guardian_id: w.guardian.id, relationship: 'mother' });
   t.is(linked.status, 201);
   t.deepEqual(
     linked.body.data.map((g: { id: string; relationship: string }) => [g.id, g.relationship]),
     [[w.guardian.id, 'mother']],
   );
   t.is(
-    (await w.send(w.teacher.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, { guardian_id: w.guardian.id })).status,
+    (await w.send(w.school.admin.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, { guardian_id: w.guardian.id })).status,
     200,
     'linking twice is harmless',
   );
@@ -53,19 +53,49 @@ test('a teacher links an existing guardian to a student they teach; the guardian
   t.deepEqual((await w.send(w.student.token, 'GET', '/api/v1/me/students')).body.data, [], 'empty for anyone but guardians');
 });
 
-test('teachers link guardians only for students they teach; admins for anyone; students never', async (t) => {
+test('guardian links are the school office’s: teachers neither link nor unlink, even for students they teach', async (t) => {
+  const w = await world();
+  const links = () => inSchool(w.school, (scope) => scope.db('guardian_links').orderBy('guardian_id').pluck('guardian_id'));
+  // A teacher can neither attach an account of their choosing (invited on the spot) nor an existing guardian…
+  const invited = await w.send(w.teacher.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, {
+    email: `teacher-made-${w.school.slug}@example.test`,
+    first_name: 'Not',
+    last_name: 'Parent',
+  });
+  t.is(invited.status, 403);
+  t.is((await w.send(w.teacher.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, { guardian_id: w.guardian.id })).status, 403);
+  t.deepEqual(await links(), [], 'nothing was linked');
+  t.is(
+    await inSchool(w.school, (scope) => scope.db('users').where({ role: 'guardian' }).count<{ count: string }[]>('* as count')).then((r) =>
+      Number(r[0]?.count),
+    ),
+    1,
+    'and nobody was invited',
+  );
+  // …nor unlink a real parent.
+  t.is((await w.send(w.school.admin.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, { guardian_id: w.guardian.id })).status, 201);
+  t.is((await w.send(w.teacher.token, 'DELETE', `/api/v1/users/${w.student.id}/guardians/${w.guardian.id}`)).status, 403);
+  t.deepEqual(await links(), [w.guardian.id], 'the link stays');
+  // They still see who the guardians of their students are.
+  t.deepEqual(
+    (await w.send(w.teacher.token, 'GET', `/api/v1/users/${w.student.id}/guardians`)).body.data.map((g: { id: string }) => g.id),
+    [w.guardian.id],
+  );
+});
+
+test('admins link guardians to any student; teachers read the guardians of students they teach; students never link', async (t) => {
   const w = await world();
   t.is(
     (await w.send(w.teacher.token, 'POST', `/api/v1/users/${w.otherStudent.id}/guardians`, { guardian_id: w.guardian.id })).status,
-    404,
-    'a student the teacher cannot see',
+    403,
+    'a student the teacher does not teach',
   );
   t.is((await w.send(w.student.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, { guardian_id: w.guardian.id })).status, 403);
   t.is((await w.send(w.school.admin.token, 'POST', `/api/v1/users/${w.otherStudent.id}/guardians`, { guardian_id: w.guardian.id })).status, 201);
   t.is((await w.send(w.otherTeacher.token, 'GET', `/api/v1/users/${w.otherStudent.id}/guardians`)).body.data.length, 1);
   t.is((await w.send(w.teacher.token, 'GET', `/api/v1/users/${w.otherStudent.id}/guardians`)).status, 404);
   // Not a guardian, or not a student: refused with the field that is wrong.
-  const wrong = await w.send(w.teacher.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, { guardian_id: w.otherTeacher.id });
+  const wrong = await w.send(w.school.admin.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, { guardian_id: w.otherTeacher.id });
   t.is(wrong.status, 422);
   t.is(wrong.body.errors[0].field, 'guardian_id');
   t.is(
@@ -85,7 +115,7 @@ test('teachers link guardians only for students they teach; admins for anyone; s
 test('a guardian new to the school is invited by email, takes no seat, and unlinking ends their view at once', async (t) => {
   const w = await world();
   const email = `parent-${w.school.slug}@example.test`;
-  const res = await w.send(w.teacher.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, { email, first_name: 'Pam', last_name: 'Parent' });
+  const res = await w.send(w.school.admin.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, { email, first_name: 'Pam', last_name: 'Parent' });
   t.is(res.status, 201);
   const [guardian] = res.body.data;
   t.is(guardian.status, 'invited');
@@ -96,9 +126,9 @@ test('a guardian new to the school is invited by email, takes no seat, and unlin
 
   await w.send(w.school.admin.token, 'POST', `/api/v1/users/${w.student.id}/guardians`, { guardian_id: w.guardian.id });
   t.is((await w.send(w.guardian.token, 'GET', '/api/v1/classes')).body.data.length, 1);
-  t.is((await w.send(w.teacher.token, 'DELETE', `/api/v1/users/${w.student.id}/guardians/${w.guardian.id}`)).status, 204);
+  t.is((await w.send(w.school.admin.token, 'DELETE', `/api/v1/users/${w.student.id}/guardians/${w.guardian.id}`)).status, 204);
   t.is((await w.send(w.guardian.token, 'GET', '/api/v1/classes')).body.data.length, 0);
-  t.is((await w.send(w.teacher.token, 'DELETE', `/api/v1/users/${w.student.id}/guardians/${w.guardian.id}`)).status, 404);
+  t.is((await w.send(w.school.admin.token, 'DELETE', `/api/v1/users/${w.student.id}/guardians/${w.guardian.id}`)).status, 404);
   const audited = await inSchool(w.school, (scope) => scope.db('audit_events').whereIn('action', ['guardian.linked', 'guardian.unlinked']).pluck('action'));
   t.deepEqual(audited.sort(), ['guardian.linked', 'guardian.linked', 'guardian.unlinked']);
 });
