@@ -1,15 +1,25 @@
-// The gradebook as CSV for a spreadsheet or the school's SIS. Cells that a spreadsheet would run
-// as a formula (starting with = + - @, tab or CR) are prefixed with ', the OWASP advice: a
-// student named "=HYPERLINK(...)" stays a name.
+// The gradebook as CSV for a spreadsheet or the school's SIS. Every field is quoted (a `;` or a
+// newline in a name never splits a cell, whatever separator the spreadsheet assumes), and text
+// is defused against formula injection, the OWASP advice extended to every place a cell could
+// start: a formula trigger (= + - @) at the start of the text, or after anything a spreadsheet
+// may split on or trim (`,` `;` `|`, tab, newline, other whitespace, control characters), gets a
+// `'` before it. A student named "=HYPERLINK(...)" or "Smith;=cmd|..." stays a name. Numbers are
+// ours (scores, percentages) and are written as they are.
 import type { GradebookView } from './schema.ts';
 
-const FORMULA = /^[=+\-@\t\r]/;
+/** A trigger at the start, or after a separator, whitespace or control character. */
+const FORMULA = /(^|[\s,;|\p{Cc}\p{Cf}])([=+\-@])/gu;
+/** Tab and CR open a cell on their own in some spreadsheets (OWASP): defuse a text starting with one. */
+const LEADING_CONTROL = /^[\t\r]/;
 
-function field(value: string | number | null): string {
-  if (value === null) return '';
+export function csvField(value: string | number | null): string {
+  if (value === null) return '""';
   let text = String(value);
-  if (typeof value === 'string' && FORMULA.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  if (typeof value === 'string') {
+    text = text.replace(FORMULA, "$1'$2");
+    if (LEADING_CONTROL.test(text)) text = `'${text}`;
+  }
+  return `"${text.replace(/"/g, '""')}"`;
 }
 
 export function gradebookCsv(book: GradebookView, emails: Map<string, string>): string {
@@ -22,7 +32,7 @@ export function gradebookCsv(book: GradebookView, emails: Map<string, string>): 
     'Quizzes %',
     book.weights ? `Final % (homework ${book.weights.homework}, quizzes ${book.weights.quizzes})` : 'Final %',
   ];
-  const lines = [header.map(field).join(',')];
+  const lines = [header.map(csvField).join(',')];
   for (const row of book.rows) {
     lines.push(
       [
@@ -34,7 +44,7 @@ export function gradebookCsv(book: GradebookView, emails: Map<string, string>): 
         row.average.by_category.quizzes.percent,
         row.average.percent,
       ]
-        .map(field)
+        .map(csvField)
         .join(','),
     );
   }

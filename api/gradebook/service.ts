@@ -64,7 +64,10 @@ export async function readGradebook(scope: Scope, classId: string, page: PageQue
   // Attempts whose time ran out count as submitted at their deadline: close them first (the
   // job runner does the same for the whole school; this keeps the gradebook right without it).
   await finaliseExpiredAttempts(scope, { classId });
-  const items = await gradedItems(scope, classId);
+  // A student or guardian sees only the homework assigned to the students whose rows they may
+  // read (all of them, not this page's): another student's work is not even a column.
+  const forStudents = seesAll ? null : (await studentsQuery(scope, classId, false, undefined)).map((s: Student) => s.id);
+  const items = await gradedItems(scope, classId, forStudents);
   const cells = await cellsFor(
     scope,
     classId,
@@ -146,14 +149,29 @@ function studentsQuery(scope: Scope, classId: string, seesAll: boolean, only: st
   return db.from(enrolled.as('r')).select('r.*');
 }
 
-async function gradedItems(scope: Scope, classId: string): Promise<Item[]> {
+/** The class's graded work; with `forStudents`, only homework assigned to at least one of them. */
+async function gradedItems(scope: Scope, classId: string, forStudents: string[] | null): Promise<Item[]> {
   const at = now(scope);
-  const homework = await scope
+  const homeworkQuery = scope
     .db('homework')
     .where('class_id', classId)
     .where('publish_at', '<=', at)
     .whereNotNull('points')
     .select('id', 'title', 'points', 'due_at', 'assign_to_all');
+  if (forStudents !== null) {
+    homeworkQuery.where((q) =>
+      q
+        .where('assign_to_all', true)
+        .orWhereExists((a) =>
+          a
+            .select(scope.db.raw('1'))
+            .from('homework_assignees as ha')
+            .whereRaw('ha.tenant_id = homework.tenant_id and ha.homework_id = homework.id')
+            .whereIn('ha.student_id', forStudents),
+        ),
+    );
+  }
+  const homework = await homeworkQuery;
   const quizzes = await scope
     .db('quizzes')
     .where({ class_id: classId, status: 'published' })

@@ -1,7 +1,7 @@
 // The gradebook through HTTP against a fixture worked out by hand: who sees which rows, which
 // scores each viewer may see, averages, weights, CSV.
 import test from 'ava';
-import { createClassIn, createPerson, createSchool, inSchool, type Person, type School } from '../helpers/factories.ts';
+import { createClassIn, createPerson, createSchool, inSchool, linkGuardian, type Person, type School } from '../helpers/factories.ts';
 import { startApp } from '../helpers/http.ts';
 
 const DAY = 86_400_000;
@@ -182,6 +182,35 @@ test('a guardian sees their linked student’s row only; draft grades stay hidde
   t.is((await w.get(w.otherTeacher.token, `/api/v1/classes/${w.klass.id}/gradebook`)).status, 404);
 });
 
+test('homework assigned to other students is neither a column nor a cell for a student or their guardian', async (t) => {
+  const w = await world();
+  // The Essay (h2) is for Ada and Ben only.
+  const cy = await w.get(w.cy.token, `/api/v1/classes/${w.klass.id}/gradebook`);
+  t.is(cy.status, 200);
+  t.deepEqual(
+    cy.body.items.map((i: { id: string }) => i.id),
+    [w.ids.h1, w.ids.q1, w.ids.q2],
+  );
+  t.deepEqual(cellsOf(cy.body.rows[0]), [
+    ['missing', null],
+    ['not_started', null],
+    ['not_started', null],
+  ]);
+  t.false(cy.text.includes(w.ids.h2), 'not even its id');
+  t.false(cy.text.includes('Essay'), 'nor its title');
+  const cysGuardian = await createPerson(w.school, 'guardian');
+  await linkGuardian(w.school, cysGuardian, w.cy);
+  const theirs = await w.get(cysGuardian.token, `/api/v1/classes/${w.klass.id}/gradebook`);
+  t.deepEqual(
+    theirs.body.items.map((i: { id: string }) => i.id),
+    [w.ids.h1, w.ids.q1, w.ids.q2],
+  );
+  t.false(theirs.text.includes(w.ids.h2));
+  // Ada is assigned it: she sees it (and her teacher sees it for everyone, as not_assigned for Cy).
+  const ada = await w.get(w.ada.token, `/api/v1/classes/${w.klass.id}/gradebook`);
+  t.true(ada.body.items.some((i: { id: string }) => i.id === w.ids.h2));
+});
+
 test('weights change the final percentage; bad weights are refused and change nothing', async (t) => {
   const w = await world();
   const put = (token: string, body: unknown) => w.app.request(w.school.slug, 'PUT', `/api/v1/classes/${w.klass.id}/gradebook/weights`, { token, body });
@@ -211,9 +240,12 @@ test('the CSV export has a row per student and defuses spreadsheet formulas', as
   t.regex(res.headers['content-disposition'] ?? '', /attachment; filename="gradebook-/);
   const lines = res.text.trim().split('\r\n');
   t.is(lines.length, 4);
-  t.is(lines[0], 'Last name,First name,Email,Fractions (10 homework),Times tables (25 quiz),Essay (20 homework),Shapes (10 quiz),Homework %,Quizzes %,Final %');
-  t.is(lines[1], `Able,Ada,${w.ada.email},8,18,,10,80,80,80`);
-  t.true(lines[3]?.startsWith(`Cole,'=cmd|calc,`), lines[3]);
+  t.is(
+    lines[0],
+    '"Last name","First name","Email","Fractions (10 homework)","Times tables (25 quiz)","Essay (20 homework)","Shapes (10 quiz)","Homework %","Quizzes %","Final %"',
+  );
+  t.is(lines[1], `"Able","Ada","${w.ada.email}","8","18","","10","80","80","80"`);
+  t.true(lines[3]?.startsWith(`"Cole","'=cmd|calc",`), lines[3]);
 });
 
 test('an attempt whose time ran out counts in the gradebook without anyone submitting it', async (t) => {
