@@ -10,6 +10,7 @@ import { billingRoutes } from './billing/routes.ts';
 import { classRoutes } from './classes/routes.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { AppError } from './errors.ts';
+import { fileRoutes } from './files/routes.ts';
 import { gradebookRoutes } from './gradebook/routes.ts';
 import { guardianRoutes } from './guardians/routes.ts';
 import { homeworkRoutes } from './homework/routes.ts';
@@ -46,6 +47,7 @@ export function allRoutes(baseDomain: string): AnyRoute[] {
     ...homeworkRoutes,
     ...resourceRoutes,
     ...noticeRoutes,
+    ...fileRoutes,
     ...quizRoutes,
     ...gradebookRoutes,
     ...dashboardRoutes,

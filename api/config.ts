@@ -32,11 +32,6 @@ const schema = z.object({
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   STRIPE_API_BASE: z.url().optional(),
-  EDIFY_JOB_PREFIX: z
-    .string()
-    .regex(/^[\w.-]*$/, 'letters, digits, _, . and - only')
-    .default(''),
-  WORKER_SHUTDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   BILLING_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(14),
   TRIAL_DAYS: z.coerce.number().int().min(0).max(90).default(14),
   EDIFY_PLANS_FILE: z.string().optional(),
@@ -49,6 +44,23 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   EDIFY_DATA_DIR: z.string().default('.edify'),
   EDIFY_DEMO: boolean.optional(),
+  // Files (docs/files.md)
+  FILES_STORAGE: z.enum(['local', 's3']).default('local'),
+  FILES_MAX_UPLOAD_MB: z.coerce.number().positive().max(10_240).default(25),
+  FILES_SIGNED_URL_SECONDS: z.coerce.number().int().min(10).max(86_400).default(300),
+  FILES_ALLOW_UNSCANNED: boolean.optional(),
+  S3_ENDPOINT: z.url().optional(),
+  S3_BUCKET: z.string().min(3).optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  S3_FORCE_PATH_STYLE: boolean.default(false),
+  CLAMAV_URL: z
+    .string()
+    .regex(/^(tcp:\/\/[^:/]+:\d+|\/.+)$/, 'tcp://host:port or the path of a unix socket')
+    .optional(),
+  CLAMAV_WHEN_DOWN: z.enum(['wait', 'refuse']).default('wait'),
+  CLAMAV_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
 });
 
 export type Config = Readonly<{
@@ -80,6 +92,30 @@ export type Config = Readonly<{
   logLevel: string;
   dataDir: string;
   seedDemo: boolean;
+  files: FilesConfig;
+}>;
+
+/** Uploads, storage and scanning (api/files/, docs/files.md). */
+export type FilesConfig = Readonly<{
+  storage: 'local' | 's3';
+  /** Local storage root: <EDIFY_DATA_DIR>/files. */
+  dir: string;
+  /** Largest upload for a school whose plan sets no max_upload_mb. */
+  maxUploadBytes: number;
+  signedUrlSeconds: number;
+  /** Whether files stored while no scanner is configured ('unscanned') may be attached. */
+  allowUnscanned: boolean;
+  s3:
+    | {
+        endpoint: string | undefined;
+        bucket: string;
+        region: string;
+        accessKeyId: string | undefined;
+        secretAccessKey: string | undefined;
+        forcePathStyle: boolean;
+      }
+    | undefined;
+  clamav: { url: string; whenDown: 'wait' | 'refuse'; timeoutMs: number } | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -95,10 +131,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  /** Prefixed to job queue names (several deployments or test processes on one database). */
-  jobPrefix: string;
-  /** How long a stopping worker lets running jobs finish. */
-  workerShutdownMs: number;
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
@@ -120,6 +152,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   for (const [i, previous] of (e.EDIFY_SECRET_PREVIOUS?.split(',') ?? []).entries()) {
     if (previous.trim().length < 32) problems.push(`EDIFY_SECRET_PREVIOUS entry ${i + 1} must be at least 32 characters`);
   }
+  if (e.FILES_STORAGE === 's3' && !e.S3_BUCKET) problems.push('S3_BUCKET is required when FILES_STORAGE=s3');
   if (problems.length > 0) throw new ConfigError(problems);
 
   const dataDir = path.resolve(e.EDIFY_DATA_DIR);
@@ -159,6 +192,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL ?? (e.NODE_ENV === 'test' ? 'silent' : 'info'),
     dataDir,
     seedDemo: e.EDIFY_DEMO ?? e.NODE_ENV === 'development',
+    files: Object.freeze({
+      storage: e.FILES_STORAGE,
+      dir: path.join(dataDir, 'files'),
+      maxUploadBytes: Math.round(e.FILES_MAX_UPLOAD_MB * 1024 * 1024),
+      signedUrlSeconds: e.FILES_SIGNED_URL_SECONDS,
+      allowUnscanned: e.FILES_ALLOW_UNSCANNED ?? !production,
+      s3:
+        e.FILES_STORAGE === 's3' && e.S3_BUCKET
+          ? {
+              endpoint: e.S3_ENDPOINT,
+              bucket: e.S3_BUCKET,
+              region: e.S3_REGION,
+              accessKeyId: e.S3_ACCESS_KEY_ID,
+              secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+              forcePathStyle: e.S3_FORCE_PATH_STYLE,
+            }
+          : undefined,
+      clamav: e.CLAMAV_URL ? { url: e.CLAMAV_URL, whenDown: e.CLAMAV_WHEN_DOWN, timeoutMs: e.CLAMAV_TIMEOUT_MS } : undefined,
+    }),
   });
 }
 
@@ -204,8 +256,6 @@ const KNOWN_DEFAULTS = [
 
 /** Why a signing secret is unsafe, or undefined. */
 export function weakSecret(value: string | undefined): string | undefined {
-    jobPrefix: e.EDIFY_JOB_PREFIX,
-    workerShutdownMs: e.WORKER_SHUTDOWN_SECONDS * 1000,
   if (value === undefined || value === '') return 'is missing';
   const lower = value.toLowerCase();
   if (KNOWN_DEFAULTS.some((d) => lower === d || lower.replaceAll(/[^a-z]/g, '') === d.replaceAll('-', ''))) return 'is a well-known default value';

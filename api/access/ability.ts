@@ -4,6 +4,7 @@ import { AbilityBuilder, createMongoAbility, type ForcedSubject, type MongoAbili
 import { auditRules } from '../audit/rules.ts';
 import { billingRules } from '../billing/rules.ts';
 import { classRules } from '../classes/rules.ts';
+import { fileRules } from '../files/rules.ts';
 import { gradebookRules } from '../gradebook/rules.ts';
 import { guardianRules } from '../guardians/rules.ts';
 import { homeworkRules } from '../homework/rules.ts';
@@ -32,6 +33,7 @@ export type SubjectName =
   | 'Quiz'
   | 'QuizAttempt'
   | 'Gradebook'
+  | 'File'
   | 'all';
 
 // The fields rules may test, per subject. Each is mapped to SQL by the feature's model
@@ -62,6 +64,7 @@ const FEATURES: FeatureRules[] = [
   noticeRules,
   quizRules,
   gradebookRules,
+  fileRules,
 ];
 
 export function abilityFor(actor: Actor): AppAbility {

@@ -9,6 +9,8 @@ const planSchema = z.object({
   stripe_price_id: z.string().min(1),
   seat_limit: z.number().int().positive().nullable(),
   storage_gb: z.number().positive(),
+  /** Largest single upload in MB; left out: FILES_MAX_UPLOAD_MB (25). */
+  max_upload_mb: z.number().positive().optional(),
   features: z.array(z.enum(['sso', 'priority_support'])).default([]),
 });
 export type Plan = z.infer<typeof planSchema>;

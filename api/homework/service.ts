@@ -5,6 +5,7 @@ import type { Action } from '../access/ability.ts';
 import { accessibleBy } from '../access/query.ts';
 import { audit } from '../audit/service.ts';
 import { findClass, writableClass } from '../classes/service.ts';
+import { attachResolved, resolveAttachments } from '../content/attachments.ts';
 import { publishInstant, toInstant } from '../content/school-time.ts';
 import { conflict, type FieldError, forbidden, invalid, notFound } from '../errors.ts';
 import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
@@ -112,6 +113,7 @@ export async function createHomework(scope: Scope, classId: string, input: Creat
   checkTimes(times, input);
   const assigneeIds = input.assignee_ids ?? null;
   if (assigneeIds) await checkAssignees(scope, classId, assigneeIds);
+  const attachments = await resolveAttachments(scope, input.attachments, { kind: 'homework', classId }, 'attachments');
   const at = now(scope);
   const homework = await Homework.query(scope.db).insertAndFetch({
     tenant_id: scope.tenant.id,
@@ -121,12 +123,13 @@ export async function createHomework(scope: Scope, classId: string, input: Creat
     points: input.points === null ? null : String(input.points),
     ...times,
     assign_to_all: assigneeIds === null,
-    attachments: input.attachments,
+    attachments: attachments.stored,
     created_by: actorUserId(scope.actor) ?? null,
     created_at: at,
     updated_at: at,
   });
   if (assigneeIds) await insertAssignees(scope, homework.id, assigneeIds);
+  await attachResolved(scope, attachments, { kind: 'homework', id: homework.id, classId });
   await audit(scope, 'homework.created', { type: 'homework', id: homework.id }, { class_id: classId, title: homework.title });
   return { homework, assigneeIds: assigneeIds ? [...assigneeIds].sort() : null };
 }
@@ -149,14 +152,18 @@ export async function updateHomework(scope: Scope, id: string, input: UpdateHome
     await checkAssignees(scope, current.class_id, input.assignee_ids);
     await checkNobodyWithWorkDropped(scope, current.id, input.assignee_ids);
   }
-  const { assignee_ids, points, due_at, late_until, publish_at, ...plain } = input;
+  const target = { kind: 'homework' as const, id: current.id, classId: current.class_id };
+  const attachments = input.attachments === undefined ? undefined : await resolveAttachments(scope, input.attachments, target, 'attachments');
+  const { assignee_ids, points, due_at, late_until, publish_at, attachments: _attachments, ...plain } = input;
   const patch: Partial<Homework> = { ...plain, updated_at: now(scope) };
+  if (attachments) patch.attachments = attachments.stored;
   if (points !== undefined) patch.points = points === null ? null : String(points);
   if (due_at !== undefined) patch.due_at = times.due_at;
   if (late_until !== undefined) patch.late_until = times.late_until;
   if (publish_at !== undefined) patch.publish_at = times.publish_at;
   if (assignee_ids !== undefined) patch.assign_to_all = assignee_ids === null;
   const updated = await Homework.query(scope.db).patchAndFetchById(current.id, patch);
+  if (attachments) await attachResolved(scope, attachments, target);
   if (assignee_ids !== undefined) {
     await HomeworkAssignee.query(scope.db).delete().where({ homework_id: current.id });
     if (assignee_ids) await insertAssignees(scope, current.id, assignee_ids);

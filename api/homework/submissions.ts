@@ -1,6 +1,7 @@
 // Handing work in, and reading it back. One current submission per (homework, student); each
 // resubmission first copies the current one, grade included, into submission_versions.
 import { writableClass } from '../classes/service.ts';
+import { attachResolved, resolveAttachments } from '../content/attachments.ts';
 import { schoolClock } from '../content/school-time.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
 import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
@@ -56,19 +57,24 @@ export async function submitWork(scope: Scope, homeworkId: string, input: Submit
   const at = now(scope);
   assertOpen(scope, homework, at);
   const late = at > new Date(homework.due_at);
-  const content = { body: input.body ?? null, attachments: input.attachments ?? [], submitted_at: at, late, status: 'turned_in' as const, updated_at: at };
   // Locked so two quick resubmissions cannot both become the same version.
   const current = await Submission.query(scope.db).findOne({ homework_id: homework.id, student_id: me }).forUpdate();
+  const target = { kind: 'submission' as const, classId: homework.class_id, ...(current ? { id: current.id } : {}) };
+  const attachments = await resolveAttachments(scope, input.attachments ?? [], target, 'attachments');
+  const content = { body: input.body ?? null, attachments: attachments.stored, submitted_at: at, late, status: 'turned_in' as const, updated_at: at };
+  let submissionId = current?.id;
   if (!current) {
-    await Submission.query(scope.db).insert({
-      tenant_id: scope.tenant.id,
-      homework_id: homework.id,
-      student_id: me,
-      class_id: homework.class_id,
-      ...content,
-      version: 1,
-      created_at: at,
-    });
+    submissionId = (
+      await Submission.query(scope.db).insertAndFetch({
+        tenant_id: scope.tenant.id,
+        homework_id: homework.id,
+        student_id: me,
+        class_id: homework.class_id,
+        ...content,
+        version: 1,
+        created_at: at,
+      })
+    ).id;
   } else {
     if (current.version >= MAX_VERSIONS) {
       throw conflict(`You have turned this homework in ${MAX_VERSIONS} times, the most it keeps. Ask your teacher if something needs changing.`);
@@ -79,6 +85,8 @@ export async function submitWork(scope: Scope, homeworkId: string, input: Submit
       .patch({ ...content, version: current.version + 1 })
       .where({ id: current.id });
   }
+  // Files of earlier versions stay attached to the submission: its history still shows them.
+  if (submissionId) await attachResolved(scope, attachments, { kind: 'submission', id: submissionId, classId: homework.class_id });
   return detail(scope, homework, me);
 }
 

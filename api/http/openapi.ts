@@ -65,6 +65,16 @@ export function openApiDocument(routes: AnyRoute[], baseDomain: string): JsonSch
       'x-edify-access': route.access,
       ...(parameters.length ? { parameters } : {}),
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } } } : {}),
+      ...(route.upload
+        ? {
+            requestBody: {
+              required: true,
+              content: {
+                'multipart/form-data': { schema: { type: 'object', properties: { file: { type: 'string', format: 'binary' } }, required: ['file'] } },
+              },
+            },
+          }
+        : {}),
       ...(route.access === 'public' ? { security: [] } : {}),
       responses,
     };

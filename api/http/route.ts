@@ -62,6 +62,11 @@ type Common<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> = {
   writes?: boolean;
   /** The body is an HTML form post (application/x-www-form-urlencoded) rather than JSON. */
   form?: boolean;
+  /** The body is a stream the handler reads itself (a file upload, multipart/form-data): nothing
+   * parses it first. The handler authorises in its session and returns `{ afterCommit }`, which
+   * reads the bytes with no session open and calls `reopen` for the rows. Answering before the
+   * body is read to the end closes the connection instead of reading the rest. */
+  upload?: boolean;
   /** Extra rate limits (api/http/rate-limit.ts LIMITS). Every route also gets the per-token
    * limit when a token is sent, and writes get the write limit. */
   limits?: LimitRule[];
@@ -74,8 +79,12 @@ export type TenantRoute<P extends AnyObject = AnyObject, Q extends AnyObject = A
   access: Access;
   /** Reachable by someone who must enrol in two-factor sign-in before anything else. */
   duringEnrolment?: boolean;
-  handler: (input: Input<P, Q, B> & { scope: Scope }) => Promise<Reply>;
+  handler: (input: Input<P, Q, B> & { scope: Scope; reopen: Reopen }) => Promise<Reply>;
 };
+
+/** Opens another tenant session for the same school and the same signed-in person (for work done
+ * after the request's own session has closed, e.g. the rows of an upload). */
+export type Reopen = <T>(fn: (scope: Scope) => Promise<T>) => Promise<T>;
 
 /** 'platform': the apex domain only (signup, webhooks). 'any': every host, school or not
  * (health checks, the OpenAPI document). */
@@ -111,6 +120,7 @@ export function mountRoutes(router: Router<AppState>, routes: AnyRoute[], deps: 
   const writes = rateLimit({ ...LIMITS.writes, by: token }, deps.limiter);
   for (const route of routes) {
     const chain: Middleware<AppState>[] = [];
+    if (route.upload) chain.push(closeUnreadBody);
     if (route.body) chain.push(route.form ? parseForm : parseBody);
     if (route.host === 'tenant') {
       chain.push(async (ctx, next) => (ctx.get('authorization') ? perToken(ctx, next) : next()));
@@ -182,7 +192,8 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
             throw forbidden('You do not have permission to do this.');
           }
         }
-        return route.handler({ ...input, scope, deps, ctx: ctx as unknown as Context });
+        const reopen: Reopen = (fn) => withTenant(deps.dbs.app, { id: scope.tenant.id }, (next, tenant) => fn({ ...scope, db: next, tenant }));
+        return route.handler({ ...input, scope, reopen, deps, ctx: ctx as unknown as Context });
       },
       { readOnly: route.method === 'get' && !route.writes, prefetch: probe && signInStatement(probe) },
     ).finally(recordAccess);
@@ -195,7 +206,6 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
 function send(ctx: Parameters<Middleware<AppState>>[0], reply: Reply): void {
   if ('afterCommit' in reply) throw new Error('afterCommit replies are resolved by the tenant handler');
   if ('problem' in reply) throw reply.problem;
-          ...(deps.jobs ? { outbox: { jobs: deps.jobs, box: deps.secretBox } } : {}),
   if ('redirect' in reply) {
     ctx.redirect(reply.redirect);
     return;
@@ -230,6 +240,19 @@ function validate(route: AnyRoute, ctx: Parameters<Middleware<AppState>>[0]) {
 }
 
 const SAFE_METHODS = new Set<Method>(['get']);
+
+// An upload refused part-way (too large, wrong type) is answered at once; reading the rest would
+// let a client make the server swallow any amount, so the connection closes after the answer.
+const closeUnreadBody: Middleware<AppState> = async (ctx, next) => {
+  try {
+    await next();
+  } finally {
+    if (!ctx.req.complete) {
+      ctx.set('Connection', 'close');
+      ctx.res.once('finish', () => ctx.req.socket.destroy());
+    }
+  }
+};
 
 /** The browser session cookie, whichever name it was set under. */
 export function sessionCookie(ctx: { cookies: { get: (name: string) => string | undefined } }): string | undefined {

@@ -8,6 +8,7 @@ export type NoticeStatus = 'draft' | 'scheduled' | 'published';
 
 export class Notice extends Model {
   static override tableName = 'notices';
+  static override jsonAttributes = ['attachments'];
   declare tenant_id: string;
   declare id: string;
   /** null: school-wide. */
@@ -16,6 +17,8 @@ export class Notice extends Model {
   declare body: string;
   declare important: boolean;
   declare pinned: boolean;
+  /** Links and uploaded files (api/content/attachments.ts). */
+  declare attachments: unknown;
   declare publish_at: Date | null;
   declare fanned_out_at: Date | null;
   declare created_by: string | null;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { attachmentsInput, attachmentView } from '../content/attachments.ts';
 import { markdownSchema } from '../content/markdown.ts';
 import { publishAtInput } from '../content/school-time.ts';
 import { pageQuery } from '../http/pagination.ts';
@@ -18,11 +19,11 @@ const flags = {
   pinned: z.boolean().optional().describe('Pinned notices come first in lists.'),
 };
 
-export const createNoticeInput = z.strictObject({ title, body, ...flags, publish_at: publishAt });
+export const createNoticeInput = z.strictObject({ title, body, ...flags, publish_at: publishAt, attachments: attachmentsInput.optional() });
 export type CreateNoticeInput = z.infer<typeof createNoticeInput>;
 
 export const updateNoticeInput = z
-  .strictObject({ title: title.optional(), body: body.optional(), ...flags, publish_at: publishAt })
+  .strictObject({ title: title.optional(), body: body.optional(), ...flags, publish_at: publishAt, attachments: attachmentsInput.optional() })
   .refine((v) => Object.keys(v).length > 0, { message: 'send at least one field to change' });
 export type UpdateNoticeInput = z.infer<typeof updateNoticeInput>;
 
@@ -55,6 +56,7 @@ export const noticeView = z.object({
   status: z.enum(['draft', 'scheduled', 'published']),
   publish_at: z.string().nullable().describe('ISO 8601, UTC'),
   publish_at_local: z.string().nullable().describe('publish_at on the school’s wall clock'),
+  attachments: z.array(attachmentView),
   read: z.boolean().describe('Whether you have marked it read'),
   read_at: z.string().nullable(),
   created_by: z.uuid().nullable(),

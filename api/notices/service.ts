@@ -8,6 +8,7 @@ import { accessibleBy } from '../access/query.ts';
 import { audit } from '../audit/service.ts';
 import { Class } from '../classes/model.ts';
 import { findClass } from '../classes/service.ts';
+import { attachResolved, presentAttachments, resolveAttachments } from '../content/attachments.ts';
 import { renderMarkdown } from '../content/markdown.ts';
 import { publishInstant, schoolClock } from '../content/school-time.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
@@ -22,7 +23,7 @@ const ARCHIVED = 'This class is archived: its notices stay readable, and nothing
 /** A notice row with the caller's read receipt. */
 export type NoticeRow = Pick<
   Notice,
-  'id' | 'class_id' | 'title' | 'body' | 'important' | 'pinned' | 'publish_at' | 'fanned_out_at' | 'created_by' | 'created_at' | 'updated_at'
+  'id' | 'class_id' | 'title' | 'body' | 'important' | 'pinned' | 'attachments' | 'publish_at' | 'fanned_out_at' | 'created_by' | 'created_at' | 'updated_at'
 > & { read_at: Date | null };
 
 export function presentNotice(scope: Scope, n: NoticeRow): NoticeView {
@@ -34,6 +35,7 @@ export function presentNotice(scope: Scope, n: NoticeRow): NoticeView {
     body_html: renderMarkdown(n.body),
     important: n.important,
     pinned: n.pinned,
+    attachments: presentAttachments(n.attachments),
     status: noticeStatus(scope, n.publish_at),
     publish_at: n.publish_at ? new Date(n.publish_at).toISOString() : null,
     publish_at_local: schoolClock(scope, n.publish_at),
@@ -130,6 +132,7 @@ export async function createSchoolNotice(scope: Scope, input: CreateNoticeInput)
 }
 
 async function insertNotice(scope: Scope, classId: string | null, input: CreateNoticeInput): Promise<NoticeRow> {
+  const attachments = await resolveAttachments(scope, input.attachments ?? [], { kind: 'notice', classId }, 'attachments');
   const stamp = now(scope);
   const created = await Notice.query(scope.db).insertAndFetch({
     tenant_id: scope.tenant.id,
@@ -138,11 +141,13 @@ async function insertNotice(scope: Scope, classId: string | null, input: CreateN
     body: input.body,
     important: input.important ?? false,
     pinned: input.pinned ?? false,
+    attachments: attachments.stored,
     publish_at: publishAtFrom(scope, input.publish_at, null),
     created_by: actorUserId(scope.actor) ?? null,
     created_at: stamp,
     updated_at: stamp,
   });
+  await attachResolved(scope, attachments, { kind: 'notice', id: created.id, classId });
   const status = noticeStatus(scope, created.publish_at);
   await audit(scope, 'notice.created', { type: 'notice', id: created.id }, { class_id: classId, status });
   if (status === 'published') await noticePublished(scope, created);
@@ -158,11 +163,14 @@ async function assertClassActive(scope: Scope, classId: string | null): Promise<
 export async function updateNotice(scope: Scope, id: string, input: UpdateNoticeInput): Promise<NoticeRow> {
   const current = await findNotice(scope, id, 'update');
   await assertClassActive(scope, current.class_id);
-  const { publish_at, ...fields } = input;
+  const { publish_at, attachments: wanted, ...fields } = input;
+  const target = { kind: 'notice' as const, id: current.id, classId: current.class_id };
+  const attachments = wanted === undefined ? undefined : await resolveAttachments(scope, wanted, target, 'attachments');
   const publishAt = publishAtFrom(scope, publish_at, current.publish_at);
   await Notice.query(scope.db)
-    .patch({ ...fields, publish_at: publishAt, updated_at: now(scope) })
+    .patch({ ...fields, ...(attachments ? { attachments: attachments.stored } : {}), publish_at: publishAt, updated_at: now(scope) })
     .where({ id });
+  if (attachments) await attachResolved(scope, attachments, target);
   const was = noticeStatus(scope, current.publish_at);
   const is = noticeStatus(scope, publishAt);
   await audit(scope, 'notice.updated', { type: 'notice', id }, { fields: Object.keys(input), status: is });

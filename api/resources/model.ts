@@ -28,7 +28,7 @@ export class Resource extends Model {
   declare kind: ResourceKind;
   /** Links only. */
   declare url: string | null;
-  /** Files only: a reference (api/content/attachments.ts) until the upload service exists. */
+  /** Files only: an uploaded file or a link reference (api/content/attachments.ts). */
   declare attachment: Attachment | null;
   declare position: number;
   declare created_by: string | null;

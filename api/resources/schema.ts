@@ -18,7 +18,7 @@ export const createResourceInput = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('link'), url: httpUrl, ...resourceCommon }),
   z.strictObject({
     kind: z.literal('file'),
-    attachment: attachmentInput.describe('A file reference (name and http(s) address) until Edify stores uploads itself.'),
+    attachment: attachmentInput.describe('A file uploaded to Edify ({ file_id }), or a reference (name and http(s) address).'),
     ...resourceCommon,
   }),
 ]);

@@ -8,7 +8,7 @@ import { accessibleBy } from '../access/query.ts';
 import { audit } from '../audit/service.ts';
 import { Class } from '../classes/model.ts';
 import { findClass } from '../classes/service.ts';
-import { presentAttachments } from '../content/attachments.ts';
+import { attachResolved, presentAttachments, resolveAttachments } from '../content/attachments.ts';
 import { renderMarkdown } from '../content/markdown.ts';
 import { conflict, forbidden, invalid, notFound } from '../errors.ts';
 import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
@@ -113,6 +113,7 @@ export async function createResource(scope: Scope, classId: string, input: Creat
   await resourceClass(scope, classId, 'create');
   const topicId = input.topic_id ?? null;
   if (topicId) await topicOf(scope, classId, topicId);
+  const attachment = input.kind === 'file' ? await resolveAttachments(scope, [input.attachment], { kind: 'resource', classId }, 'attachment') : undefined;
   const stamp = now(scope);
   const created = await Resource.query(scope.db).insertAndFetch({
     tenant_id: scope.tenant.id,
@@ -122,12 +123,13 @@ export async function createResource(scope: Scope, classId: string, input: Creat
     description: input.description ?? null,
     kind: input.kind,
     url: input.kind === 'link' ? input.url : null,
-    attachment: input.kind === 'file' ? input.attachment : null,
+    attachment: attachment?.stored[0] ?? null,
     position: await endOfGroup(scope, classId, topicId),
     created_by: actorUserId(scope.actor) ?? null,
     created_at: stamp,
     updated_at: stamp,
   });
+  if (attachment) await attachResolved(scope, attachment, { kind: 'resource', id: created.id, classId });
   await audit(scope, 'resource.created', { type: 'resource', id: created.id }, { class_id: classId, kind: input.kind });
   return created;
 }
@@ -153,11 +155,13 @@ export async function updateResource(scope: Scope, id: string, input: UpdateReso
   if (input.attachment !== undefined && current.kind !== 'file') {
     throw invalid([{ in: 'body', field: 'attachment', message: 'only files have an attachment; change a link through its url' }]);
   }
+  const owner = { kind: 'resource' as const, id: current.id, classId: current.class_id };
+  const attachment = input.attachment === undefined ? undefined : await resolveAttachments(scope, [input.attachment], owner, 'attachment');
   const patch: Record<string, unknown> = { updated_at: now(scope) };
   if (input.title !== undefined) patch.title = input.title;
   if (input.description !== undefined) patch.description = input.description;
   if (input.url !== undefined) patch.url = input.url;
-  if (input.attachment !== undefined) patch.attachment = input.attachment;
+  if (attachment) patch.attachment = attachment.stored[0];
   const target = input.topic_id === undefined ? current.topic_id : input.topic_id;
   if (target !== current.topic_id) {
     if (target) await topicOf(scope, current.class_id, target);
@@ -165,6 +169,7 @@ export async function updateResource(scope: Scope, id: string, input: UpdateReso
     patch.position = await endOfGroup(scope, current.class_id, target);
   }
   const updated = await Resource.query(scope.db).patchAndFetchById(current.id, patch);
+  if (attachment) await attachResolved(scope, attachment, owner);
   await audit(scope, 'resource.updated', { type: 'resource', id }, { fields: Object.keys(input) });
   return updated;
 }

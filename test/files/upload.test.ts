@@ -1,0 +1,139 @@
+// Uploads through the real app (local storage, no scanner): the type comes from the bytes and
+// must agree with the name, text is checked as a whole, names are cleaned, keys are random and
+// prefixed with the school, and an upload over the limit is cut off with nothing stored.
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import { sanitiseName } from '../../api/files/types.ts';
+import { withTenant } from '../../tenants/session.ts';
+import { testEnv } from '../helpers/env.ts';
+import { createPerson, createSchool, inSchool } from '../helpers/factories.ts';
+import { PDF, PNG, raw, streamUpload, upload } from '../helpers/files.ts';
+import { startApp } from '../helpers/http.ts';
+
+async function world(limits: { maxUploadBytes?: number } = {}) {
+  const { config } = testEnv();
+  const app = await startApp({ files: { ...config.files, ...limits } });
+  const school = await createSchool();
+  const student = await createPerson(school, 'student');
+  const up = (name: string, content: Buffer | string, purpose?: string) => upload(app, school.slug, student.token, { name, content, purpose });
+  return { app, school, student, up };
+}
+
+const rows = (school: { tenant: { id: string } }) =>
+  withTenant(testEnv().dbs.app, { id: school.tenant.id }, (db) => db('files').select('id', 'name', 'status', 'storage_key', 'content_type', 'size_bytes'));
+
+test('a PDF is stored with its type from the bytes, under a random key prefixed with the school, and downloads back', async (t) => {
+  const w = await world();
+  const res = await w.up('Worksheet 3.pdf', PDF);
+  t.is(res.status, 201, res.text);
+  t.like(res.body, {
+    name: 'Worksheet 3.pdf',
+    content_type: 'application/pdf',
+    size_bytes: PDF.length,
+    status: 'unscanned',
+    purpose: 'documents',
+    attached: false,
+  });
+  const [row] = await rows(w.school);
+  t.regex(row.storage_key, new RegExp(`^${w.school.tenant.id}/[A-Za-z0-9_-]{24}$`));
+  const back = await raw(w.app, w.school.slug, 'GET', `/api/v1/files/${res.body.id}`, { token: w.student.token });
+  t.is(back.status, 200);
+  t.true(Buffer.from(back.body).equals(PDF));
+  t.is(back.headers['content-type'], 'application/pdf');
+  t.is(back.headers['x-content-type-options'], 'nosniff');
+  t.regex(String(back.headers['content-disposition']), /^inline; filename="Worksheet 3.pdf"/);
+  const again = await raw(w.app, w.school.slug, 'GET', `/api/v1/files/${res.body.id}`, {
+    token: w.student.token,
+    headers: { 'if-none-match': String(back.headers.etag) },
+  });
+  t.is(again.status, 304);
+});
+
+test('the extension must agree with the bytes: a PDF renamed .exe and an HTML page renamed .pdf are refused', async (t) => {
+  const w = await world();
+  const exe = await w.up('invoice.exe', PDF);
+  t.is(exe.status, 415);
+  t.regex(exe.body.detail, /PDF.*\.exe/);
+  const html = await w.up('report.pdf', '<!doctype html><html><body><script>alert(1)</script></body></html>');
+  t.is(html.status, 415);
+  const svg = await w.up('logo.png', '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', 'images');
+  t.is(svg.status, 415);
+  const wrongPurpose = await w.up('scan.pdf', PDF, 'images');
+  t.is(wrongPurpose.status, 415);
+  const png = await w.up('photo.jpg', PNG, 'images');
+  t.is(png.status, 415, 'a PNG named .jpg');
+  t.is((await w.up('photo.png', PNG, 'images')).status, 201);
+  t.is((await rows(w.school)).length, 1);
+});
+
+test('plain text is accepted only as valid UTF-8 without NULs, with a text extension, and is never served inline', async (t) => {
+  const w = await world();
+  const notes = await w.up('notes.md', '# Notes\n\nÉtude – naïve café ✓\n');
+  t.is(notes.status, 201, notes.text);
+  t.is(notes.body.content_type, 'text/markdown');
+  const back = await raw(w.app, w.school.slug, 'GET', `/api/v1/files/${notes.body.id}`, { token: w.student.token });
+  t.is(back.headers['content-type'], 'text/markdown; charset=utf-8');
+  t.regex(String(back.headers['content-disposition']), /^attachment;/);
+  t.is((await w.up('data.csv', 'a,b\n1,2\n')).status, 201);
+  t.is((await w.up('binary.txt', Buffer.from([0x68, 0x69, 0x00, 0x01]))).status, 415);
+  t.is((await w.up('latin1.txt', Buffer.from([0x63, 0x61, 0x66, 0xe9]))).status, 415);
+  // A NUL far after the first bytes the type is decided from: the whole file is checked.
+  const late = Buffer.concat([Buffer.alloc(200_000, 0x61), Buffer.from([0])]);
+  t.is((await w.up('long.txt', late)).status, 415);
+  t.is((await w.up('page.html', '<html></html>')).status, 415);
+  t.is((await w.up('script', 'echo hi')).status, 415);
+  t.is((await rows(w.school)).length, 2, 'refused text left no row');
+});
+
+test('display names lose path parts, control and bidirectional characters', async (t) => {
+  const w = await world();
+  const res = await w.up('..\\..\\etc/Évaluation \u202Efdp.exe.pdf', PDF);
+  t.is(res.status, 201, res.text);
+  t.is(res.body.name, 'Évaluation fdp.exe.pdf');
+  t.is(sanitiseName('a\u0000b\u0007c\r\n\u200Fd\u2066.pdf'), 'abcd.pdf');
+  t.is(sanitiseName('/'), 'file');
+  t.is(sanitiseName('...hidden.pdf'), 'hidden.pdf');
+  t.is(sanitiseName(`${'x'.repeat(300)}.pdf`).length, 200);
+  t.regex(sanitiseName(`${'x'.repeat(300)}.pdf`), /\.pdf$/);
+});
+
+test('an upload over the school’s limit is cut off early: 413, the server stops reading, nothing is stored', async (t) => {
+  const limit = 1024 * 1024;
+  const w = await world({ maxUploadBytes: limit });
+  const total = 64 * 1024 * 1024;
+  const { res, written } = await streamUpload(w.app, w.school.slug, w.student.token, { name: 'big.pdf', head: PDF, total, purpose: 'documents' });
+  t.is(res.status, 413);
+  t.is(res.body.max_bytes, limit);
+  t.true(written < total / 2, `the server read ${written} of ${total} bytes`);
+  t.deepEqual(await rows(w.school), []);
+  const dir = path.join(w.app.deps.config.files.dir, w.school.tenant.id);
+  t.deepEqual(existsSync(dir) ? readdirSync(dir) : [], [], 'no bytes (not even a partial file) are left');
+  // An announced Content-Length over the limit is refused before anything is read.
+  const announced = await raw(w.app, w.school.slug, 'POST', '/api/v1/files?purpose=documents', {
+    token: w.student.token,
+    body: Buffer.alloc(limit + 128 * 1024),
+    headers: { 'content-type': 'multipart/form-data; boundary=x' },
+  });
+  t.is(announced.status, 413);
+});
+
+test('uploads need a purpose, one file part, a signed-in uploader; guardians upload nothing', async (t) => {
+  const w = await world();
+  t.is((await w.up('a.pdf', PDF, '')).status, 422);
+  t.is((await w.up('a.pdf', PDF, 'spreadsheets')).status, 422);
+  const notMultipart = await raw(w.app, w.school.slug, 'POST', '/api/v1/files?purpose=documents', {
+    token: w.student.token,
+    body: Buffer.from('{}'),
+    headers: { 'content-type': 'application/json' },
+  });
+  t.is(notMultipart.status, 415);
+  const guardian = await createPerson(w.school, 'guardian');
+  t.is((await upload(w.app, w.school.slug, guardian.token, { name: 'a.pdf', content: PDF })).status, 403);
+  const anonymous = await raw(w.app, w.school.slug, 'POST', '/api/v1/files?purpose=documents', {
+    body: PDF,
+    headers: { 'content-type': 'multipart/form-data; boundary=x' },
+  });
+  t.is(anonymous.status, 401);
+  t.deepEqual(await inSchool(w.school, (scope) => scope.db('files').count({ n: '*' }).first()), { n: '0' });
+});
