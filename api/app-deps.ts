@@ -8,6 +8,7 @@ import type { Billing } from './billing/stripe.ts';
 import type { Config } from './config.ts';
 import type { Databases } from './db/connection.ts';
 import type { LimiterStore } from './http/rate-limit.ts';
+import type { Jobs } from './jobs/jobs.ts';
 import type { Mailer } from './mail/mailer.ts';
 
 export type AppDeps = {
@@ -23,6 +24,8 @@ export type AppDeps = {
   clock: () => Date;
   billing: Billing | undefined;
   plans: Plan[];
+  /** The job queue (api/jobs): requests enqueue through their own transaction (scope.outbox). */
+  jobs?: Jobs;
 };
 
 export function sessionPolicy(config: Config, keys: TokenKeys): SessionPolicy {

@@ -32,6 +32,11 @@ const schema = z.object({
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   STRIPE_API_BASE: z.url().optional(),
+  EDIFY_JOB_PREFIX: z
+    .string()
+    .regex(/^[\w.-]*$/, 'letters, digits, _, . and - only')
+    .default(''),
+  WORKER_SHUTDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
   BILLING_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(14),
   TRIAL_DAYS: z.coerce.number().int().min(0).max(90).default(14),
   EDIFY_PLANS_FILE: z.string().optional(),
@@ -105,16 +110,7 @@ export type FilesConfig = Readonly<{
   signedUrlSeconds: number;
   /** Whether files stored while no scanner is configured ('unscanned') may be attached. */
   allowUnscanned: boolean;
-  s3:
-    | {
-        endpoint: string | undefined;
-        bucket: string;
-        region: string;
-        accessKeyId: string | undefined;
-        secretAccessKey: string | undefined;
-        forcePathStyle: boolean;
-      }
-    | undefined;
+  s3: { endpoint: string | undefined; bucket: string; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined; forcePathStyle: boolean } | undefined;
   clamav: { url: string; whenDown: 'wait' | 'refuse'; timeoutMs: number } | undefined;
 }>;
 
@@ -131,6 +127,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  /** Prefixed to job queue names (several deployments or test processes on one database). */
+  jobPrefix: string;
+  /** How long a stopping worker lets running jobs finish. */
+  workerShutdownMs: number;
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
@@ -256,6 +256,8 @@ const KNOWN_DEFAULTS = [
 
 /** Why a signing secret is unsafe, or undefined. */
 export function weakSecret(value: string | undefined): string | undefined {
+    jobPrefix: e.EDIFY_JOB_PREFIX,
+    workerShutdownMs: e.WORKER_SHUTDOWN_SECONDS * 1000,
   if (value === undefined || value === '') return 'is missing';
   const lower = value.toLowerCase();
   if (KNOWN_DEFAULTS.some((d) => lower === d || lower.replaceAll(/[^a-z]/g, '') === d.replaceAll('-', ''))) return 'is a well-known default value';

@@ -2,6 +2,7 @@
 // what they may do. Routes get it from ctx.state; the CLI and jobs build it with withTenant.
 import type { Knex } from 'knex';
 import type { AppAbility } from './access/ability.ts';
+import type { Outbox } from './jobs/outbox.ts';
 
 export type Tenant = {
   id: string;
@@ -56,6 +57,8 @@ export type Scope = {
   request?: RequestInfo;
   /** Work to do once the transaction has committed (email, later jobs): never slow I/O inside it. */
   afterCommit?: (() => Promise<void>)[];
+  /** Where jobs go: inserted in this scope's transaction (api/jobs/outbox.ts, enqueue). */
+  outbox?: Outbox;
   /** The time, injectable so tests can move it (quiz deadlines, due dates). Read it with now(scope). */
   clock?: () => Date;
 };

@@ -15,13 +15,18 @@ import { type Databases, openDatabases } from './db/connection.ts';
 import { migrateLatest } from './db/migrate.ts';
 import { createLogger } from './http/logger.ts';
 import { createLimiterStore } from './http/rate-limit.ts';
+import { openJobs } from './jobs/jobs.ts';
+import { startWorker } from './jobs/worker.ts';
 import { createMailer } from './mail/mailer.ts';
 
 export type Running = { url: string; port: number; deps: AppDeps; seeded: boolean; close: () => Promise<void> };
 
-export async function startServer(config: Config, options: { migrate?: boolean } = {}): Promise<Running> {
+/** `worker`: also run the job handlers in this process (the default; `edify serve --no-worker`
+ * leaves them to separate `edify worker` processes). Either way requests enqueue jobs. */
+export async function startServer(config: Config, options: { migrate?: boolean; worker?: boolean } = {}): Promise<Running> {
   const log = createLogger(config.logLevel);
   const dbs = await openDatabases(config, { log: (line) => log.debug({ source: 'postgres' }, line) });
+  let stopJobs: (() => Promise<void>) | undefined;
   try {
     if (options.migrate ?? true) {
       const applied = await migrateLatest(dbs.owner, dbs.appUrl);
@@ -33,6 +38,15 @@ export async function startServer(config: Config, options: { migrate?: boolean }
     const limiter = createLimiterStore(config.redisUrl);
     const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailDir: path.join(config.dataDir, 'mail') });
     const secretBox = createSecretBox(parseEncryptionKeys(config.encryptionKeys));
+    const runWorker = options.worker ?? true;
+    const jobs = await openJobs({
+      ownerUrl: dbs.ownerUrl,
+      prefix: config.jobPrefix,
+      supervise: runWorker,
+      onError: (error) => log.error({ err: error }, 'job queue error'),
+    });
+    stopJobs = () => jobs.stop(0);
+    const worker = runWorker ? await startWorker({ config, dbs, log, mailer, secretBox, clock: () => new Date(), jobs }) : undefined;
     const deps: AppDeps = {
       config,
       dbs,
@@ -45,6 +59,7 @@ export async function startServer(config: Config, options: { migrate?: boolean }
       clock: () => new Date(),
       billing: createBilling(config),
       plans: loadPlans(config.plansFile),
+      jobs,
     };
     const app = buildApp(deps);
     const server: Server = await new Promise((resolve, reject) => {
@@ -60,11 +75,14 @@ export async function startServer(config: Config, options: { migrate?: boolean }
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      // Running jobs get up to WORKER_SHUTDOWN_SECONDS to finish; the rest are retried elsewhere.
+      await (worker ?? jobs).stop(config.workerShutdownMs);
       await limiter.close();
       await dbs.close();
     };
     return { url: `http://${config.baseDomain}:${port}`, port, deps, seeded, close };
   } catch (error) {
+    await stopJobs?.();
     await dbs.close();
     throw error;
   }

@@ -6,7 +6,9 @@ import { createInterface } from 'node:readline/promises';
 import { Command, Flags } from '@oclif/core';
 import { type Config, ConfigError, loadConfig, schoolUrl } from '../api/config.ts';
 import { type Databases, openDatabases } from '../api/db/connection.ts';
+import { createSecretBox, parseEncryptionKeys } from '../api/auth/secret-box.ts';
 import { AppError } from '../api/errors.ts';
+import { type Jobs, openJobs } from '../api/jobs/jobs.ts';
 import { runAfterCommit, type Scope } from '../api/scope.ts';
 import { findTenant, type Operator, operatorScope } from '../tenants/provision.ts';
 import { beginTenantSession, withPlatform } from '../tenants/session.ts';
@@ -15,6 +17,7 @@ export abstract class EdifyCommand extends Command {
   static override enableJsonFlag = true;
 
   private databases: Databases | undefined;
+  private openedJobs: Jobs | undefined;
 
   protected loadConfig(): Config {
     try {
@@ -30,15 +33,24 @@ export abstract class EdifyCommand extends Command {
     return this.databases;
   }
 
-  /** Runs fn as this operator inside one school: the same RLS and services as a request, with
-   * after-commit work (email) run once the transaction has committed. */
+  /** The job queue, as a producer (no handlers run here); closed when the command ends. */
+  protected async jobs(config: Config): Promise<Jobs> {
+    const dbs = await this.database(config);
+    this.openedJobs ??= await openJobs({ ownerUrl: dbs.ownerUrl, prefix: config.jobPrefix, max: 2 });
+    return this.openedJobs;
+  }
+
+  /** Runs fn as this operator inside one school: the same RLS and services as a request; email
+   * and other jobs are queued in the same transaction (the worker sends them). */
   protected async inSchool<T>(config: Config, slug: string, fn: (scope: Scope) => Promise<T>): Promise<T> {
     const dbs = await this.database(config);
     const tenant = await findTenant(dbs.owner, slug);
+    const jobs = await this.jobs(config);
+    const box = createSecretBox(parseEncryptionKeys(config.encryptionKeys));
     const tasks: (() => Promise<void>)[] = [];
     const result = await withPlatform(dbs.owner, async (db) => {
       const current = await beginTenantSession(db, { id: tenant.id });
-      return fn({ ...operatorScope(db, current, this.operator()), afterCommit: tasks });
+      return fn({ ...operatorScope(db, current, this.operator()), afterCommit: tasks, outbox: { jobs, box } });
     });
     await runAfterCommit(tasks, (error) => this.warn(`Sending an email failed: ${String(error)}`));
     return result;
@@ -73,6 +85,7 @@ export abstract class EdifyCommand extends Command {
   }
 
   protected override async finally(error: Error | undefined): Promise<unknown> {
+    await this.openedJobs?.stop(0);
     await this.databases?.close();
     return super.finally(error);
   }

@@ -27,6 +27,9 @@ export type NewTenant = {
   admin: { email: string; first_name?: string; last_name?: string; password?: string };
   /** Self-service signup: the admin must confirm their email before inviting anyone. */
   verifyAdminEmail?: boolean;
+  /** Runs inside the creating transaction, in the new school's session: where the welcome
+   * email is queued (api/jobs/outbox.ts), so it commits with the school or not at all. */
+  onCreated?: (db: Knex.Transaction, created: { tenant: Tenant; admin: User; verificationToken: string | undefined }) => Promise<void>;
 };
 
 export type Operator = { label: string };
@@ -82,6 +85,7 @@ export async function createTenant(
     await audit(scope, 'tenant.created', { type: 'tenant', id: tenant.id }, { slug });
     const user = await createUser(scope, admin.data, passwordHash ? { passwordHash } : {});
     const verificationToken = input.verifyAdminEmail ? await startEmailVerification(scope, user.id) : undefined;
+    await input.onCreated?.(db, { tenant, admin: user, verificationToken });
     return { tenant, admin: user, generatedPassword, verificationToken };
   });
 }

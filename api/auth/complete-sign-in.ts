@@ -2,8 +2,8 @@
 // browser session cookie with its CSRF token for web pages.
 import type { Context } from 'koa';
 import type { AppDeps } from '../app-deps.ts';
-import { mailSchool } from '../school/service.ts';
-import { afterCommit, type Scope } from '../scope.ts';
+import { enqueueMail } from '../jobs/outbox.ts';
+import type { Scope } from '../scope.ts';
 import type { User } from '../users/model.ts';
 import { signIn, signInBrowser } from './service.ts';
 import { COOKIE, SECURE_COOKIE } from './sessions.ts';
@@ -41,20 +41,16 @@ export function setSessionCookie(ctx: Context, deps: AppDeps, value: string | nu
 
 /** Emails the person when they sign in from a device (user agent) none of their earlier
  * sessions used; the very first sign-in is not news. */
-async function tellAboutNewDevice(scope: Scope, deps: AppDeps, user: User, sessionId: string, meta: { userAgent: string; ip: string }): Promise<void> {
+async function tellAboutNewDevice(scope: Scope, _deps: AppDeps, user: User, sessionId: string, meta: { userAgent: string; ip: string }): Promise<void> {
   const { rows } = await scope.db.raw(
     `select exists (select 1 from auth_sessions where user_id = ? and id <> ?) as had_any,
             exists (select 1 from auth_sessions where user_id = ? and id <> ? and user_agent is not distinct from ?) as seen`,
     [user.id, sessionId, user.id, sessionId, meta.userAgent.slice(0, 300) || null],
   );
   if (!rows[0]?.had_any || rows[0]?.seen) return;
-  const school = mailSchool(scope);
-  afterCommit(scope, async () => {
-    await deps.mailer.send({
-      to: user.email,
-      template: 'new-sign-in',
-      school,
-      data: { first_name: user.first_name, when: new Date(), ip: meta.ip || 'unknown', user_agent: meta.userAgent || 'unknown device' },
-    });
+  await enqueueMail(scope, {
+    to: user.email,
+    template: 'new-sign-in',
+    data: { first_name: user.first_name, when: new Date(), ip: meta.ip || 'unknown', user_agent: meta.userAgent || 'unknown device' },
   });
 }

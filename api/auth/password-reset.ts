@@ -3,9 +3,9 @@
 
 import { audit } from '../audit/service.ts';
 import { invalid } from '../errors.ts';
+import { enqueueMail } from '../jobs/outbox.ts';
 import type { Mailer } from '../mail/mailer.ts';
-import { mailSchool } from '../school/service.ts';
-import { afterCommit, type Scope } from '../scope.ts';
+import type { Scope } from '../scope.ts';
 import { User } from '../users/model.ts';
 import { hashOpaqueToken, newOpaqueToken } from './opaque-token.ts';
 import { hashPassword } from './password.ts';
@@ -24,14 +24,10 @@ export async function requestPasswordReset(scope: Scope, email: string, mail: { 
     token_hash: hashOpaqueToken(token),
     expires_at: new Date(Date.now() + RESET_MINUTES * 60_000),
   });
-  const school = mailSchool(scope);
-  afterCommit(scope, async () => {
-    await mail.mailer.send({
-      to: user.email,
-      template: 'password-reset',
-      school,
-      data: { first_name: user.first_name, reset_url: `${mail.siteUrl}/reset-password?token=${token}`, expires_in_minutes: RESET_MINUTES },
-    });
+  await enqueueMail(scope, {
+    to: user.email,
+    template: 'password-reset',
+    data: { first_name: user.first_name, reset_url: `${mail.siteUrl}/reset-password?token=${token}`, expires_in_minutes: RESET_MINUTES },
   });
 }
 

@@ -4,9 +4,10 @@
 // sessions may only reach enrolment (enrolment_only).
 import { audit } from '../audit/service.ts';
 import { AppError, conflict, invalid } from '../errors.ts';
+import { enqueueMail } from '../jobs/outbox.ts';
 import type { Mailer } from '../mail/mailer.ts';
-import { mailSchool, settingsOf } from '../school/service.ts';
-import { afterCommit, type Scope } from '../scope.ts';
+import { settingsOf } from '../school/service.ts';
+import type { Scope } from '../scope.ts';
 import { User } from '../users/model.ts';
 import { generateRecoveryCodes, hashRecoveryCode, recoveryCodeMatches } from './recovery-codes.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -128,11 +129,8 @@ export async function resetTwoFactor(scope: Scope, deps: TwoFactorDeps, userId: 
   await notify(scope, deps, userId, 'reset by an admin');
 }
 
-async function notify(scope: Scope, deps: TwoFactorDeps, userId: string, change: string): Promise<void> {
-  const school = mailSchool(scope);
+async function notify(scope: Scope, _deps: TwoFactorDeps, userId: string, change: string): Promise<void> {
   const user = await User.query(scope.db).findOne({ id: userId }).select('email', 'first_name');
   if (!user) return;
-  afterCommit(scope, async () => {
-    await deps.mailer.send({ to: user.email, template: 'two-factor-changed', school, data: { first_name: user.first_name, change } });
-  });
+  await enqueueMail(scope, { to: user.email, template: 'two-factor-changed', data: { first_name: user.first_name, change } });
 }

@@ -1,12 +1,13 @@
 // Billing for school admins (summary, checkout, customer portal) and Stripe's webhook endpoint on
 // the platform host. Calls to Stripe happen after the request's transaction has committed.
+import type { Knex } from 'knex';
 import { z } from 'zod';
 import { schoolUrl } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { readRawBody } from '../http/body.ts';
 import { platformRoute, tenantRoute } from '../http/route.ts';
 import { planById } from './plans.ts';
-import { type BillingNotice, billingSummary, createCheckout, createPortal, nextInvoice, sendBillingNotice } from './service.ts';
+import { type BillingNotice, billingSummary, createCheckout, createPortal, nextInvoice, queueBillingNotice } from './service.ts';
 import { requireBilling } from './stripe.ts';
 import { handleEvent, verifyEvent } from './webhooks.ts';
 
@@ -96,7 +97,8 @@ export const billingRoutes = [
       const billing = requireBilling(deps.billing);
       const raw = await readRawBody(ctx as never, 1_000_000);
       const event = verifyEvent(billing, raw, ctx.get('stripe-signature'), deps.config.stripe.webhookSecrets);
-      const notify = (notice: BillingNotice) => sendBillingNotice(deps.mailer, notice, schoolUrl(deps.config, notice.school.slug));
+      const outbox = deps.jobs && { jobs: deps.jobs, box: deps.secretBox };
+      const notify = (db: Knex.Transaction, notice: BillingNotice) => queueBillingNotice(db, outbox, notice, schoolUrl(deps.config, notice.school.slug));
       return { body: await handleEvent(deps.dbs.owner, billing, event, deps.plans, deps.clock(), notify, deps.config.billingGraceDays) };
     },
   }),

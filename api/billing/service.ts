@@ -8,7 +8,7 @@ import { beginTenantSession, isUuid, TENANT_FIELDS, withPlatform } from '../../t
 import { abilityFor } from '../access/ability.ts';
 import { audit } from '../audit/service.ts';
 import { AppError, forbidden } from '../errors.ts';
-import type { Mailer } from '../mail/mailer.ts';
+import { enqueueMail, type Outbox } from '../jobs/outbox.ts';
 import type { BillingStatus, Scope, Tenant } from '../scope.ts';
 import { seatsInUse } from '../users/seats.ts';
 import { accessOf } from './access.ts';
@@ -118,12 +118,14 @@ export async function adminsOf(db: Knex.Transaction): Promise<{ email: string; f
   return db('users').where({ role: 'admin', status: 'active' }).select('email', 'first_name');
 }
 
-export async function sendBillingNotice(mailer: Mailer, notice: BillingNotice, siteUrl: string): Promise<void> {
+/** Queues the notice to every admin, in the transaction that made the change (the outbox):
+ * `db` must be inside the school's tenant session. */
+export async function queueBillingNotice(db: Knex.Transaction, outbox: Outbox | undefined, notice: BillingNotice, siteUrl: string): Promise<void> {
+  const scope = { db, tenant: notice.school, outbox };
   for (const admin of notice.admins) {
-    await mailer.send({
+    await enqueueMail(scope, {
       to: admin.email,
       template: 'billing-notice',
-      school: { name: notice.school.name, slug: notice.school.slug },
       data: { first_name: admin.first_name, school_name: notice.school.name, message: notice.message, billing_url: `${siteUrl}/billing` },
     });
   }

@@ -48,7 +48,9 @@ function subscriptionIdOf(event: Stripe.Event): string | undefined {
 
 export type WebhookOutcome = { received: true; duplicate?: boolean; ignored?: boolean; school?: string };
 
-export type Notify = (notice: BillingNotice) => Promise<void>;
+/** Queues the notice inside the transaction that applied the change (db is in the school's
+ * tenant session), so the email commits with it. */
+export type Notify = (db: Knex.Transaction, notice: BillingNotice) => Promise<void>;
 
 export async function handleEvent(
   owner: Knex,
@@ -59,13 +61,9 @@ export async function handleEvent(
   notify?: Notify,
   graceDays = 14,
 ): Promise<WebhookOutcome> {
-  let notice: BillingNotice | undefined;
-  const outcome = await recordAndApply(owner, billing, event, plans, now, graceDays, (n) => {
-    notice = n;
+  return recordAndApply(owner, billing, event, plans, now, graceDays, async (db, n) => {
+    if (notify) await notify(db, n);
   });
-  // Email after the commit: the change stands even if the mail relay is down.
-  if (notice && notify) await notify(notice).catch(() => undefined);
-  return outcome;
 }
 
 async function recordAndApply(
@@ -75,7 +73,7 @@ async function recordAndApply(
   plans: Plan[],
   now: Date,
   graceDays: number,
-  onNotice: (n: BillingNotice) => void,
+  onNotice: Notify,
 ): Promise<WebhookOutcome> {
   const seen = await owner('stripe_events').where({ id: event.id }).first('processed_at');
   if (seen?.processed_at) return { received: true, duplicate: true };
@@ -103,9 +101,9 @@ async function recordAndApply(
     if (!state || !tenant) return { received: true, ignored: true };
     await db('tenants').where({ id: tenant.id }).forUpdate().first('id');
     const applied = await applySubscription(db, tenant, state, plans, now, `stripe:${event.type}`, graceDays);
-    if (applied.notice) onNotice(applied.notice);
+    if (applied.notice) await onNotice(db, applied.notice);
     else if (event.type === 'customer.subscription.trial_will_end' && state.trialEnd) {
-      onNotice({
+      await onNotice(db, {
         school: applied.tenant,
         admins: await adminsOf(db),
         message: `The free trial ends on ${state.trialEnd.toISOString().slice(0, 10)}. Add a payment method in Billing to keep full access after that.`,

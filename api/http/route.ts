@@ -206,6 +206,7 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
 function send(ctx: Parameters<Middleware<AppState>>[0], reply: Reply): void {
   if ('afterCommit' in reply) throw new Error('afterCommit replies are resolved by the tenant handler');
   if ('problem' in reply) throw reply.problem;
+          ...(deps.jobs ? { outbox: { jobs: deps.jobs, box: deps.secretBox } } : {}),
   if ('redirect' in reply) {
     ctx.redirect(reply.redirect);
     return;

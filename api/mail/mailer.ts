@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { ConsecutiveBreaker, circuitBreaker, ExponentialBackoff, handleAll, retry, TimeoutStrategy, timeout, wrap } from 'cockatiel';
 import Handlebars from 'handlebars';
 import nodemailer from 'nodemailer';
 
@@ -16,7 +17,12 @@ export type MailMessage = {
   to: string;
   template: EmailTemplate;
   data: Record<string, unknown>;
-  school?: { name: string; slug: string; color?: string };
+  school?: { name: string; slug: string; color?: string; logo_url?: string };
+  /** Non-essential mail (notifications, digests): where the reader changes what they get. Adds
+   * a footer link and the List-Unsubscribe header. Essential mail (sign-in, resets) has none. */
+  preferencesUrl?: string;
+  /** The Message-ID (the job id when sent by the worker, so a retry is recognisable). */
+  messageId?: string;
 };
 
 export type SentMail = { to: string; subject: string; text: string; html: string; messageId: string | undefined };
@@ -32,6 +38,8 @@ export type MailerOptions = {
   mailDir: string;
   /** Connection, greeting and socket timeout for SMTP, in milliseconds (default 10 s). */
   timeoutMs?: number;
+  /** How long the circuit stays open after 5 consecutive SMTP failures (default 30 s). */
+  breakerHalfOpenMs?: number;
 };
 
 export const TWO_FACTOR_CHANGES = ['enabled', 'disabled', 'reset by an admin', 'recovery codes regenerated'] as const;
@@ -54,6 +62,7 @@ const URL_FIELDS = ['accept_url', 'reset_url', 'verify_url', 'billing_url'];
 // escaped like any other value in HTML templates.
 const WORDS: Record<string, string> = {
   'layout.platform': 'Edify',
+  'layout.preferences': 'Choose which emails you get:',
   'layout.footer': 'You are receiving this email because you have an account with {school} on Edify.',
   'layout.footer.platform': 'You are receiving this email because of your account on Edify.',
   'layout.footer.invite': 'You are receiving this email because someone at {school} invited you to Edify.',
@@ -163,8 +172,9 @@ async function template(file: string, kind: 'html' | 'plain'): Promise<Handlebar
 export type RenderedMail = { subject: string; text: string; html: string };
 
 /** Renders one email without sending it (the mailer's first step; also handy for previews). */
-export async function renderMail(message: Pick<MailMessage, 'template' | 'data' | 'school'>): Promise<RenderedMail> {
+export async function renderMail(message: Pick<MailMessage, 'template' | 'data' | 'school' | 'preferencesUrl'>): Promise<RenderedMail> {
   const { template: name, data, school } = message;
+  if (message.preferencesUrl !== undefined && !isWebUrl(message.preferencesUrl)) throw new Error('mailer: preferencesUrl must be an http(s) URL');
   if (!EMAIL_TEMPLATES.includes(name)) throw new Error(`mailer: unknown template "${name}"`);
   const missing = FIELDS[name].filter((field) => data[field] === undefined || data[field] === null);
   if (missing.length > 0) throw new Error(`mailer: ${name} needs ${missing.join(', ')}`);
@@ -177,12 +187,15 @@ export async function renderMail(message: Pick<MailMessage, 'template' | 'data' 
 
   const context = { ...data, school_display_name: school?.name ?? WORDS['layout.platform'] };
   const subject = (await template(`${name}.subject.hbs`, 'plain'))(context).replace(/\s+/g, ' ').trim();
-  const text = `${(await template(`${name}.text.hbs`, 'plain'))(context).trim()}\n`;
+  const preferences = message.preferencesUrl ? `\n\n${phrase('layout.preferences', {})}\n${message.preferencesUrl}` : '';
+  const text = `${(await template(`${name}.text.hbs`, 'plain'))(context).trim()}${preferences}\n`;
   const body = (await template(`${name}.html.hbs`, 'html'))(context);
   const page = (await template('layout.html.hbs', 'html'))({
     subject,
     body,
-    school: school ? { name: school.name } : null,
+    school: school ? { name: school.name, logo_url: isWebUrl(school.logo_url) ? school.logo_url : null } : null,
+    preferences_url: message.preferencesUrl ?? null,
+    preferences_label: phrase('layout.preferences', {}),
     platform: WORDS['layout.platform'],
     footer:
       name === 'invite'
@@ -210,22 +223,40 @@ function isWebUrl(value: unknown): boolean {
   }
 }
 
+/** What nodemailer sends: the parts, and for non-essential mail the List-Unsubscribe headers. */
+function envelope(from: string, message: MailMessage, rendered: RenderedMail) {
+  return {
+    from,
+    to: message.to,
+    ...rendered,
+    ...(message.messageId ? { messageId: message.messageId } : {}),
+    ...(message.preferencesUrl ? { list: { unsubscribe: { url: message.preferencesUrl, comment: 'Notification preferences' } } } : {}),
+  };
+}
+
 export function createMailer(options: MailerOptions): Mailer {
-  const timeout = options.timeoutMs ?? 10_000;
+  const limitMs = options.timeoutMs ?? 10_000;
   if (options.smtpUrl) {
     const transport = nodemailer.createTransport({
       url: options.smtpUrl,
-      connectionTimeout: timeout,
-      greetingTimeout: timeout,
-      socketTimeout: timeout,
-      dnsTimeout: timeout,
+      connectionTimeout: limitMs,
+      greetingTimeout: limitMs,
+      socketTimeout: limitMs,
+      dnsTimeout: limitMs,
       logger: false,
       debug: false,
     });
+    // One policy for every message: a hard timeout, a quick retry for a dropped connection, and a
+    // breaker that stops knocking on a relay that is down (the job queue retries later, with backoff).
+    const policy = wrap(
+      retry(handleAll, { maxAttempts: 1, backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 2_000 }) }),
+      circuitBreaker(handleAll, { halfOpenAfter: options.breakerHalfOpenMs ?? 30_000, breaker: new ConsecutiveBreaker(5) }),
+      timeout(limitMs + 5_000, TimeoutStrategy.Aggressive),
+    );
     return {
       async send(message) {
         const rendered = await renderMail(message);
-        const info = await transport.sendMail({ from: options.from, to: message.to, ...rendered });
+        const info = await policy.execute(() => transport.sendMail(envelope(options.from, message, rendered)));
         return { to: message.to, ...rendered, messageId: info.messageId };
       },
     };
@@ -235,7 +266,7 @@ export function createMailer(options: MailerOptions): Mailer {
   return {
     async send(message) {
       const rendered = await renderMail(message);
-      const info = await transport.sendMail({ from: options.from, to: message.to, ...rendered });
+      const info = await transport.sendMail(envelope(options.from, message, rendered));
       await mkdir(options.mailDir, { recursive: true });
       const sentAt = new Date().toISOString();
       // <ISO time>-<sequence><random>-<template>: names sort in sending order (colons become

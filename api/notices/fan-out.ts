@@ -1,9 +1,9 @@
 // The seam between "a notice became visible" and "people are told about it". Publishing queues
 // one notice_deliveries row per recipient (status 'pending') in the same transaction as the
 // notice itself, so a rolled-back request queues nothing and a committed one cannot lose its
-// recipients. Nothing is sent here, and nothing pretends to be: the email/push sender is a later
-// background job that picks up 'pending' rows, checks the notice is still published, sends, and
-// marks them 'sent' or 'failed' (it may also honour notification preferences then).
+// recipients. Nothing is sent here: the same transaction queues a `notice-published` job
+// (api/jobs/outbox.ts), whose handler (api/notifications/jobs.ts) checks the notice is still
+// published and tells each pending recipient by their preferences, marking the rows 'sent'.
 //
 // Who is queued: for a class notice, its enrolled students and their linked guardians; for a
 // school-wide notice, every active person of the school. The author is never queued; nor are
@@ -12,9 +12,8 @@
 // When it fires:
 //  - at once, when a notice is created published or updated to publish now (api/notices/service.ts);
 //  - for a notice scheduled for later, when its time has come: fanOutDueNotices, which the
-//    background-jobs worker is to run per school on a schedule. Until that worker exists,
-//    scheduled notices still appear to readers on time (status is derived from publish_at), but
-//    their deliveries are queued only when fanOutDueNotices runs.
+//    worker's school tick runs every few minutes (api/jobs/timed.ts), without any request.
+import { enqueue } from '../jobs/outbox.ts';
 import { now, type Scope } from '../scope.ts';
 import { Notice } from './model.ts';
 
@@ -38,6 +37,9 @@ export async function noticePublished(scope: Scope, notice: Pick<Notice, 'id' | 
     [notice.id, stamp, stamp, notice.created_by, ...(notice.class_id ? [notice.class_id, notice.class_id] : [])],
   );
   await Notice.query(scope.db).patch({ fanned_out_at: stamp }).where({ id: notice.id });
+  // The worker tells the recipients (inbox, live event, email by their preferences); queued in
+  // this transaction, so an unpublished or rolled-back notice tells no one.
+  await enqueue(scope, 'notice-published', { notice_id: notice.id }, { singletonKey: `notice:${notice.id}` });
   return (result as { rowCount: number }).rowCount;
 }
 

@@ -65,8 +65,10 @@ export async function updateSchool(scope: Scope, input: UpdateSchoolInput): Prom
   return updated;
 }
 
-/** How a school appears in its emails' header. */
-export function mailSchool(scope: Scope): { name: string; slug: string; color?: string } {
+/** How a school appears in its emails' header (read by the email job when it sends). A logo
+ * appears when the school's settings carry a `logo_url` (the mailer accepts only http(s)). */
+export function mailSchool(scope: Pick<Scope, 'tenant'>): { name: string; slug: string; color?: string; logo_url?: string } {
   const color = settingsOf(scope.tenant).color;
-  return { name: scope.tenant.name, slug: scope.tenant.slug, ...(color ? { color } : {}) };
+  const logo = scope.tenant.settings?.logo_url;
+  return { name: scope.tenant.name, slug: scope.tenant.slug, ...(color ? { color } : {}), ...(typeof logo === 'string' ? { logo_url: logo } : {}) };
 }

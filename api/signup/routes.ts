@@ -9,6 +9,7 @@ import { schoolUrl } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { LIMITS } from '../http/rate-limit.ts';
 import { platformRoute, tenantRoute } from '../http/route.ts';
+import { enqueueMail } from '../jobs/outbox.ts';
 import { confirmEmail } from '../users/email-verification.ts';
 import { email, password } from '../users/schema.ts';
 
@@ -66,22 +67,24 @@ export const signupRoutes = [
           plan: { id: plan.id, seat_limit: plan.seat_limit, trialDays: deps.config.trialDays },
           admin: { email: body.email, first_name: body.admin_first_name, last_name: body.admin_last_name, password: body.password },
           verifyAdminEmail: true,
+          // Queued with the new school (the outbox): the school and its confirmation email commit together.
+          onCreated: (db, { tenant, admin, verificationToken }) =>
+            enqueueMail(
+              { db, tenant, ...(deps.jobs ? { outbox: { jobs: deps.jobs, box: deps.secretBox } } : {}) },
+              {
+                to: admin.email,
+                template: 'verify-email',
+                data: {
+                  first_name: admin.first_name,
+                  school_name: tenant.name,
+                  verify_url: `${schoolUrl(deps.config, tenant.slug)}/verify-email?token=${verificationToken}`,
+                },
+              },
+            ).then(() => undefined),
         },
         { label: 'signup' },
       );
       const url = schoolUrl(deps.config, created.tenant.slug);
-      await deps.mailer
-        .send({
-          to: created.admin.email,
-          template: 'verify-email',
-          school: { name: created.tenant.name, slug: created.tenant.slug },
-          data: {
-            first_name: created.admin.first_name,
-            school_name: created.tenant.name,
-            verify_url: `${url}/verify-email?token=${created.verificationToken}`,
-          },
-        })
-        .catch((error: unknown) => ctx.state.log.error({ err: error }, 'verification email failed'));
       return {
         status: 201,
         headers: { Location: url },

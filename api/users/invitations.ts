@@ -10,9 +10,9 @@ import { hashPassword } from '../auth/password.ts';
 import { type SessionMeta, type SessionPolicy, startSession, type TokenPair } from '../auth/sessions.ts';
 import { findClass } from '../classes/service.ts';
 import { AppError, conflict, forbidden, invalid } from '../errors.ts';
+import { enqueueMail } from '../jobs/outbox.ts';
 import type { Mailer } from '../mail/mailer.ts';
-import { mailSchool } from '../school/service.ts';
-import { actorUserId, afterCommit, type Role, type Scope } from '../scope.ts';
+import { actorUserId, type Role, type Scope } from '../scope.ts';
 import { assertEmailVerified } from './email-verification.ts';
 import { User } from './model.ts';
 import { email as emailSchema, roleSchema } from './schema.ts';
@@ -95,23 +95,20 @@ async function insertPeople(scope: Scope, people: NewPerson[], mail: MailContext
     );
     for (const user of users) results.push({ user, expires_at: expiresAt });
   }
-  const school = mailSchool(scope);
-  afterCommit(scope, async () => {
-    for (const person of people) {
-      await mail.mailer.send({
-        to: person.email,
-        template: 'invite',
-        school,
-        data: {
-          inviter_name: inviter,
-          school_name: scope.tenant.name,
-          role: person.role,
-          accept_url: `${mail.siteUrl}/accept-invite?token=${person.token}`,
-          expires_at: expiresAt,
-        },
-      });
-    }
-  });
+  // Queued in this transaction (api/jobs/outbox.ts): sent once it commits, never if it rolls back.
+  for (const person of people) {
+    await enqueueMail(scope, {
+      to: person.email,
+      template: 'invite',
+      data: {
+        inviter_name: inviter,
+        school_name: scope.tenant.name,
+        role: person.role,
+        accept_url: `${mail.siteUrl}/accept-invite?token=${person.token}`,
+        expires_at: expiresAt,
+      },
+    });
+  }
   return results;
 }
 

@@ -6,13 +6,20 @@ import { EdifyCommand } from '../base.ts';
 
 export default class Serve extends EdifyCommand {
   static override summary = 'Run the Edify web server (migrates first; on an empty development database, creates the demo school)';
-  static override flags = { port: Flags.integer({ description: 'Port to listen on (default: PORT or 3000)' }) };
+  static override flags = {
+    port: Flags.integer({ description: 'Port to listen on (default: PORT or 3000)' }),
+    worker: Flags.boolean({
+      description: 'Also run the job worker in this process (--no-worker: run `edify worker` separately)',
+      default: true,
+      allowNo: true,
+    }),
+  };
 
   async run() {
     const { flags } = await this.parse(Serve);
     const config = loadConfig({ ...process.env, ...(flags.port !== undefined ? { PORT: String(flags.port) } : {}) });
     if (config.databaseUrl === undefined) this.logToStderr('Starting the embedded PostgreSQL (DATABASE_URL is not set)…');
-    const running = await startServer(config);
+    const running = await startServer(config, { worker: flags.worker });
     const demoUrl = `http://demo.${config.baseDomain}:${running.port}`;
     this.log(`Edify is listening on http://${config.host}:${running.port} (platform: ${running.url})`);
     if (running.seeded) {

@@ -10,6 +10,7 @@ import { createUser } from '../../api/users/service.ts';
 import { createTenant, operatorScope } from '../../tenants/provision.ts';
 import { beginTenantSession, withPlatform } from '../../tenants/session.ts';
 import { testEnv, testTokenKeys } from './env.ts';
+import { testOutbox } from './jobs.ts';
 
 export const PASSWORD = 'correct horse battery';
 let passwordHash: Promise<string> | undefined;
@@ -65,11 +66,12 @@ export async function linkGuardian(school: School, guardian: Pick<Person, 'id'>,
 }
 
 /** Runs fn as an operator inside the school, through the owner pool (as the CLI does). */
-export function inSchool<T>(school: School, fn: (scope: ReturnType<typeof operatorScope>) => Promise<T>): Promise<T> {
+export async function inSchool<T>(school: School, fn: (scope: ReturnType<typeof operatorScope>) => Promise<T>): Promise<T> {
   const { dbs } = testEnv();
+  const outbox = await testOutbox();
   return withPlatform(dbs.owner, async (db) => {
     const tenant = await beginTenantSession(db, { id: school.tenant.id });
-    return fn(operatorScope(db, tenant, { label: 'test' }));
+    return fn({ ...operatorScope(db, tenant, { label: 'test' }), outbox });
   });
 }
 

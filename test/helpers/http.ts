@@ -17,6 +17,7 @@ import { createLimiterStore, type LimiterStore } from '../../api/http/rate-limit
 import { createMailer } from '../../api/mail/mailer.ts';
 import { testEnv, testTokenKeys } from './env.ts';
 
+import { ensureTestWorker, testJobs } from './jobs.ts';
 /** Where the test apps write email (no SMTP_URL); read with test/helpers/mail.ts. */
 export const MAIL_DIR = path.join(os.tmpdir(), `edify-test-mail-${process.pid}`);
 
@@ -66,7 +67,9 @@ export async function startApp(overrides: Partial<Config> = {}, options: { clock
     billing: createBilling(merged),
     plans: loadPlans(merged.plansFile),
   };
+    jobs: await testJobs(),
   const server = buildApp(deps).listen(0, '127.0.0.1');
+  await ensureTestWorker(mailer);
   await new Promise((resolve) => server.once('listening', resolve));
   servers.push(server);
   const address = server.address();

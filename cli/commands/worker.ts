@@ -1,0 +1,41 @@
+import { createSecretBox, parseEncryptionKeys } from '../../api/auth/secret-box.ts';
+import { createLogger } from '../../api/http/logger.ts';
+import { openJobs } from '../../api/jobs/jobs.ts';
+import { startWorker } from '../../api/jobs/worker.ts';
+import { createMailer } from '../../api/mail/mailer.ts';
+import { EdifyCommand } from '../base.ts';
+
+export default class Worker extends EdifyCommand {
+  static override summary = 'Run the background job worker (email, notifications, schedules) until stopped';
+  static override description =
+    "Runs every queue's handlers and the cron schedules. Several workers may run at once. On SIGINT/SIGTERM, running jobs get WORKER_SHUTDOWN_SECONDS to finish.";
+
+  async run() {
+    const config = this.loadConfig();
+    const dbs = await this.database(config);
+    const log = createLogger(process.env.LOG_LEVEL ?? 'info');
+    const jobs = await openJobs({
+      ownerUrl: dbs.ownerUrl,
+      prefix: config.jobPrefix,
+      supervise: true,
+      ...(process.env.EDIFY_SUPERVISE_SECONDS ? { superviseIntervalSeconds: Number(process.env.EDIFY_SUPERVISE_SECONDS) } : {}),
+      onError: (error) => log.error({ err: error }, 'job queue error'),
+    });
+    const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailDir: `${config.dataDir}/mail` });
+    const secretBox = createSecretBox(parseEncryptionKeys(config.encryptionKeys));
+    const worker = await startWorker({ config, dbs, log, mailer, secretBox, clock: () => new Date(), jobs });
+    this.logToStderr('Worker running. Press Ctrl-C to stop.');
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        this.logToStderr(`${signal}: letting running jobs finish (up to ${config.workerShutdownMs / 1000} s)…`);
+        worker.stop(config.workerShutdownMs).then(resolve, (error) => {
+          this.logToStderr(String(error));
+          resolve();
+        });
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+    return { stopped: true };
+  }
+}

@@ -1,0 +1,66 @@
+// The job queue in tests. Each test process gets its own queue prefix, so a worker in one test
+// file never runs (or sends the email of) another file's jobs, though they share a database.
+import test from 'ava';
+import { createSecretBox, parseEncryptionKeys } from '../../api/auth/secret-box.ts';
+import { createLogger } from '../../api/http/logger.ts';
+import { type Jobs, type JobsOptions, openJobs } from '../../api/jobs/jobs.ts';
+import type { Outbox } from '../../api/jobs/outbox.ts';
+import { startWorker, type Worker, type WorkerDeps } from '../../api/jobs/worker.ts';
+import type { Mailer } from '../../api/mail/mailer.ts';
+import { testEnv } from './env.ts';
+
+export const TEST_JOB_PREFIX = `t${process.pid}.`;
+
+const opened: Jobs[] = [];
+let shared: Promise<Jobs> | undefined;
+let worker: Promise<Worker> | undefined;
+
+test.after.always(async () => {
+  await Promise.all(opened.map((j) => j.stop(5_000)));
+});
+
+/** Opens a Jobs of its own (a test that needs other retry settings or its own prefix). */
+export async function openTestJobs(options: Partial<JobsOptions> = {}): Promise<Jobs> {
+  const { dbs } = testEnv();
+  const jobs = await openJobs({
+    ownerUrl: dbs.ownerUrl,
+    prefix: TEST_JOB_PREFIX,
+    max: 4,
+    onError: (e) => process.env.TEST_LOG_LEVEL && console.error(e),
+    ...options,
+  });
+  opened.push(jobs);
+  return jobs;
+}
+
+/** This process's job queue (producer). */
+export function testJobs(): Promise<Jobs> {
+  shared ??= openTestJobs({ supervise: true });
+  return shared;
+}
+
+export async function testOutbox(): Promise<Outbox> {
+  const { config } = testEnv();
+  return { jobs: await testJobs(), box: createSecretBox(parseEncryptionKeys(config.encryptionKeys)) };
+}
+
+export function workerDeps(jobs: Jobs, mailer: Mailer, overrides: Partial<WorkerDeps> = {}): WorkerDeps {
+  const { config, dbs } = testEnv();
+  return {
+    config,
+    dbs,
+    log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    mailer,
+    secretBox: createSecretBox(parseEncryptionKeys(config.encryptionKeys)),
+    clock: () => new Date(),
+    jobs,
+    ...overrides,
+  };
+}
+
+/** One in-process worker per test process (started by the first test app): email written by the
+ * app's mailer arrives as soon as the request's transaction commits (LISTEN/NOTIFY wakes it). */
+export function ensureTestWorker(mailer: Mailer): Promise<Worker> {
+  worker ??= testJobs().then((jobs) => startWorker(workerDeps(jobs, mailer), { schedules: false }));
+  return worker;
+}
