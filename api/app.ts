@@ -32,6 +32,7 @@ import { searchRoutes } from './search/routes.ts';
 import { signupRoutes } from './signup/routes.ts';
 import { ssoRoutes } from './sso/routes.ts';
 import { userRoutes } from './users/routes.ts';
+import { problemPage } from './web/errors.ts';
 import { webRoutes } from './web/routes.ts';
 
 /** Every route of the product. The OpenAPI document and the route tests read this list. */
@@ -112,7 +113,7 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
 
   app.use(requestId());
   app.use(accessLog(deps.log));
-  app.use(problemErrors());
+  app.use(problemErrors(problemPage));
   app.use(securityHeaders(config.env === 'production'));
   app.use(tenancy(config));
   app.use(cors(deps.dbs.app));

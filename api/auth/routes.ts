@@ -1,48 +1,16 @@
-// Password login (passport-local through koa-passport), token refresh and sign-out, and the
-// signed-in user's own profile and sessions.
-import type { Context } from 'koa';
-import { KoaPassport } from 'koa-passport';
-import { Strategy as LocalStrategy } from 'passport-local';
+// Password login (api/auth/login.ts), token refresh and sign-out, and the signed-in user's own
+// profile and sessions.
 import { z } from 'zod';
-import { audit } from '../audit/service.ts';
 import { schoolUrl } from '../config.ts';
-import { AppError } from '../errors.ts';
 import { bodyField, LIMITS } from '../http/rate-limit.ts';
 import { tenantRoute } from '../http/route.ts';
-import { settingsOf } from '../school/service.ts';
-import type { Scope } from '../scope.ts';
-import type { User } from '../users/model.ts';
 import { userView } from '../users/schema.ts';
 import { getUser, presentUser } from '../users/service.ts';
-import { completeSignIn, setSessionCookie } from './complete-sign-in.ts';
+import { setSessionCookie } from './complete-sign-in.ts';
+import { signInWithPassword } from './login.ts';
 import { confirmPasswordReset, requestPasswordReset } from './password-reset.ts';
 import { loginInput, loginResult, refreshInput, resetConfirmInput, resetRequestInput, sessionView, tokenView } from './schema.ts';
-import { verifyCredentials } from './service.ts';
 import { csrfToken, endOwnSession, listOwnSessions, refreshSession } from './sessions.ts';
-import { issueChallengeToken } from './tokens.ts';
-import { hasTwoFactor, schoolRequiresTwoFactor } from './two-factor.ts';
-
-const passport = new KoaPassport();
-passport.use(
-  'local',
-  new LocalStrategy({ usernameField: 'email', passwordField: 'password', passReqToCallback: true, session: false }, (req, email, password, done) => {
-    const scope = (req as unknown as { ctx: Context }).ctx.state.scope as Scope;
-    verifyCredentials(scope, email, password).then(
-      (user) => done(null, user ?? false),
-      (error) => done(error),
-    );
-  }),
-);
-
-function passwordLogin(ctx: Context): Promise<User | undefined> {
-  return new Promise((resolve, reject) => {
-    const run = passport.authenticate('local', { session: false }, (error: unknown, user: User | false) => {
-      if (error) reject(error);
-      else resolve(user || undefined);
-    });
-    Promise.resolve(run(ctx, async () => {})).catch(reject);
-  });
-}
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
 const sessionParams = z.object({ id: z.uuid() });
@@ -61,25 +29,10 @@ export const authRoutes = [
     limits: [{ ...LIMITS.login, by: bodyField('email') }, LIMITS.loginSpray],
     responses: { 200: { description: 'Signed in, or a second factor is needed (two_factor_required)', schema: loginResult } },
     handler: async ({ ctx, scope, deps, body }) => {
-      // SSO required: passwords stop working, except an admin's break-glass password with 2FA.
-      // Decided before the password is checked, so the answer says nothing about the password.
-      if (settingsOf(scope.tenant).sso_required && !(await isBreakGlassAdmin(scope, body.email))) {
-        await audit(scope, 'auth.password_refused_sso_required', null, {});
-        return { problem: new AppError('sso-required', 'This school signs in through single sign-on. Use your district sign-in link instead of a password.') };
-      }
-      const user = await passwordLogin(ctx);
-      // The failed attempt is audited and counted, so the transaction commits and the problem still answers.
-      if (!user) {
-        return {
-          problem: new AppError('invalid-credentials', 'The email or password is not right. After several failed attempts, sign-in pauses for a few minutes.'),
-        };
-      }
-      if (await hasTwoFactor(scope, user.id)) {
-        await audit(scope, 'auth.password_accepted', { type: 'user', id: user.id }, { awaiting: 'second_factor' });
-        return { body: { two_factor_required: true, challenge_token: await issueChallengeToken(deps.tokenKeys, scope.tenant.id, user.id) }, headers: NO_STORE };
-      }
-      const enrolmentOnly = schoolRequiresTwoFactor(scope, user.role);
-      return { body: await completeSignIn(ctx, scope, deps, user, { mode: body.session, enrolmentOnly }), headers: NO_STORE };
+      const result = await signInWithPassword(ctx, scope, deps, body.email, body.session);
+      if (result.outcome === 'refused') return { problem: result.problem };
+      if (result.outcome === 'second-factor') return { body: { two_factor_required: true, challenge_token: result.challengeToken }, headers: NO_STORE };
+      return { body: result.session, headers: NO_STORE };
     },
   }),
   tenantRoute({
@@ -202,8 +155,3 @@ export const authRoutes = [
     }),
   }),
 ];
-
-async function isBreakGlassAdmin(scope: Scope, email: string): Promise<boolean> {
-  const admin = await scope.db('users').whereRaw('lower(email) = ?', [email.toLowerCase()]).where({ role: 'admin', status: 'active' }).first('id');
-  return admin ? hasTwoFactor(scope, admin.id) : false;
-}

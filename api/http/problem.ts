@@ -5,7 +5,18 @@ import type { Middleware } from 'koa';
 import { AppError, fromDatabaseError, PROBLEM_BASE, PROBLEMS, type ProblemCode } from '../errors.ts';
 import type { AppState } from './state.ts';
 
-export function problemErrors(): Middleware<AppState> {
+/** How a page shows a problem (api/web/errors.ts); the API answers problem documents. */
+export type ProblemPage = (problem: AppError, ctx: Parameters<Middleware<AppState>>[0]) => string;
+
+/** A browser asking for a page (not the API) gets HTML: page routes always, other addresses when
+ * the request prefers text/html (a mistyped address in the address bar). */
+export function wantsPage(ctx: { state: AppState; path: string; accepts: (...types: string[]) => string | false }): boolean {
+  if (ctx.state.page) return true;
+  if (ctx.path.startsWith('/api/') || ctx.path === '/openapi.json') return false;
+  return ctx.accepts('json', 'html') === 'html';
+}
+
+export function problemErrors(page?: ProblemPage): Middleware<AppState> {
   return async (ctx, next) => {
     try {
       await next();
@@ -19,6 +30,19 @@ export function problemErrors(): Middleware<AppState> {
       } else if (problem.status >= 500) {
         // Overload and timeouts: expected under pressure, one line each, no stack.
         (ctx.state.log ?? console).warn({ code: problem.code, request_id: ctx.state.requestId, reason: (error as Error)?.message }, 'request refused');
+      }
+      if (page && wantsPage(ctx)) {
+        // A signed-out visitor of a protected page signs in first, then comes back.
+        if (problem.code === 'unauthenticated') {
+          ctx.status = 303;
+          ctx.redirect(ctx.method === 'GET' ? `/sign-in?next=${encodeURIComponent(ctx.originalUrl)}` : '/sign-in');
+          return;
+        }
+        ctx.status = problem.status;
+        if (problem.code === 'unavailable' && typeof problem.extra?.retry_after === 'number') ctx.set('Retry-After', String(problem.extra.retry_after));
+        ctx.type = 'text/html; charset=utf-8';
+        ctx.body = page(problem, ctx);
+        return;
       }
       ctx.status = problem.status;
       ctx.type = 'application/problem+json';

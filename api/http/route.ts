@@ -16,7 +16,7 @@ import { COOKIE, csrfTokenValid, SECURE_COOKIE } from '../auth/sessions.ts';
 import { accessOf } from '../billing/access.ts';
 import { recordAccessChange } from '../billing/access-changes.ts';
 import { AppError, type FieldError, forbidden, notFound } from '../errors.ts';
-import { runAfterCommit, type Scope } from '../scope.ts';
+import { type Actor, runAfterCommit, type Scope } from '../scope.ts';
 import { formBody, jsonBody } from './body.ts';
 import { hashed, LIMITS, type LimitRule, rateLimit } from './rate-limit.ts';
 import type { AppState } from './state.ts';
@@ -37,7 +37,7 @@ export type Reply =
   /** Answer with this problem but keep the transaction (e.g. an audited failed login). */
   | { problem: AppError };
 
-type AnyObject = z.ZodType<Record<string, unknown>>;
+export type AnyObject = z.ZodType<Record<string, unknown>>;
 
 type Input<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> = {
   params: z.output<P>;
@@ -67,6 +67,9 @@ type Common<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> = {
    * reads the bytes with no session open and calls `reopen` for the rows. Answering before the
    * body is read to the end closes the connection instead of reading the rest. */
   upload?: boolean;
+  /** A web page (api/web/): errors render as HTML pages, and a signed-out visitor of a protected
+   * page is sent to the sign-in page instead of getting a 401 problem. */
+  page?: boolean;
   /** Extra rate limits (api/http/rate-limit.ts LIMITS). Every route also gets the per-token
    * limit when a token is sent, and writes get the write limit. */
   limits?: LimitRule[];
@@ -79,6 +82,9 @@ export type TenantRoute<P extends AnyObject = AnyObject, Q extends AnyObject = A
   access: Access;
   /** Reachable by someone who must enrol in two-factor sign-in before anything else. */
   duringEnrolment?: boolean;
+  /** A public route that still wants to know who is asking when credentials come along (the
+   * school's front page: the sign-in form, or the dashboard). Stale credentials mean anonymous. */
+  identify?: boolean;
   handler: (input: Input<P, Q, B> & { scope: Scope; reopen: Reopen }) => Promise<Reply>;
 };
 
@@ -120,6 +126,7 @@ export function mountRoutes(router: Router<AppState>, routes: AnyRoute[], deps: 
   const writes = rateLimit({ ...LIMITS.writes, by: token }, deps.limiter);
   for (const route of routes) {
     const chain: Middleware<AppState>[] = [];
+    if (route.page) chain.push(markPage);
     if (route.upload) chain.push(closeUnreadBody);
     if (route.body) chain.push(route.form ? parseForm : parseBody);
     if (route.host === 'tenant') {
@@ -151,8 +158,8 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
     const input = validate(route, ctx);
     // Checked before the transaction opens (no connection is held while a token is verified), and
     // read in the same round trip as the school (api/auth/authenticate.ts).
-    const probe: SignInProbe | undefined =
-      route.access === 'public' ? undefined : await probeCredentials({ authorization: ctx.get('authorization'), cookie }, deps.tokenKeys);
+    const identify = route.access !== 'public' || (route.identify === true && (ctx.get('authorization') !== '' || cookie !== undefined));
+    const probe: SignInProbe | undefined = identify ? await probeCredentials({ authorization: ctx.get('authorization'), cookie }, deps.tokenKeys) : undefined;
     const tasks: (() => Promise<void>)[] = [];
     // Recorded whether or not this request succeeds (it may be the first write refused for it).
     let accessChange: (() => Promise<void>) | undefined;
@@ -180,7 +187,8 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
           throw new AppError('school-read-only', `${access.banner ?? 'This school is read-only.'} Everyone can still sign in and download their work.`);
         }
         if (probe) {
-          scope.actor = await authenticate(scope, probe, prefetched);
+          scope.actor =
+            route.access === 'public' ? await authenticate(scope, probe, prefetched).catch(anonymousWhenUnknown) : await authenticate(scope, probe, prefetched);
           if (scope.actor.type === 'user' && scope.actor.user.via === 'cookie' && !SAFE_METHODS.has(route.method)) {
             checkCsrf(ctx, deps, scope.actor.user.sessionId);
           }
@@ -242,6 +250,17 @@ function validate(route: AnyRoute, ctx: Parameters<Middleware<AppState>>[0]) {
 
 const SAFE_METHODS = new Set<Method>(['get']);
 
+const markPage: Middleware<AppState> = (ctx, next) => {
+  ctx.state.page = true;
+  return next();
+};
+
+/** For `identify` routes: credentials that no longer sign anyone in leave the visitor anonymous. */
+function anonymousWhenUnknown(error: unknown): Actor {
+  if (error instanceof AppError && error.code === 'unauthenticated') return { type: 'anonymous' };
+  throw error;
+}
+
 // An upload refused part-way (too large, wrong type) is answered at once; reading the rest would
 // let a client make the server swallow any amount, so the connection closes after the answer.
 const closeUnreadBody: Middleware<AppState> = async (ctx, next) => {
@@ -262,8 +281,10 @@ export function sessionCookie(ctx: { cookies: { get: (name: string) => string | 
 
 // Cookies ride along with cross-site requests from sibling subdomains (same site), so a browser
 // session must prove each unsafe request came from our own pages: the X-CSRF-Token header.
+// Pages' forms carry it as the hidden field `_csrf` instead.
 function checkCsrf(ctx: Parameters<Middleware<AppState>>[0], deps: AppDeps, sessionId: string): void {
-  const token = ctx.get('x-csrf-token');
+  const field = (ctx.request as { body?: { _csrf?: unknown } }).body?._csrf;
+  const token = ctx.get('x-csrf-token') || (typeof field === 'string' ? field : '');
   if (!token || !csrfTokenValid(deps.tokenKeys, sessionId, token)) {
     throw new AppError('forbidden', 'This request needs the X-CSRF-Token header of your session (GET /api/v1/auth/csrf).');
   }

@@ -11,7 +11,9 @@ export function securityHeaders(production: boolean): Middleware<AppState> {
       useDefaults: false,
       directives: {
         'default-src': ["'self'"],
-        'style-src': ["'self'", "'unsafe-inline'"],
+        // No inline styles or scripts: pages load /assets/* and the school's /theme.css.
+        'style-src': ["'self'"],
+        'script-src': ["'self'"],
         'img-src': ["'self'", 'data:'],
         'frame-ancestors': ["'none'"],
         'form-action': ["'self'"],

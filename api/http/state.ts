@@ -8,4 +8,6 @@ export type AppState = {
   log: Logger;
   host: HostTarget;
   scope?: Scope;
+  /** Set by page routes (api/web/): errors answer as HTML pages, not problem documents. */
+  page?: boolean;
 };

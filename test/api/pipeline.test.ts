@@ -148,7 +148,14 @@ test('every route declares its access, and non-public routes refuse anonymous ca
     t.truthy(route.access, `${route.method} ${route.path} declares access`);
     if (route.host !== 'tenant' || route.access === 'public') continue;
     const path = route.path.replace(/:[A-Za-z]+/g, '00000000-0000-4000-8000-000000000000');
-    const res = await app.request(school.slug, route.method.toUpperCase(), path, route.body ? { body: {} } : {});
+    const body = route.form ? { raw: 'x=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } } : route.body ? { body: {} } : {};
+    const res = await app.request(school.slug, route.method.toUpperCase(), path, body);
+    if (route.page) {
+      // Pages send a signed-out visitor to the sign-in form instead.
+      t.is(res.status, 303, `${route.method} ${route.path}`);
+      t.regex(String(res.headers.location), /^\/sign-in/);
+      continue;
+    }
     t.is(res.status, 401, `${route.method} ${route.path}`);
     t.is(res.headers['www-authenticate'], 'Bearer');
   }

@@ -1,0 +1,63 @@
+// How a web page is declared and what every page gets. A page is an ordinary tenant route
+// (api/http/route.ts) marked `page: true`: the same validation, tenant session, sign-in, CASL
+// check and services as the API; errors render as HTML (api/web/errors.ts) and a signed-out
+// visitor is sent to /sign-in. Forms post and redirect (POST → 303 → GET) and carry `_csrf`.
+
+import type { AppDeps } from '../app-deps.ts';
+import { csrfToken } from '../auth/sessions.ts';
+import { type AnyObject, type TenantRoute, tenantRoute } from '../http/route.ts';
+import type { Scope } from '../scope.ts';
+import { pageSchool, renderPage } from './render.ts';
+import { phrase } from './words.ts';
+
+type PageRoute<P extends AnyObject, Q extends AnyObject, B extends import('zod').ZodType> = Omit<
+  TenantRoute<P, Q, B>,
+  'host' | 'tags' | 'responses' | 'page'
+> & {
+  responses?: TenantRoute<P, Q, B>['responses'];
+};
+
+export function pageRoute<P extends AnyObject = AnyObject, Q extends AnyObject = AnyObject, B extends import('zod').ZodType = import('zod').ZodType>(
+  route: PageRoute<P, Q, B>,
+): TenantRoute<P, Q, B> {
+  return tenantRoute<P, Q, B>({
+    responses: route.method === 'get' ? { 200: { description: 'HTML page', contentType: 'text/html' } } : { 303: { description: 'Done: go to the next page' } },
+    ...route,
+    tags: ['pages'],
+    page: true,
+  });
+}
+
+type NavItem = { href: string; label: string; current: boolean };
+
+function navFor(scope: Scope, current: string): NavItem[] {
+  if (scope.actor.type !== 'user') return [];
+  const items = [{ href: '/', label: phrase('nav.home') }];
+  return items.map((item) => ({ ...item, current: item.href === current }));
+}
+
+/** Renders a page for this request: the school, the signed-in person, the navigation and the
+ * CSRF token that every form posts back. */
+export function page(
+  scope: Scope,
+  deps: AppDeps,
+  name: string,
+  data: Record<string, unknown> & { title: string; current?: string },
+): { html: string; status?: number } {
+  const viewer = scope.actor.type === 'user' ? scope.actor.user : undefined;
+  return {
+    html: renderPage(name, {
+      ...data,
+      school: pageSchool(scope.tenant),
+      viewer: viewer ? { first_name: viewer.first_name, last_name: viewer.last_name, role: viewer.role } : undefined,
+      csrf: viewer ? csrfToken(deps.tokenKeys, viewer.sessionId) : undefined,
+      nav: navFor(scope, data.current ?? ''),
+    }),
+  };
+}
+
+/** Where to go after signing in: a path on this site only (never another host). */
+export function safeNext(next: unknown): string {
+  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
+  return next;
+}
