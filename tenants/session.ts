@@ -4,12 +4,24 @@
 // withPlatform is the explicit, rare, greppable way to work across schools (owner pool).
 //
 // Round trips (docs/performance.md, P4): the network wait, not PostgreSQL, dominates a short
-// request, so withTenant sends BEGIN and the tenant statement as ONE simple-query message, and a
-// READ ONLY transaction does not wait for its COMMIT (pg's client queues whatever the next user of
-// the connection sends behind it). A single-query read therefore waits for 2 round trips, not 4.
-import { createRequire } from 'node:module';
+// request, so withTenant sends BEGIN and the tenant statement (and the sign-in lookup) as ONE
+// simple-query message, and a READ ONLY transaction does not make its caller wait for COMMIT.
+// A single-query read therefore waits for 2 round trips, not 4.
+//
+// How, on public APIs only (knex and pg are pinned exactly in package.json; the assumptions are
+// tested in test/tenants/session-contract.test.ts):
+//  - The session takes a connection from the app pool itself (knex's client.acquireConnection, so
+//    DB_POOL_MAX, the acquire timeout and its 503 are unchanged) and hands knex a transaction on it
+//    with `transaction(fn, { connection })`. Knex never releases a connection it was given.
+//  - The connection knex gets is a SessionConnection around the pg client: knex's opening BEGIN
+//    is sent as the session's one message instead, and a READ ONLY transaction's COMMIT is answered
+//    to knex at once while the real COMMIT travels. Every other query goes to pg unchanged.
+//  - The pooled connection goes back to the pool only after that COMMIT is answered (and after a
+//    check that no transaction is left open), so nothing is ever queued behind it on the client.
+// Behind pgbouncer in transaction mode this stays valid: simple queries and unnamed statements
+// only, and every setting is transaction-local.
 import type { Knex } from 'knex';
-import { escapeLiteral, type QueryResult } from 'pg';
+import { type ClientBase, escapeLiteral, type QueryResult } from 'pg';
 import { AppError, notFound } from '../api/errors.ts';
 import type { Tenant } from '../api/scope.ts';
 import { APP_ROLE } from './schema.ts';
@@ -59,112 +71,135 @@ export async function withTenant<T>(
   };
   // Inside an outer transaction knex opens a savepoint, not a transaction: keep the plain path.
   if (app.isTransaction) return app.transaction(async (db) => fn(db, checked(await beginTenantSession(db, key))), { readOnly });
-  const opening = sessionStatement(key, readOnly);
-  if (!opening) throw notFound('The school');
+  const lookup = tenantStatement(key, 'inline');
+  if (!lookup) throw notFound('The school');
+  // A simple-query message cannot carry bind parameters: the key is inlined (checked or quoted).
   // When no school matched, set_config never ran: the prefetch then sees no rows (RLS).
-  const statement = options.prefetch ? `${opening};\n${options.prefetch}` : opening;
-  const trx: TenantTransaction = new TenantTransaction(
-    app.client,
+  const opening = [`begin${readOnly ? ' transaction read only' : ''}`, lookup.sql, ...(options.prefetch ? [options.prefetch] : [])].join(';\n');
+  // Waits at most the pool's acquire timeout (a KnexTimeoutError, answered 503 by api/errors.ts).
+  const pooled: ClientBase = await app.client.acquireConnection();
+  const session = new SessionConnection(pooled, opening, readOnly);
+  const done = app.transaction(
     async (db: Knex.Transaction) => {
-      if (!trx.tenant) throw notFound('The school');
-      return fn(db, checked(trx.tenant), trx.prefetched);
+      if (!session.tenant) throw notFound('The school');
+      return fn(db, checked(session.tenant), session.prefetched);
     },
-    { userParams: app.userParams ?? {}, doNotRejectOnRollback: true, readOnly },
-    statement,
+    { connection: session, readOnly },
   );
-  return trx as unknown as Promise<T>;
+  // Not awaited by the caller: a read-only COMMIT may still be on its way.
+  void done
+    .then(
+      () => session.end(),
+      () => session.end(),
+    )
+    .finally(() => app.client.releaseConnection(pooled));
+  return done;
 }
 
-/** Resolves the school and sets app.tenant_id in the same statement. If no school matches,
- * set_config is never evaluated and RLS keeps the transaction seeing nothing.
- * It also drops to the app role for the rest of the transaction: on the app pool that changes
- * nothing; in the platform scope (owner pool, possibly a superuser locally) it means work inside
- * a school is bound by exactly the same row-level security as a request. */
+/** Resolves the school and sets app.tenant_id in the same statement, inside a transaction the
+ * caller already holds (the platform scope, or withTenant nested in a transaction). */
 export async function beginTenantSession(db: Knex.Transaction, key: TenantKey): Promise<Tenant> {
-  const [column, value] = 'id' in key ? ['id', key.id] : ['slug', key.slug];
-  if (column === 'id' && !UUID.test(value)) throw notFound('The school');
-  const { rows } = await db.raw(
-    `select ${TENANT_COLUMNS}, set_config('app.tenant_id', id::text, true) || set_config('role', '${APP_ROLE}', true) as _session
-       from tenants where ${column} = ?`,
-    [value],
-  );
-  const row = rows[0] as (Tenant & { _session?: string }) | undefined;
-  if (!row) throw notFound('The school');
-  delete row._session;
-  return row;
+  const lookup = tenantStatement(key, 'bound');
+  if (!lookup) throw notFound('The school');
+  const { rows } = await db.raw(lookup.sql, lookup.bindings);
+  const tenant = tenantRow(rows);
+  if (!tenant) throw notFound('The school');
+  return tenant;
 }
 
-/** BEGIN and the tenant statement as one simple-query message. A simple query cannot carry bind
- * parameters, so the key is checked (a uuid) or quoted with pg's escapeLiteral; a key no school
- * can have (a NUL byte) is refused here, as the lookup would find nothing anyway. */
-function sessionStatement(key: TenantKey, readOnly: boolean): string | undefined {
+/** The tenant statement; its SQL is written here only. It resolves the school and sets
+ * app.tenant_id in one statement: if no school matches, set_config is never evaluated and RLS keeps
+ * the transaction seeing nothing. It also drops to the app role for the rest of the transaction:
+ * on the app pool that changes nothing; in the platform scope (owner pool, possibly a superuser
+ * locally) it means work inside a school is bound by exactly the same row-level security as a
+ * request. `inline` puts the key in the SQL (a uuid checked, anything else quoted with pg's
+ * escapeLiteral) for a simple-query message; `bound` passes it as knex's one binding.
+ * A key no school can have (not a uuid, a NUL byte) gives undefined: the school is not found. */
+function tenantStatement(key: TenantKey, form: 'inline' | 'bound'): { sql: string; bindings: string[] } | undefined {
   const [column, value] = 'id' in key ? ['id', key.id] : ['slug', key.slug];
   if (column === 'id' && !UUID.test(value)) return undefined;
   if (value.includes('\0')) return undefined;
-  return `begin${readOnly ? ' transaction read only' : ''};
-    select ${TENANT_COLUMNS}, set_config('app.tenant_id', id::text, true) || set_config('role', '${APP_ROLE}', true) as _session
-      from tenants where ${column} = ${escapeLiteral(value)}`;
+  const sql = `select ${TENANT_COLUMNS}, set_config('app.tenant_id', id::text, true) || set_config('role', '${APP_ROLE}', true) as _session
+      from tenants where ${column} = ${form === 'inline' ? escapeLiteral(value) : '?'}`;
+  return { sql, bindings: form === 'inline' ? [] : [value] };
 }
 
-// knex's PostgreSQL transaction, told to open with our combined statement instead of a bare
-// BEGIN. knex exports no name for the class; its file path has been stable since knex 0.95.
-type KnexTransactionInternals = {
-  trxClient: { query: (conn: unknown, sql: string) => Promise<{ response: QueryResult | QueryResult[] }> };
-  readOnly?: boolean;
-  _completed: boolean;
-  _resolver: (value: unknown) => void;
-  begin(conn: unknown): Promise<unknown>;
-  commit(conn: unknown, value: unknown): Promise<unknown>;
-};
-const PgTransaction = createRequire(import.meta.url)('knex/lib/dialects/postgres/execution/pg-transaction.js') as new (
-  client: unknown,
-  container: (db: Knex.Transaction) => Promise<unknown>,
-  config: { userParams: Record<string, unknown>; doNotRejectOnRollback: boolean; readOnly: boolean },
-) => KnexTransactionInternals;
+function tenantRow(rows: unknown[] | undefined): Tenant | undefined {
+  const row = rows?.[0] as (Tenant & { _session?: string }) | undefined;
+  if (row) delete row._session;
+  return row;
+}
 
-class TenantTransaction extends PgTransaction {
-  statement: string;
+type Callback = (error: Error | null, result?: unknown) => void;
+const COMMITTED = { command: 'COMMIT', rowCount: null, oid: 0, rows: [], fields: [] } as unknown as QueryResult;
+
+/** The connection knex runs the session's transaction on: the pooled pg client, except for the
+ * transaction's first statement (knex's BEGIN, sent as the session's opening message instead) and
+ * a READ ONLY transaction's COMMIT (answered at once; end() waits for the real one). Knex calls
+ * only `query` on a connection it was given (and reads processID to cancel a query). */
+class SessionConnection {
   tenant: Tenant | undefined;
   prefetched: unknown[] | undefined;
+  readonly client: ClientBase;
+  readonly opening: string;
+  readonly readOnly: boolean;
+  #opened = false;
+  #commit: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    client: unknown,
-    container: (db: Knex.Transaction) => Promise<unknown>,
-    config: { userParams: Record<string, unknown>; doNotRejectOnRollback: boolean; readOnly: boolean },
-    statement: string,
-  ) {
-    // knex starts the transaction on a later tick, so the statement is set before begin() runs.
-    super(client, container, config);
-    this.statement = statement;
+  constructor(client: ClientBase, opening: string, readOnly: boolean) {
+    this.client = client;
+    this.opening = opening;
+    this.readOnly = readOnly;
   }
 
-  override begin(conn: unknown): Promise<unknown> {
-    return this.trxClient.query(conn, this.statement).then(
-      ({ response }) => {
-        const results = Array.isArray(response) ? response : [response];
-        const row = results[1]?.rows[0] as (Tenant & { _session?: string }) | undefined;
-        if (row) delete row._session;
-        this.tenant = row;
-        this.prefetched = results[2]?.rows;
-      },
-      async (error: unknown) => {
-        // BEGIN may have run before the lookup failed: never hand an open transaction to the pool.
-        await this.trxClient.query(conn, 'ROLLBACK').catch(() => undefined);
-        throw error;
-      },
-    );
+  get processID(): number | undefined {
+    return (this.client as { processID?: number }).processID;
   }
 
-  override commit(conn: unknown, value: unknown): Promise<unknown> {
-    if (!this.readOnly) return super.commit(conn, value);
-    // Everything a READ ONLY transaction needed is already read, so the caller need not wait for
-    // the COMMIT: it is queued on the connection now (before the pool can hand the connection to
-    // anyone), and pg's client sends the next user's first statement only after it completes.
-    // It can fail only with the connection itself, which knex then marks as disposed.
-    const sent = this.trxClient.query(conn, 'COMMIT;');
-    this._completed = true;
-    this._resolver(value);
-    return sent.catch(() => undefined);
+  query(config: unknown, values?: unknown, callback?: Callback): unknown {
+    const sql = typeof config === 'string' ? config : (config as { text?: unknown } | undefined)?.text;
+    const reply = typeof values === 'function' ? (values as Callback) : callback;
+    if (!this.#opened) {
+      this.#opened = true;
+      // Nothing is sent then: the transaction fails and the connection goes back unchanged.
+      if (typeof sql !== 'string' || !/^begin\b/i.test(sql) || !reply) {
+        throw new Error(`The tenant session expected knex to open with BEGIN, not ${JSON.stringify(sql)} (test/tenants/session-contract.test.ts)`);
+      }
+      this.client.query(this.opening).then(
+        (result) => {
+          const results = result as unknown as QueryResult[];
+          this.tenant = tenantRow(results[1]?.rows);
+          this.prefetched = results[2]?.rows;
+          reply(null, results[0]);
+        },
+        // BEGIN may have run before a later statement of the message failed: end the transaction
+        // before knex hears of the error (pg answers a query's error before the connection is
+        // ready again, and takes the next query after it, as in its own BEGIN/ROLLBACK example).
+        (error: Error) => {
+          this.client.query('ROLLBACK').then(
+            () => reply(error),
+            () => reply(error),
+          );
+        },
+      );
+      return undefined;
+    }
+    if (this.readOnly && reply && typeof sql === 'string' && /^commit;?$/i.test(sql)) {
+      // Everything a READ ONLY transaction needed is read, so its caller need not wait for the
+      // COMMIT; it can fail only with the connection itself (which knex then discards).
+      this.#commit = this.client.query(sql).catch(() => undefined);
+      queueMicrotask(() => reply(null, COMMITTED));
+      return undefined;
+    }
+    return this.client.query(config as never, values as never, callback as never);
+  }
+
+  /** Once knex is done with the transaction: waits for a COMMIT knex was not made to wait for,
+   * and rolls back whatever is still open (nothing, unless knex ended without COMMIT or ROLLBACK),
+   * so the pool never hands out a connection inside a transaction. */
+  async end(): Promise<void> {
+    await this.#commit;
+    if (this.client.getTransactionStatus() !== 'I') await this.client.query('ROLLBACK').catch(() => undefined);
   }
 }
 
