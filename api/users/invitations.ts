@@ -12,7 +12,7 @@ import { findClass } from '../classes/service.ts';
 import { AppError, conflict, forbidden, invalid } from '../errors.ts';
 import { enqueueMail } from '../jobs/outbox.ts';
 import type { Mailer } from '../mail/mailer.ts';
-import { actorUserId, type Role, type Scope } from '../scope.ts';
+import { actorUserId, now, type Role, type Scope } from '../scope.ts';
 import { assertEmailVerified } from './email-verification.ts';
 import { User } from './model.ts';
 import { email as emailSchema, roleSchema } from './schema.ts';
@@ -233,28 +233,44 @@ export async function importRoster(scope: Scope, csv: string, options: { dryRun:
   return { ...report, created: people.length };
 }
 
-/** Accepts an invitation: sets the password, activates the person, and signs them in. */
-export async function acceptInvitation(scope: Scope, token: string, password: string, policy: SessionPolicy, meta: SessionMeta): Promise<TokenPair> {
-  const row = await scope
+export type InvitationState = { ok: true; userId: string; invitationId: string; email: string; firstName: string } | { ok: false; problem: string };
+
+/** What an invitation link is worth now: the invited person, or why it no longer works (in words
+ * the accept page shows as they are). `lock` takes the row for the accepting transaction. */
+export async function invitationState(scope: Scope, token: string, options: { lock?: boolean } = {}): Promise<InvitationState> {
+  const query = scope
     .db('invitations as i')
     .join('users as u', (j) => j.on('u.tenant_id', 'i.tenant_id').andOn('u.id', 'i.user_id'))
-    .where('i.token_hash', hashOpaqueToken(token))
-    .forUpdate()
-    .first('i.id', 'i.user_id', 'i.accepted_at', 'i.expires_at', 'u.status');
+    .where('i.token_hash', hashOpaqueToken(token));
+  if (options.lock) query.forUpdate();
+  const row = await query.first('i.id', 'i.user_id', 'i.accepted_at', 'i.expires_at', 'u.status', 'u.email', 'u.first_name');
   const problem = !row
     ? 'is not a valid invitation'
     : row.accepted_at
       ? 'has already been used; sign in instead'
-      : new Date(row.expires_at) < new Date()
+      : new Date(row.expires_at) < now(scope)
         ? 'has expired; ask your school for a new invitation'
         : row.status !== 'invited'
           ? 'is no longer valid for this account'
           : undefined;
-  if (problem || !row) throw invalid([{ in: 'body', field: 'token', message: problem ?? 'is not valid' }], `This invitation ${problem}.`);
-  await scope.db('invitations').where({ id: row.id }).update({ accepted_at: scope.db.fn.now() });
+  if (problem || !row) return { ok: false, problem: problem ?? 'is not valid' };
+  return { ok: true, userId: row.user_id, invitationId: row.id, email: row.email, firstName: row.first_name };
+}
+
+/** Redeems an invitation: sets the password and activates the person. Returns who it was; the
+ * caller starts the sign-in session (tokens for the API, a cookie for the page). */
+export async function redeemInvitation(scope: Scope, token: string, password: string): Promise<string> {
+  const state = await invitationState(scope, token, { lock: true });
+  if (!state.ok) throw invalid([{ in: 'body', field: 'token', message: state.problem }], `This invitation ${state.problem}.`);
+  await scope.db('invitations').where({ id: state.invitationId }).update({ accepted_at: scope.db.fn.now() });
   await User.query(scope.db)
     .patch({ status: 'active', password_hash: await hashPassword(password), password_changed_at: new Date(), updated_at: new Date() })
-    .where({ id: row.user_id });
-  await audit(scope, 'user.invitation_accepted', { type: 'user', id: row.user_id });
-  return startSession(scope, row.user_id, policy, meta);
+    .where({ id: state.userId });
+  await audit(scope, 'user.invitation_accepted', { type: 'user', id: state.userId });
+  return state.userId;
+}
+
+/** Accepts an invitation through the API: redeems it and signs in with a token pair. */
+export async function acceptInvitation(scope: Scope, token: string, password: string, policy: SessionPolicy, meta: SessionMeta): Promise<TokenPair> {
+  return startSession(scope, await redeemInvitation(scope, token, password), policy, meta);
 }

@@ -8,13 +8,14 @@ import { dashboard } from '../dashboard/service.ts';
 import { bodyField, LIMITS } from '../http/rate-limit.ts';
 import { platformRoute, tenantRoute } from '../http/route.ts';
 import { safeColor } from '../mail/mailer.ts';
+import { accountPages } from './account.ts';
 import { assetRoutes } from './assets.ts';
 import { page, pageRoute, safeNext } from './page.ts';
 import { renderPage } from './render.ts';
 import { signInOptions } from './sign-in.ts';
 import { phrase } from './words.ts';
 
-const nextQuery = z.object({ next: z.string().max(2000).optional(), signed_out: z.literal('1').optional() });
+const nextQuery = z.object({ next: z.string().max(2000).optional(), signed_out: z.literal('1').optional(), reset: z.literal('1').optional() });
 const signInForm = z.object({
   email: z.string().trim().max(320),
   password: z.string().max(1000),
@@ -23,6 +24,7 @@ const signInForm = z.object({
 
 export const webRoutes = [
   ...assetRoutes,
+  ...accountPages,
   platformRoute({
     method: 'get',
     path: '/',
@@ -73,7 +75,7 @@ export const webRoutes = [
         title: 'Sign in',
         narrow: true,
         next: safeNext(query.next),
-        notice: query.signed_out ? phrase('signin.signed_out') : undefined,
+        notice: query.signed_out ? phrase('signin.signed_out') : query.reset ? phrase('signin.password_changed') : undefined,
         ...(await signInOptions(scope)),
       }),
   }),
