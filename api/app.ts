@@ -14,6 +14,7 @@ import { fileRoutes } from './files/routes.ts';
 import { gradebookRoutes } from './gradebook/routes.ts';
 import { guardianRoutes } from './guardians/routes.ts';
 import { homeworkRoutes } from './homework/routes.ts';
+import { clientAddress } from './http/client-address.ts';
 import { cors } from './http/cors.ts';
 import { healthRoutes } from './http/health.ts';
 import { accessLog } from './http/logger.ts';
@@ -90,7 +91,7 @@ function dispatcher(router: Router<AppState>): Koa.Middleware<AppState> {
 
 export function buildApp(deps: AppDeps): Koa<AppState> {
   const { config } = deps;
-  const app = new Koa<AppState>({ proxy: config.trustProxy });
+  const app = new Koa<AppState>({ proxy: config.trustProxy, maxIpsCount: config.proxyHops ?? 0 });
   const routes = allRoutes(config.baseDomain);
   const anyHost = new Router<AppState>();
   const platform = new Router<AppState>();
@@ -111,6 +112,7 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
     deps,
   );
 
+  app.use(clientAddress(config));
   app.use(requestId());
   app.use(accessLog(deps.log));
   app.use(problemErrors(problemPage));

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 import { parseEncryptionKeys } from './auth/secret-box.ts';
 
@@ -21,7 +22,9 @@ const schema = z.object({
     .regex(/^[a-z0-9.-]+$/i, 'a host name such as edify.app')
     .default('localhost')
     .transform((v) => v.toLowerCase().replace(/\.$/, '')),
-  TRUST_PROXY: boolean.default(false),
+  TRUST_PROXY: boolean.optional(),
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(1).max(10).optional(),
+  TRUSTED_PROXIES: z.string().optional(),
   EDIFY_SECRET: z.string().optional(),
   EDIFY_SECRET_PREVIOUS: z.string().optional(),
   EDIFY_ENCRYPTION_KEY: z.string().optional(),
@@ -77,7 +80,12 @@ export type Config = Readonly<{
   appDbPassword: string;
   poolMax: number;
   baseDomain: string;
+  /** Believe X-Forwarded-* headers at all (set by TRUST_PROXY, TRUST_PROXY_HOPS or TRUSTED_PROXIES). */
   trustProxy: boolean;
+  /** How many proxies of ours append to X-Forwarded-For: only that many right-most entries are believed. */
+  proxyHops: number | undefined;
+  /** Addresses (CIDRs) of our own proxies: X-Forwarded-For is believed only through these. */
+  trustedProxies: string[];
   /** Token signing secrets: the first signs, all verify (rotation). */
   signingSecrets: string[];
   /** Encryption keys for secrets at rest, `id:base64,...`, first one current. */
@@ -135,6 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   const problems: string[] = [];
+  const proxies = proxySettings(e, production, problems);
   if (production) {
     if (!e.DATABASE_URL) problems.push('DATABASE_URL is required in production (the embedded database is for development)');
     if (!e.APP_DATABASE_URL) problems.push('APP_DATABASE_URL is required in production (the non-owner edify_app role)');
@@ -149,8 +158,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const keyProblem = e.EDIFY_ENCRYPTION_KEY === undefined ? undefined : encryptionKeyProblem(e.EDIFY_ENCRYPTION_KEY);
     if (keyProblem) problems.push(`EDIFY_ENCRYPTION_KEY ${keyProblem}`);
   }
+  // Previous signing secrets still verify tokens: the same check as the current one.
   for (const [i, previous] of (e.EDIFY_SECRET_PREVIOUS?.split(',') ?? []).entries()) {
-    if (previous.trim().length < 32) problems.push(`EDIFY_SECRET_PREVIOUS entry ${i + 1} must be at least 32 characters`);
+    const problem = production ? weakSecret(previous.trim()) : previous.trim().length < 32 ? 'must be at least 32 characters' : undefined;
+    if (problem) problems.push(`EDIFY_SECRET_PREVIOUS entry ${i + 1} ${problem}`);
+  }
+  if (production) {
+    // The development database password is published in this repository.
+    const appPassword = e.APP_DATABASE_URL ? safeDecode(new URL(e.APP_DATABASE_URL).password) : '';
+    if (isKnownDefault(appPassword)) problems.push('APP_DATABASE_URL uses a development or well-known password for edify_app; set a strong one');
+    if (env.EDIFY_APP_DB_PASSWORD !== undefined && env.EDIFY_APP_DB_PASSWORD !== '' && isKnownDefault(e.EDIFY_APP_DB_PASSWORD)) {
+      problems.push('EDIFY_APP_DB_PASSWORD is a development or well-known password; set a strong one');
+    }
   }
   if (e.FILES_STORAGE === 's3' && !e.S3_BUCKET) problems.push('S3_BUCKET is required when FILES_STORAGE=s3');
   if (problems.length > 0) throw new ConfigError(problems);
@@ -165,7 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     appDbPassword: e.EDIFY_APP_DB_PASSWORD,
     poolMax: e.DB_POOL_MAX,
     baseDomain: e.EDIFY_BASE_DOMAIN,
-    trustProxy: e.TRUST_PROXY,
+    ...proxies,
     signingSecrets: [
       e.EDIFY_SECRET ?? localSecret(dataDir, 'secret', () => randomBytes(32).toString('base64url')),
       ...(e.EDIFY_SECRET_PREVIOUS?.split(',').map((v) => v.trim()) ?? []),
@@ -214,6 +233,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   });
 }
 
+// Which X-Forwarded-For entries to believe. Each proxy appends the address it received the request
+// from, so only the right-most entries written by our own proxies are true; everything to their
+// left is whatever the client sent. TRUST_PROXY=true alone does not say how many those are: in
+// production that is refused (guessing wrong either trusts the client or blames one proxy for
+// everyone); elsewhere it means one proxy.
+function proxySettings(
+  e: { TRUST_PROXY?: boolean | undefined; TRUST_PROXY_HOPS?: number | undefined; TRUSTED_PROXIES?: string | undefined },
+  production: boolean,
+  problems: string[],
+): { trustProxy: boolean; proxyHops: number | undefined; trustedProxies: string[] } {
+  const trustedProxies = (e.TRUSTED_PROXIES ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const entry of trustedProxies) {
+    try {
+      proxyaddr.compile(entry);
+    } catch {
+      problems.push(`TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR range (e.g. 10.0.0.0/8, 2001:db8::/32, loopback)`);
+    }
+  }
+  const named = e.TRUST_PROXY_HOPS !== undefined || trustedProxies.length > 0;
+  if (e.TRUST_PROXY_HOPS !== undefined && trustedProxies.length > 0) problems.push('TRUST_PROXY_HOPS and TRUSTED_PROXIES: set one of them, not both');
+  if (e.TRUST_PROXY === false && named) problems.push('TRUST_PROXY is false but TRUST_PROXY_HOPS or TRUSTED_PROXIES is set: remove one');
+  const trustProxy = e.TRUST_PROXY === true || named;
+  if (trustProxy && !named && production) {
+    problems.push(
+      'TRUST_PROXY=true needs TRUST_PROXY_HOPS (how many proxies of yours the request passes) or TRUSTED_PROXIES (their addresses): otherwise clients choose their own address',
+    );
+  }
+  const proxyHops = trustProxy && trustedProxies.length === 0 ? (e.TRUST_PROXY_HOPS ?? 1) : undefined;
+  return { trustProxy, proxyHops, trustedProxies };
+}
+
 // Outside production, secrets are generated once per checkout and kept under .edify/, so tokens
 // and encrypted values survive a restart without anyone committing a secret.
 function localSecret(dataDir: string, name: string, generate: () => string): string {
@@ -252,25 +305,53 @@ const KNOWN_DEFAULTS = [
   'your-secret-here',
   'jwt-secret',
   'supersecret',
+  'postgres',
+  // The development database password (EDIFY_APP_DB_PASSWORD's default, README, test/run.ts).
+  'edify_app_local',
 ];
 
-/** Why a signing secret is unsafe, or undefined. */
-export function weakSecret(value: string | undefined): string | undefined {
-    jobPrefix: e.EDIFY_JOB_PREFIX,
-    workerShutdownMs: e.WORKER_SHUTDOWN_SECONDS * 1000,
-  if (value === undefined || value === '') return 'is missing';
+function isKnownDefault(value: string): boolean {
   const lower = value.toLowerCase();
-  if (KNOWN_DEFAULTS.some((d) => lower === d || lower.replaceAll(/[^a-z]/g, '') === d.replaceAll('-', ''))) return 'is a well-known default value';
+  return KNOWN_DEFAULTS.some((d) => lower === d || lower.replaceAll(/[^a-z]/g, '') === d.replaceAll(/[^a-z]/g, ''));
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/** Why a signing secret is unsafe, or undefined. Applied to EDIFY_SECRET and every
+ * EDIFY_SECRET_PREVIOUS entry in production. */
+export function weakSecret(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return 'is missing';
+  if (isKnownDefault(value)) return 'is a well-known default value';
   if (value.length < 32) return `is too short (${value.length} characters; at least 32)`;
-  if (new Set(value).size < 8) return 'has too little variety to be random';
+  return notRandom([...value]);
+}
+
+/** Why a secret's characters (or a key's bytes) cannot have come from a random generator. A
+ * random value of 32 or more units uses many distinct units and almost never repeats a run of
+ * three; a repeated character, a repeated short word or repeated text does both. */
+function notRandom(units: readonly (string | number)[]): string | undefined {
+  if (new Set(units).size < 8) return 'has too little variety to be random';
+  const runs = new Set<string>();
+  for (let i = 0; i + 3 <= units.length; i++) runs.add(units.slice(i, i + 3).join(','));
+  if (runs.size < 0.75 * (units.length - 2)) return 'repeats itself (a repeated word or text), so it is not random';
   return undefined;
 }
 
-/** Why an EDIFY_ENCRYPTION_KEY value is unusable, or undefined (the parser's own message). */
+/** Why an EDIFY_ENCRYPTION_KEY value is unusable, or undefined (the parser's own message). Every
+ * key listed (the current one and older ones kept for decrypting) gets the same check. */
 export function encryptionKeyProblem(value: string): string | undefined {
   try {
     const keys = parseEncryptionKeys(value);
-    if (keys.some((k) => new Set(k.key).size < 8)) return 'is not random';
+    for (const [i, k] of keys.entries()) {
+      const problem = isKnownDefault(k.key.toString('utf8')) ? 'is a well-known default value' : notRandom([...k.key]);
+      if (problem) return `entry ${i + 1} ("${k.id}") ${problem}`;
+    }
     return undefined;
   } catch (error) {
     return (error as Error).message.replace(/^Encryption keys: /, 'is unusable: ');
