@@ -3,8 +3,10 @@
 // one-line errors from the catalogue, and confirmation for destructive work.
 import { hostname, userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
+import { format } from 'node:util';
 import { Command, Flags } from '@oclif/core';
 import { type Config, ConfigError, loadConfig, schoolUrl } from '../api/config.ts';
+import { escapeControlsKeepLines } from '../api/content/safe-text.ts';
 import { type Databases, openDatabases } from '../api/db/connection.ts';
 import { createSecretBox, parseEncryptionKeys } from '../api/auth/secret-box.ts';
 import { AppError } from '../api/errors.ts';
@@ -18,6 +20,24 @@ export abstract class EdifyCommand extends Command {
 
   private databases: Databases | undefined;
   private openedJobs: Jobs | undefined;
+
+  // Everything a command prints for people goes through here: control characters (ESC, CR, ...)
+  // become visible escapes, so text that came from a school, an IdP or an attacker cannot drive
+  // the operator's terminal. Table cells also escape newlines (cli/output.ts); --json output is
+  // JSON and escaped already.
+  override log(message: unknown = '', ...args: unknown[]): void {
+    super.log(escapeControlsKeepLines(format(message, ...args)));
+  }
+
+  override logToStderr(message: unknown = '', ...args: unknown[]): void {
+    super.logToStderr(escapeControlsKeepLines(format(message, ...args)));
+  }
+
+  override warn(input: string | Error): string | Error {
+    if (typeof input === 'string') return super.warn(escapeControlsKeepLines(input));
+    input.message = escapeControlsKeepLines(input.message);
+    return super.warn(input);
+  }
 
   protected loadConfig(): Config {
     try {
@@ -75,6 +95,7 @@ export abstract class EdifyCommand extends Command {
   }
 
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
+    error.message = escapeControlsKeepLines(error.message);
     if (error instanceof AppError) {
       const fields = error.errors?.map((e) => `${e.field} ${e.message}`).join('; ');
       const message = fields && error.message.endsWith('see errors.') ? `Not valid: ${fields}` : error.message;

@@ -3,6 +3,7 @@
 import { X509Certificate } from 'node:crypto';
 import { isUuid } from '../../tenants/session.ts';
 import { audit } from '../audit/service.ts';
+import { boundedLine } from '../content/safe-text.ts';
 import { forbidden, notFound } from '../errors.ts';
 import type { Scope } from '../scope.ts';
 import { parseIdpMetadata } from './metadata.ts';
@@ -155,7 +156,9 @@ export async function recentAttempts(scope: Scope, id: string, limit = 20) {
   return rows.map((r) => ({
     at: new Date(r.created_at).toISOString(),
     outcome: r.outcome,
-    reason: r.reason,
+    reason_code: r.reason_code,
+    // Escaped again on the way out: rows written before reasons were codes held raw text.
+    reason: r.reason === null ? null : boundedLine(r.reason, 400),
     subject: r.subject,
     email: r.email,
     user_id: r.user_id,

@@ -10,11 +10,15 @@ import type { AppDeps } from '../app-deps.ts';
 import { audit } from '../audit/service.ts';
 import { completeSignIn } from '../auth/complete-sign-in.ts';
 import { schoolUrl } from '../config.ts';
+import { boundedLine } from '../content/safe-text.ts';
+import { forbidden } from '../errors.ts';
 import type { Scope } from '../scope.ts';
 import { renderPage } from '../web/render.ts';
 import { type Connection, findConnection } from './connections.ts';
+import { type InspectedResponse, inspectSamlResponse } from './prepass.ts';
 import { identityFrom, provisionUser, type SamlProfile } from './provision.ts';
-import { checkBeyondNodeSaml, samlOptions, ssoFailure } from './saml.ts';
+import { isSsoFailure, reasonFromError, type SsoFailure, type SsoReasonCode, ssoFailure } from './reasons.ts';
+import { checkBeyondNodeSaml, samlOptions } from './saml.ts';
 
 type SamlState = { scope: Scope; connection: Connection; siteUrl: string; clockSkewMs: number };
 
@@ -42,10 +46,16 @@ export function safeReturnTo(value: unknown): string {
 
 export async function startLogin(scope: Scope, deps: AppDeps, connectionId: string, returnTo: unknown, host: string): Promise<string> {
   const connection = await findConnection(scope, connectionId);
-  if (!connection.enabled) throw ssoFailure('this connection is turned off');
-  const siteUrl = schoolUrl(deps.config, scope.tenant.slug);
-  const saml = new SAML(samlOptions(scope, connection, siteUrl, deps.config.samlClockSkewMs));
-  return saml.getAuthorizeUrlAsync(safeReturnTo(returnTo), host, {});
+  try {
+    if (!connection.enabled) throw ssoFailure('connection_disabled');
+    const siteUrl = schoolUrl(deps.config, scope.tenant.slug);
+    const saml = new SAML(samlOptions(scope, connection, siteUrl, deps.config.samlClockSkewMs));
+    return await saml.getAuthorizeUrlAsync(safeReturnTo(returnTo), host, {});
+  } catch (error) {
+    // A connection that cannot be used is the school's to fix: a 403 that says so, not a 500.
+    if (isSsoFailure(error)) throw forbidden(`Single sign-on through this connection is unavailable: ${error.ssoReason}.`);
+    throw error;
+  }
 }
 
 export async function spMetadata(scope: Scope, deps: AppDeps, connectionId: string): Promise<string> {
@@ -56,9 +66,9 @@ export async function spMetadata(scope: Scope, deps: AppDeps, connectionId: stri
 
 function validateWithPassport(ctx: Context): Promise<SamlProfile> {
   return new Promise((resolve, reject) => {
-    const run = passport.authenticate('saml', { session: false }, (error: unknown, profile: Profile | false, info: unknown) => {
+    const run = passport.authenticate('saml', { session: false }, (error: unknown, profile: Profile | false) => {
       if (error) reject(error);
-      else if (!profile) reject(ssoFailure(`the response was not accepted (${JSON.stringify(info ?? {})})`));
+      else if (!profile) reject(ssoFailure('unrecognised'));
       else resolve(profile as unknown as SamlProfile);
     });
     Promise.resolve(run(ctx, async () => {})).catch(reject);
@@ -72,22 +82,27 @@ export async function consumeAssertion(ctx: Context, scope: Scope, deps: AppDeps
   const siteUrl = schoolUrl(deps.config, scope.tenant.slug);
   const body = (ctx.request as { body?: Record<string, unknown> }).body ?? {};
   let identity: ReturnType<typeof identityFrom> | undefined;
+  let inspected: InspectedResponse | undefined;
   try {
-    if (!connection.enabled) throw ssoFailure('this connection is turned off');
-    if (typeof body.SAMLResponse !== 'string' || body.SAMLResponse.length === 0) throw ssoFailure('no SAMLResponse was posted');
+    if (!connection.enabled) throw ssoFailure('connection_disabled');
+    if (typeof body.SAMLResponse !== 'string' || body.SAMLResponse.length === 0) throw ssoFailure('no_response');
+    // Before node-saml sees it: bounded depth and size, UTF-8 XML, no DOCTYPE (prepass.ts).
+    inspected = inspectSamlResponse(body.SAMLResponse);
     ctx.state.saml = { scope, connection, siteUrl, clockSkewMs: deps.config.samlClockSkewMs } satisfies SamlState;
     const profile = await validateWithPassport(ctx);
     const assertionXml = typeof profile.getAssertionXml === 'function' ? (profile.getAssertionXml as () => string)() : '';
-    await checkBeyondNodeSaml(scope, connection, siteUrl, body.SAMLResponse, assertionXml, profile.issuer as string | undefined);
+    await checkBeyondNodeSaml(scope, connection, siteUrl, inspected.xml, assertionXml, profile.issuer as string | undefined);
     identity = identityFrom(connection, profile);
     const user = await provisionUser(scope, connection, identity);
     await completeSignIn(ctx, scope, deps, user, { mode: 'cookie', enrolmentOnly: false });
-    await record(scope, connection, 'success', null, identity, user.id);
+    await record(scope, connection, { outcome: 'success' }, identity, user.id);
     return { redirect: safeReturnTo(body.RelayState) };
   } catch (error) {
-    const reason = (error as { ssoReason?: string }).ssoReason ?? describeSamlError(error);
-    ctx.state.log.warn({ connection_id: connection.id, reason }, 'SAML sign-in refused');
-    await record(scope, connection, 'failure', reason, identity, null);
+    const failure = reasonFromError(error, { times: inspected?.times, nowMs: Date.now(), skewMs: deps.config.samlClockSkewMs });
+    // An error no rule recognises keeps its (escaped, bounded) message in the server log for the operator.
+    const cause = failure.ssoCode === 'unrecognised' ? boundedLine(error instanceof Error ? `${error.name}: ${error.message}` : String(error), 300) : undefined;
+    ctx.state.log.warn({ connection_id: connection.id, reason_code: failure.ssoCode, reason: failure.ssoReason, cause }, 'SAML sign-in refused');
+    await record(scope, connection, { outcome: 'failure', failure }, identity, null);
     return {
       status: 401,
       html: renderPage('sso-error', {
@@ -100,24 +115,23 @@ export async function consumeAssertion(ctx: Context, scope: Scope, deps: AppDeps
   }
 }
 
-/** node-saml's errors, made readable for the attempts view (never the XML itself). */
-function describeSamlError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/<[^>]*>/g, '').slice(0, 300) || 'the response could not be validated';
-}
-
+/** One attempt in sso_attempts and the audit log: a reason code and the documented reason with
+ * an escaped, bounded detail (api/sso/reasons.ts), never a library's or the response's own text. */
 async function record(
   scope: Scope,
   connection: Connection,
-  outcome: 'success' | 'failure',
-  reason: string | null,
+  result: { outcome: 'success' } | { outcome: 'failure'; failure: SsoFailure },
   identity: { subject: string; email: string } | undefined,
   userId: string | null,
 ): Promise<void> {
+  const { outcome } = result;
+  const reasonCode: SsoReasonCode | null = result.outcome === 'failure' ? result.failure.ssoCode : null;
+  const reason = result.outcome === 'failure' ? result.failure.ssoReason : null;
   await scope.db('sso_attempts').insert({
     tenant_id: scope.tenant.id,
     connection_id: connection.id,
     outcome,
+    reason_code: reasonCode,
     reason,
     subject: identity?.subject ?? null,
     email: identity?.email ?? null,
@@ -130,7 +144,7 @@ async function record(
     userId ? { type: 'user', id: userId } : { type: 'saml_connection', id: connection.id },
     {
       connection_id: connection.id,
-      ...(reason ? { reason } : {}),
+      ...(reason ? { reason_code: reasonCode, reason } : {}),
     },
   );
 }

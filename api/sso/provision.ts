@@ -6,7 +6,7 @@ import type { Role, Scope } from '../scope.ts';
 import { User } from '../users/model.ts';
 import { assertSeatsFor, SEAT_ROLES } from '../users/seats.ts';
 import type { Connection } from './connections.ts';
-import { ssoFailure } from './saml.ts';
+import { ssoFailure } from './reasons.ts';
 
 export type SamlProfile = { nameID?: string; attributes?: Record<string, unknown>; [key: string]: unknown };
 
@@ -29,9 +29,9 @@ export type Identity = { subject: string; email: string; firstName: string; last
 export function identityFrom(connection: Connection, profile: SamlProfile): Identity {
   const map = connection.attribute_map;
   const subject = values(profile, map.external_id)[0] ?? profile.nameID;
-  if (!subject) throw ssoFailure('the assertion has no NameID (and no external id attribute)');
+  if (!subject) throw ssoFailure('no_subject');
   const email = (values(profile, map.email ?? 'email')[0] ?? (profile.nameID?.includes('@') ? profile.nameID : undefined))?.toLowerCase();
-  if (!email || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw ssoFailure('the assertion carries no email address (map the email attribute)');
+  if (!email || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email)) throw ssoFailure('no_email');
   return {
     subject,
     email,
@@ -44,15 +44,15 @@ export function identityFrom(connection: Connection, profile: SamlProfile): Iden
 export async function provisionUser(scope: Scope, connection: Connection, identity: Identity): Promise<User> {
   const domain = identity.email.split('@')[1] ?? '';
   if (connection.allowed_domains.length > 0 && !connection.allowed_domains.includes(domain)) {
-    throw ssoFailure(`the email domain ${domain} is not allowed for this connection`);
+    throw ssoFailure('domain_not_allowed', domain);
   }
   const link = await scope.db('user_identities').where({ connection_id: connection.id, subject: identity.subject }).first('user_id');
   let user = link ? await User.query(scope.db).findOne({ id: link.user_id }) : undefined;
   if (!user) user = await User.query(scope.db).whereRaw('lower(email) = ?', [identity.email]).first();
-  if (user?.status === 'deactivated') throw ssoFailure(`${identity.email} is deactivated in Edify`);
+  if (user?.status === 'deactivated') throw ssoFailure('deactivated', identity.email);
 
   if (!user) {
-    if (identity.role === 'deny') throw ssoFailure(`no role is mapped for ${identity.email} and unmapped people are denied`);
+    if (identity.role === 'deny') throw ssoFailure('no_role', identity.email);
     if ((SEAT_ROLES as readonly string[]).includes(identity.role)) await assertSeatsFor(scope, 1);
     user = await User.query(scope.db).insertAndFetch({
       tenant_id: scope.tenant.id,

@@ -9,11 +9,9 @@ import { DOMParser } from '@xmldom/xmldom';
 import xpath from 'xpath';
 import type { Scope } from '../scope.ts';
 import { type Connection, spUrls } from './connections.ts';
+import { ssoFailure } from './reasons.ts';
 
 export const REQUEST_TTL_MS = 10 * 60_000;
-
-export type SsoFailure = Error & { ssoReason: string };
-export const ssoFailure = (reason: string): SsoFailure => Object.assign(new Error(reason), { ssoReason: reason });
 
 /** node-saml's request-id cache, stored in saml_requests inside the request's tenant session. */
 export function requestIdStore(scope: Scope, connectionId: string): CacheProvider {
@@ -74,7 +72,7 @@ export function currentCertificates(connection: Connection, now = new Date()): s
       return false;
     }
   });
-  if (valid.length === 0) throw ssoFailure('every IdP signing certificate of this connection has expired: import fresh metadata');
+  if (valid.length === 0) throw ssoFailure('certificates_expired');
   return valid;
 }
 
@@ -83,30 +81,30 @@ const select = (expression: string, node: unknown): Element[] => {
   return (Array.isArray(found) ? found : []) as unknown as Element[];
 };
 
-/** Checks on the raw response and the verified assertion that node-saml does not make. */
+/** Checks on the response (already decoded by the pre-pass) and the verified assertion that node-saml does not make. */
 export async function checkBeyondNodeSaml(
   scope: Scope,
   connection: Connection,
   siteUrl: string,
-  rawResponse: string,
+  responseXml: string,
   verifiedAssertionXml: string,
   issuer: string | undefined,
 ): Promise<void> {
   // node-saml checks the Issuer only on logout messages.
-  if (issuer !== connection.idp_entity_id) throw ssoFailure(`the assertion was issued by ${issuer ?? 'nobody'}, not by ${connection.idp_entity_id}`);
+  if (issuer !== connection.idp_entity_id) throw ssoFailure('issuer_mismatch', `issued by ${issuer ?? 'nobody'}, not by ${connection.idp_entity_id}`);
   const acsUrl = spUrls(siteUrl, connection.id).acs_url;
-  const response = new DOMParser().parseFromString(Buffer.from(rawResponse, 'base64').toString('utf8'), 'text/xml');
+  const response = new DOMParser().parseFromString(responseXml, 'text/xml');
   const destination = response.documentElement?.getAttribute('Destination');
-  if (destination && destination !== acsUrl) throw ssoFailure(`the response's Destination ${destination} is not this school's ACS URL ${acsUrl}`);
+  if (destination && destination !== acsUrl) throw ssoFailure('destination_mismatch', `it is ${destination}, not ${acsUrl}`);
   const assertion = new DOMParser().parseFromString(verifiedAssertionXml, 'text/xml');
   const recipients = select("//*[local-name()='SubjectConfirmationData']/@Recipient", assertion).map((a) => (a as unknown as Attr).value);
-  if (recipients.length === 0 && !destination) throw ssoFailure('neither a Destination nor a Recipient names this ACS URL');
+  if (recipients.length === 0 && !destination) throw ssoFailure('destination_missing');
   for (const recipient of recipients) {
-    if (recipient !== acsUrl) throw ssoFailure(`the assertion's Recipient ${recipient} is not this school's ACS URL ${acsUrl}`);
+    if (recipient !== acsUrl) throw ssoFailure('recipient_mismatch', `it is ${recipient}, not ${acsUrl}`);
   }
   const root = assertion.documentElement;
   const assertionId = root?.getAttribute('ID');
-  if (!assertionId) throw ssoFailure('the assertion has no ID');
+  if (!assertionId) throw ssoFailure('malformed', 'the assertion has no ID');
   const notOnOrAfter = select("//*[local-name()='Conditions']/@NotOnOrAfter", assertion)[0] as unknown as Attr | undefined;
   const expires = notOnOrAfter ? new Date(notOnOrAfter.value) : new Date(Date.now() + 60 * 60_000);
   const inserted = await scope.db.raw(
@@ -114,5 +112,5 @@ export async function checkBeyondNodeSaml(
      on conflict (tenant_id, connection_id, assertion_id) do nothing returning id`,
     [scope.tenant.id, connection.id, assertionId, new Date(Math.max(expires.getTime(), Date.now()) + 5 * 60_000)],
   );
-  if (inserted.rows.length === 0) throw ssoFailure(`the assertion ${assertionId} was already used (replay)`);
+  if (inserted.rows.length === 0) throw ssoFailure('replay', `assertion ${assertionId}`);
 }

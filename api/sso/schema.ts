@@ -55,7 +55,8 @@ export const connectionView = z.object({
 export const attemptView = z.object({
   at: z.string(),
   outcome: z.enum(['success', 'failure']),
-  reason: z.string().nullable(),
+  reason_code: z.string().nullable().describe('A stable code from docs/sso.md, e.g. invalid_signature, expired.'),
+  reason: z.string().nullable().describe('The documented reason, then an escaped and bounded detail.'),
   subject: z.string().nullable(),
   email: z.string().nullable(),
   user_id: z.string().nullable(),

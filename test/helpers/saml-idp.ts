@@ -223,6 +223,8 @@ export type SamlResponseOptions = {
   signWith?: KeyName;
   /** A non-Success top-level status (e.g. urn:oasis:names:tc:SAML:2.0:status:Responder): the Response then carries no assertion. */
   status?: { code: string; subCode?: string; message?: string };
+  /** Leave out the Response's Destination and/or the SubjectConfirmationData's Recipient (both: nothing names an ACS URL). */
+  omit?: ('destination' | 'recipient')[];
   /** Tamper with the XML after the signatures are computed. */
   afterSigning?: (xml: string) => string;
 };
@@ -240,6 +242,9 @@ export function buildSamlResponse(options: SamlResponseOptions): string {
   const inResponseTo = options.inResponseTo === undefined ? '' : ` InResponseTo="${esc(options.inResponseTo)}"`;
   const instant = iso(now);
   const success = !options.status || options.status.code === SUCCESS;
+  const omit = new Set(options.omit ?? []);
+  const recipient = omit.has('recipient') ? '' : ` Recipient="${esc(options.recipient ?? options.destination)}"`;
+  const destination = omit.has('destination') ? '' : ` Destination="${esc(options.destination)}"`;
 
   const assertion = [
     `<saml:Assertion xmlns:saml="${SAML_NS.assertion}" xmlns:xs="${XS}" xmlns:xsi="${XSI}" ID="${esc(assertionId)}" Version="2.0" IssueInstant="${instant}">`,
@@ -247,9 +252,7 @@ export function buildSamlResponse(options: SamlResponseOptions): string {
     '<saml:Subject>',
     `<saml:NameID Format="${esc(options.nameIdFormat ?? NAMEID_FORMAT.email)}">${esc(nameId)}</saml:NameID>`,
     '<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">',
-    `<saml:SubjectConfirmationData${inResponseTo} NotOnOrAfter="${iso(options.subjectNotOnOrAfter ?? minutes(5))}" Recipient="${esc(
-      options.recipient ?? options.destination,
-    )}"/>`,
+    `<saml:SubjectConfirmationData${inResponseTo} NotOnOrAfter="${iso(options.subjectNotOnOrAfter ?? minutes(5))}"${recipient}/>`,
     '</saml:SubjectConfirmation>',
     '</saml:Subject>',
     `<saml:Conditions NotBefore="${iso(options.notBefore ?? minutes(-1))}" NotOnOrAfter="${iso(options.notOnOrAfter ?? minutes(5))}">`,
@@ -274,9 +277,7 @@ export function buildSamlResponse(options: SamlResponseOptions): string {
 
   let xml = [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<samlp:Response xmlns:samlp="${SAML_NS.protocol}" xmlns:saml="${SAML_NS.assertion}" ID="${esc(responseId)}" Version="2.0" IssueInstant="${instant}" Destination="${esc(
-      options.destination,
-    )}"${inResponseTo}>`,
+    `<samlp:Response xmlns:samlp="${SAML_NS.protocol}" xmlns:saml="${SAML_NS.assertion}" ID="${esc(responseId)}" Version="2.0" IssueInstant="${instant}"${destination}${inResponseTo}>`,
     `<saml:Issuer>${esc(options.issuer)}</saml:Issuer>`,
     statusXml,
     success ? assertion : '',
@@ -369,6 +370,24 @@ export function wrapWithUnsignedAssertion(base64Response: string, evil: { nameId
     response.insertBefore(extensions, status ?? forged);
   }
   return encodeSamlResponse(serialize(doc));
+}
+
+/** A second ds:SignedInfo (a copy of the first) in every signature: verifiers that canonicalise one SignedInfo and check another are fooled. */
+export function duplicateSignedInfo(base64Response: string): string {
+  const doc = parseXml(decodeSamlResponse(base64Response));
+  const signedInfos = descendants(rootOf(doc), SAML_NS.dsig, 'SignedInfo');
+  if (signedInfos.length === 0) throw new Error('duplicateSignedInfo: the response is not signed');
+  for (const signedInfo of signedInfos) signedInfo.parentNode?.insertBefore(signedInfo.cloneNode(true), signedInfo.nextSibling);
+  return encodeSamlResponse(serialize(doc));
+}
+
+/** `depth` nested elements inside a samlp:Extensions of the Response (a parser-exhaustion payload; the response signature, if any, no longer matches). */
+export function withNestedExtensions(base64Response: string, depth: number): string {
+  const xml = decodeSamlResponse(base64Response);
+  const nested = `<samlp:Extensions>${'<x>'.repeat(depth)}${'</x>'.repeat(depth)}</samlp:Extensions>`;
+  const out = xml.replace(/(<samlp:Status>)/, `${nested}$1`);
+  if (out === xml) throw new Error('withNestedExtensions: no samlp:Status to insert before');
+  return encodeSamlResponse(out);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { schoolUrl } from '../../../api/config.ts';
 import { listConnections, presentConnection, recentAttempts } from '../../../api/sso/connections.ts';
 import { EdifyCommand } from '../../base.ts';
-import { table } from '../../output.ts';
+import { inline, table } from '../../output.ts';
 
 export default class SsoTest extends EdifyCommand {
   static override summary = 'Check a connection and show its last sign-in attempts with reasons';
@@ -22,13 +22,13 @@ export default class SsoTest extends EdifyCommand {
       this.error(flags.connection ? `No connection ${flags.connection} at ${args.slug}.` : `${args.slug} has no connections.`, { exit: 1 });
     for (const { connection, attempts } of report) {
       const soon = connection.certificates.filter((c) => new Date(c.expires_at).getTime() - Date.now() < 30 * 86_400_000);
-      this.log(`${connection.name} (${connection.id}) ${connection.enabled ? 'enabled' : 'DISABLED'}`);
-      this.log(`  IdP ${connection.idp_entity_id} → ${connection.sso_url}`);
+      this.log(`${inline(connection.name)} (${connection.id}) ${connection.enabled ? 'enabled' : 'DISABLED'}`);
+      this.log(`  IdP ${inline(connection.idp_entity_id)} → ${inline(connection.sso_url)}`);
       this.log(`  SP entity ID ${connection.sp_entity_id}, ACS ${connection.acs_url}`);
       if (soon.length) this.log(`  WARNING: ${soon.length} certificate(s) expire within 30 days: import fresh metadata`);
       this.log(
         attempts.length
-          ? table(attempts.map((a) => ({ at: a.at, outcome: a.outcome, email: a.email ?? '', reason: a.reason ?? '' })))
+          ? table(attempts.map((a) => ({ at: a.at, outcome: a.outcome, email: a.email ?? '', code: a.reason_code ?? '', reason: a.reason ?? '' })))
           : '  No sign-in attempts yet.',
       );
     }
