@@ -17,6 +17,8 @@ export type LimitRule = {
   durationMs: number;
   /** What besides IP and school tells callers apart; undefined means IP and school only. */
   by?: (ctx: Context) => string | undefined;
+  /** Count every address together: a ceiling for the whole school, whoever asks. */
+  wholeSchool?: boolean;
 };
 
 export type LimiterStore =
@@ -58,7 +60,7 @@ export function rateLimit(rule: LimitRule, store: LimiterStore): Middleware<AppS
       const host = (ctx.state as AppState).host;
       const school = host?.kind === 'tenant' ? host.slug : '-';
       const extra = rule.by?.(ctx);
-      return `${ctx.ip}|${school}|${extra === undefined ? '-' : hashed(extra.toLowerCase())}`;
+      return `${rule.wholeSchool ? '*' : ctx.ip}|${school}|${extra === undefined ? '-' : hashed(extra.toLowerCase())}`;
     },
     headers: { remaining: 'RateLimit-Remaining', reset: 'RateLimit-Reset', total: 'RateLimit-Limit' },
   });
@@ -97,6 +99,10 @@ export const LIMITS = {
   inviteAccept: { name: 'invite-accept', max: 20, durationMs: 60 * MINUTE },
   writes: { name: 'writes', max: 300, durationMs: MINUTE },
   perToken: { name: 'token', max: 1200, durationMs: MINUTE },
+  /** Starting an SSO sign-in writes a row (saml_requests): per address (as many as the ACS's
+   * login-ip limit lets finish), and a ceiling for the whole school. */
+  samlLogin: { name: 'saml-login', max: 100, durationMs: 15 * MINUTE },
+  samlLoginSchool: { name: 'saml-login-school', max: 10_000, durationMs: 15 * MINUTE, wholeSchool: true },
 } as const;
 
 /** Keys a limit by a string field of the JSON body (e.g. the email being signed in to). */

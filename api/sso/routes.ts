@@ -46,6 +46,8 @@ export const ssoRoutes = [
     query: z.object({ return_to: z.string().max(500).optional().describe('A path on this school’s site to land on afterwards.') }),
     writes: true,
     allowReadOnly: true,
+    // Each start remembers a request ID (saml_requests, pruned by pruneSamlState).
+    limits: [LIMITS.samlLogin, LIMITS.samlLoginSchool],
     responses: { 302: { description: 'To the IdP, with a SAML AuthnRequest' } },
     handler: async ({ scope, params, query, deps, ctx }) => ({ redirect: await startLogin(scope, deps, params.connection, query.return_to, ctx.host) }),
   }),
