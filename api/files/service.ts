@@ -154,20 +154,23 @@ export type AttachTarget = { kind: AttachedKind; classId: string | null; id?: st
 
 /** Checks that each file may be attached to the target by this person: it exists, it is clean
  * (or unscanned, which only happens where unscanned files are allowed), it is not attached to
- * another record, and the person uploaded it or teaches the target's class (admins: any). */
+ * another record, and the person uploaded it, or teaches the target's class and the uploader is
+ * a member of that class (admins: any file). */
 export async function filesToAttach(scope: Scope, ids: string[], target: AttachTarget, field: (i: number) => string): Promise<StoredFile[]> {
   if (ids.length === 0) return [];
   const rows = await StoredFile.query(scope.db).whereIn('files.id', ids);
   const byId = new Map(rows.map((r) => [r.id, r]));
   const me = actorUserId(scope.actor);
-  const staff = scope.ability.can('manage', 'File') || (target.classId !== null && me !== undefined && (await teaches(scope.db, target.classId, me)));
+  const admin = scope.ability.can('manage', 'File');
+  const members = target.classId !== null && me !== undefined && !admin ? await classMembersIfTeacher(scope.db, target.classId, me) : new Set<string>();
+  const mayAttach = (file: StoredFile) => file.uploaded_by === me || admin || (file.uploaded_by !== null && members.has(file.uploaded_by));
   const errors: FieldError[] = [];
   const found: StoredFile[] = [];
   ids.forEach((id, i) => {
     const file = byId.get(id);
     const problem = !file
       ? 'is not a file of this school'
-      : file.uploaded_by !== me && !staff
+      : !mayAttach(file)
         ? 'is not a file you uploaded'
         : file.status === 'rejected'
           ? 'was rejected by the virus scanner'
@@ -183,8 +186,11 @@ export async function filesToAttach(scope: Scope, ids: string[], target: AttachT
   return found;
 }
 
-async function teaches(db: Knex.Transaction, classId: string, userId: string): Promise<boolean> {
-  return (await db('enrollments').where({ class_id: classId, user_id: userId, role: 'teacher' }).first()) !== undefined;
+/** The class's members when `userId` teaches it; nobody otherwise. */
+async function classMembersIfTeacher(db: Knex.Transaction, classId: string, userId: string): Promise<Set<string>> {
+  const members = (await db('enrollments').where({ class_id: classId }).select('user_id', 'role')) as { user_id: string; role: string }[];
+  if (!members.some((m) => m.user_id === userId && m.role === 'teacher')) return new Set();
+  return new Set(members.map((m) => m.user_id));
 }
 
 /** Marks the files as attached to the (now existing) record. */
@@ -220,17 +226,21 @@ function staleCondition(q: Knex.QueryBuilder, cutoff: Date): void {
 
 export type CleanupResult = { schools: number; removed: number; bytes: number; failed: number };
 
-/** Removes, in every school, files never attached within 24 hours and files whose record was
+/** Removes, in every school (or the `schools` given by id or slug), files never attached within 24 hours and files whose record was
  * deleted: the row first (re-checked as it is deleted), then the bytes. A failed byte removal is
  * counted and logged by the caller; the bytes are then unreachable, never served. */
 export async function cleanupFiles(
   dbs: Pick<Databases, 'owner' | 'app'>,
   storage: Storage,
-  options: { clock?: () => Date; onError?: (error: unknown, key: string) => void; batch?: number } = {},
+  options: { clock?: () => Date; onError?: (error: unknown, key: string) => void; batch?: number; schools?: string[] } = {},
 ): Promise<CleanupResult> {
   const at = options.clock ? options.clock() : new Date();
   const cutoff = new Date(at.getTime() - UNATTACHED_TTL_MS);
-  const schools = await withPlatform(dbs.owner, (db) => db('tenants').pluck('id') as Promise<string[]>);
+  const schools = await withPlatform(dbs.owner, (db) => {
+    const query = db('tenants');
+    if (options.schools) query.whereRaw('(id::text = any(?) or slug = any(?))', [options.schools, options.schools]);
+    return query.pluck('id') as Promise<string[]>;
+  });
   const result: CleanupResult = { schools: 0, removed: 0, bytes: 0, failed: 0 };
   for (const id of schools) {
     for (;;) {
