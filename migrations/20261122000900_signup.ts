@@ -4,7 +4,7 @@
 import type { Knex } from 'knex';
 import { createTenantTable, dropTenantTable, tenantReference } from '../tenants/schema.ts';
 
-/** Kept in step with slugSkeleton() in tenants/slug.ts. */
+/** The skeleton as this migration defined it (20261126000300_tr39-slug-skeletons.ts replaced it with tenants/slug.ts slugSkeleton()). */
 export const SKELETON_SQL = `replace(replace(translate(replace(lower(slug), '-', ''), '01i35', 'olles'), 'rn', 'm'), 'vv', 'w')`;
 
 export async function up(knex: Knex): Promise<void> {

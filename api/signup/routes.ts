@@ -13,11 +13,27 @@ import { enqueueMail } from '../jobs/outbox.ts';
 import { confirmEmail } from '../users/email-verification.ts';
 import { email, password } from '../users/schema.ts';
 
+/**
+ * A name, not a message: the confirmation email repeats the school's and the admin's names to an
+ * address nobody has confirmed yet (anyone can type someone else's), so they may hold letters,
+ * digits, spaces and . , ' ’ & ( ) - only, with no link or address in them ("evil.test", "a@b",
+ * "https://") and no phone-number-like run of digits. Names can be changed after confirming.
+ */
+const plainName = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .min(min)
+    .max(max)
+    .regex(/^[\p{L}\p{M}\p{Nd} .,'’&()-]+$/u, "may hold letters, digits, spaces and . , ' & ( ) - only")
+    .refine((v) => !/[\p{L}\p{Nd}]{2,}\.\p{L}{2,}/u.test(v), 'must not contain a web or email address')
+    .refine((v) => !/\p{Nd}{5}/u.test(v.replace(/[ .()-]/g, '')), 'must not contain a phone number');
+
 const signupInput = z.strictObject({
-  school_name: z.string().trim().min(2).max(200),
+  school_name: plainName(2, 100),
   subdomain: z.string().trim().toLowerCase().min(3).max(63),
-  admin_first_name: z.string().trim().min(1).max(100),
-  admin_last_name: z.string().trim().min(1).max(100),
+  admin_first_name: plainName(1, 60),
+  admin_last_name: plainName(1, 60),
   email,
   password,
   timezone: z.string().refine(isTimeZone, 'is not an IANA time zone such as Europe/London'),

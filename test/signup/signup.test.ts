@@ -71,6 +71,72 @@ test('signup refuses reserved, taken, malformed and look-alike subdomains', asyn
   t.is((await app.request(null, 'POST', '/api/v1/signup', { body: form(uniqueSlug('elm'), { password: 'password123' }) })).status, 422);
 });
 
+test('signup refuses look-alikes by Unicode TR39 confusables and the ASCII table (8/b, c/e, d/a, cl/d, rn/m, vv/w)', async (t) => {
+  const app = await startApp();
+  const beta = await createSchool({ slug: uniqueSlug('beta') });
+  const alpha = await createSchool({ slug: uniqueSlug('alpha') });
+  const mill = await createSchool({ slug: uniqueSlug('mill') });
+  const lookAlikes = [
+    beta.slug.replace('beta', '8eta'),
+    beta.slug.replace('beta', 'bcta'),
+    alpha.slug.replace('alpha', 'dlpha'),
+    alpha.slug.replace('alpha', 'a1pha'),
+    mill.slug.replace('mill', 'rnill'),
+    mill.slug.replace('mill', 'rn1ll'),
+  ];
+  for (const subdomain of lookAlikes) {
+    const res = await app.request(null, 'POST', '/api/v1/signup', { body: form(subdomain) });
+    t.is(res.status, 409, subdomain);
+    t.regex(res.body.detail, /looks too much like an existing school/, subdomain);
+  }
+  t.is((await app.request(null, 'POST', '/api/v1/signup', { body: form(uniqueSlug('gamma')) })).status, 201, 'a different name is fine');
+});
+
+test('signup refuses infrastructure names and look-alikes of reserved names', async (t) => {
+  const app = await startApp();
+  // 19 requests: under the signup limit of 20 per address and hour.
+  const reserved = ['mta-sts', 'autodiscover', 'autoconfig', 'webmail', 'smtp', 'imap', 'ftp', 'ns1', 'ns9', 'ns12', 'mail2'];
+  const lookAlikes = ['w-w-w', 'adm1n', 'rnail', 'auto-discover', 'ss0', 'b1lling', 'statvs'];
+  for (const subdomain of reserved) {
+    const res = await app.request(null, 'POST', '/api/v1/signup', { body: form(subdomain) });
+    t.is(res.status, 422, subdomain);
+    t.regex(res.body.detail, /is reserved/, subdomain);
+  }
+  for (const subdomain of lookAlikes) {
+    const res = await app.request(null, 'POST', '/api/v1/signup', { body: form(subdomain) });
+    t.is(res.status, 422, subdomain);
+    t.regex(res.body.detail, /looks too much like the reserved name/, subdomain);
+  }
+  const underscore = await app.request(null, 'POST', '/api/v1/signup', { body: form('_dmarc', { email: 'lena@dmarc.test' }) });
+  t.is(underscore.status, 422);
+  t.regex(underscore.body.detail, /3–63 characters/);
+});
+
+test('the confirmation email carries names, not messages: links, addresses and phone numbers are refused at signup', async (t) => {
+  const app = await startApp();
+  const refusedNames: [string, Record<string, string>][] = [
+    ['school_name', { school_name: 'Your account is locked, visit evil.test' }],
+    ['school_name', { school_name: 'Call 0800 123 4567 now' }],
+    ['school_name', { school_name: 'Lincoln <b>Elementary</b>' }],
+    ['school_name', { school_name: 'Lincoln\nElementary' }],
+    ['admin_first_name', { admin_first_name: 'https://evil.test' }],
+    ['admin_last_name', { admin_last_name: 'support@evil.test' }],
+  ];
+  for (const [field, extra] of refusedNames) {
+    const res = await app.request(null, 'POST', '/api/v1/signup', { body: form(uniqueSlug('name'), extra) });
+    t.is(res.status, 422, JSON.stringify(extra));
+    t.true(
+      res.body.errors?.some((e: { field: string }) => e.field === field),
+      JSON.stringify(res.body.errors),
+    );
+  }
+  const slug = uniqueSlug('stmary');
+  const ok = await app.request(null, 'POST', '/api/v1/signup', {
+    body: form(slug, { school_name: "St. Mary's & P.S. 118 (École Saint-Jean)", admin_first_name: 'Zoë', admin_last_name: "O'Brien-Núñez" }),
+  });
+  t.is(ok.status, 201, JSON.stringify(ok.body));
+});
+
 test('the honeypot: a filled hidden field looks like success and creates nothing', async (t) => {
   const app = await startApp();
   const slug = uniqueSlug('bot');
