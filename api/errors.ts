@@ -78,6 +78,10 @@ export function fromDatabaseError(error: unknown): AppError | undefined {
       return new AppError('validation-failed', 'A value breaks a rule of this record.', { cause: error });
     case '23503':
       return new AppError('validation-failed', 'A referenced record does not exist.', { cause: error });
+    // A NUL character in text (22021) or inside JSON (22P05) that got past validation.
+    case '22021':
+    case '22P05':
+      return new AppError('validation-failed', 'A text value contains a character that cannot be stored (NUL, \\u0000).', { cause: error });
     case '22P02':
     case '22007':
     case '22008':

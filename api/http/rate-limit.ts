@@ -17,6 +17,11 @@ export type LimitRule = {
   durationMs: number;
   /** What besides IP and school tells callers apart; undefined means IP and school only. */
   by?: (ctx: Context) => string | undefined;
+  /** 'account': keyed by the verified account (never by anything the request merely claims) and
+   * counted only once the request is valid and the account proven: after validation and
+   * authentication, or when the handler proves it (api/http/route.ts `limitAccount`). So
+   * malformed or unauthenticated requests spend nobody's allowance. */
+  per?: 'account';
   /** Count every address together: a ceiling for the whole school, whoever asks. */
   wholeSchool?: boolean;
 };
@@ -104,6 +109,9 @@ export const LIMITS = {
   samlLogin: { name: 'saml-login', max: 100, durationMs: 15 * MINUTE },
   samlLoginSchool: { name: 'saml-login-school', max: 10_000, durationMs: 15 * MINUTE, wholeSchool: true },
 } as const;
+
+/** The account a request proved it acts for (set by api/http/route.ts before `per: 'account'` limits). */
+export const verifiedAccount = (ctx: Context): string | undefined => (ctx.state as AppState).account;
 
 /** Keys a limit by a string field of the JSON body (e.g. the email being signed in to). */
 export function bodyField(field: string): (ctx: Context) => string | undefined {

@@ -18,7 +18,7 @@ import { recordAccessChange } from '../billing/access-changes.ts';
 import { AppError, type FieldError, forbidden, notFound } from '../errors.ts';
 import { type Actor, runAfterCommit, type Scope } from '../scope.ts';
 import { formBody, jsonBody } from './body.ts';
-import { hashed, LIMITS, type LimitRule, rateLimit } from './rate-limit.ts';
+import { hashed, LIMITS, type LimitRule, rateLimit, verifiedAccount } from './rate-limit.ts';
 import type { AppState } from './state.ts';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -85,11 +85,15 @@ export type TenantRoute<P extends AnyObject = AnyObject, Q extends AnyObject = A
   /** A public route that still wants to know who is asking when credentials come along (the
    * school's front page: the sign-in form, or the dashboard). Stale credentials mean anonymous. */
   identify?: boolean;
-  handler: (input: Input<P, Q, B> & { scope: Scope; reopen: Reopen }) => Promise<Reply>;
+  handler: (input: Input<P, Q, B> & { scope: Scope; reopen: Reopen; limitAccount: LimitAccount }) => Promise<Reply>;
 };
 
 /** Opens another tenant session for the same school and the same signed-in person (for work done
  * after the request's own session has closed, e.g. the rows of an upload). */
+/** Spends the route's `per: 'account'` limits for an account the handler has just proven (a
+ * verified challenge token); signed-in callers are counted before the handler runs. */
+export type LimitAccount = (accountId: string) => Promise<void>;
+
 export type Reopen = <T>(fn: (scope: Scope) => Promise<T>) => Promise<T>;
 
 /** 'platform': the apex domain only (signup, webhooks). 'any': every host, school or not
@@ -133,8 +137,10 @@ export function mountRoutes(router: Router<AppState>, routes: AnyRoute[], deps: 
       chain.push(async (ctx, next) => (ctx.get('authorization') ? perToken(ctx, next) : next()));
       if (route.method !== 'get') chain.push(writes);
     }
-    for (const rule of route.limits ?? []) chain.push(rateLimit(rule, deps.limiter));
-    chain.push(route.host === 'tenant' ? tenantHandler(route, deps) : platformHandler(route, deps));
+    for (const rule of route.limits ?? []) if (rule.per !== 'account') chain.push(rateLimit(rule, deps.limiter));
+    const perAccount = (route.limits ?? []).filter((rule) => rule.per === 'account').map((rule) => rateLimit({ ...rule, by: verifiedAccount }, deps.limiter));
+    if (perAccount.length > 0 && route.host !== 'tenant') throw new Error(`${route.method} ${route.path}: per-account limits need a school route`);
+    chain.push(route.host === 'tenant' ? tenantHandler(route, deps, perAccount) : platformHandler(route, deps));
     router.register(route.path, [route.method.toUpperCase()], chain as never, { name: `${route.method} ${route.path}` });
   }
 }
@@ -146,19 +152,29 @@ function platformHandler(route: PlatformRoute<any, any, any>, deps: AppDeps): Mi
   };
 }
 
-function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middleware<AppState> {
+function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps, perAccount: Middleware<AppState>[]): Middleware<AppState> {
   return async (ctx) => {
+    const limitAccount: LimitAccount = async (accountId) => {
+      ctx.state.account = accountId;
+      for (const limit of perAccount) await limit(ctx, async () => {});
+    };
     const host = ctx.state.host;
     if (host.kind !== 'tenant') throw new AppError('not-found', 'This address serves no school.');
-    // Anonymous callers of a protected route learn nothing more, not even what input it takes.
-    const cookie = sessionCookie(ctx);
-    if (route.access !== 'public' && !ctx.get('authorization') && !cookie) {
-      throw new AppError('unauthenticated', 'Sign in and send the access token as "Authorization: Bearer <token>".');
+    // Anonymous callers of a protected route learn nothing more, not even what input it takes (no
+    // validation). Every refusal waits until the school is known to exist: an unknown school is a
+    // 404 for every request, and this costs no round trip for a school that does exist.
+    const cookie = sessionCookie(ctx, deps.config);
+    const anonymous = route.access !== 'public' && !ctx.get('authorization') && !cookie;
+    let refusal: unknown = anonymous ? new AppError('unauthenticated', 'Sign in and send the access token as "Authorization: Bearer <token>".') : undefined;
+    let input: ReturnType<typeof validate> | undefined;
+    try {
+      if (!refusal) input = validate(route, ctx);
+    } catch (error) {
+      refusal = error;
     }
-    const input = validate(route, ctx);
     // Checked before the transaction opens (no connection is held while a token is verified), and
     // read in the same round trip as the school (api/auth/authenticate.ts).
-    const identify = route.access !== 'public' || (route.identify === true && (ctx.get('authorization') !== '' || cookie !== undefined));
+    const identify = !refusal && (route.access !== 'public' || (route.identify === true && (ctx.get('authorization') !== '' || cookie !== undefined)));
     const probe: SignInProbe | undefined = identify ? await probeCredentials({ authorization: ctx.get('authorization'), cookie }, deps.tokenKeys) : undefined;
     const tasks: (() => Promise<void>)[] = [];
     // Recorded whether or not this request succeeds (it may be the first write refused for it).
@@ -170,6 +186,7 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
       deps.dbs.app,
       { slug: host.slug },
       async (db, tenant, prefetched) => {
+        if (refusal || !input) throw refusal;
         const scope: Scope = {
           db,
           tenant,
@@ -178,6 +195,7 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
           request: { id: ctx.state.requestId, ip: ctx.ip },
           afterCommit: tasks,
           clock: deps.clock,
+          ...(deps.jobs ? { outbox: { jobs: deps.jobs, box: deps.secretBox } } : {}),
         };
         ctx.state.scope = scope;
         const access = accessOf(tenant, deps.config.billingGraceDays, deps.clock());
@@ -199,9 +217,10 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
           if (typeof route.access === 'object' && scope.ability.cannot(route.access.action, route.access.subject)) {
             throw forbidden('You do not have permission to do this.');
           }
+          if (scope.actor.type === 'user' && perAccount.length > 0) await limitAccount(scope.actor.user.id);
         }
         const reopen: Reopen = (fn) => withTenant(deps.dbs.app, { id: scope.tenant.id }, (next, tenant) => fn({ ...scope, db: next, tenant }));
-        return route.handler({ ...input, scope, reopen, deps, ctx: ctx as unknown as Context });
+        return route.handler({ ...input, scope, reopen, limitAccount, deps, ctx: ctx as unknown as Context });
       },
       { readOnly: route.method === 'get' && !route.writes, prefetch: probe && signInStatement(probe) },
     ).finally(recordAccess);
@@ -214,7 +233,6 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps): Middle
 function send(ctx: Parameters<Middleware<AppState>>[0], reply: Reply): void {
   if ('afterCommit' in reply) throw new Error('afterCommit replies are resolved by the tenant handler');
   if ('problem' in reply) throw reply.problem;
-          ...(deps.jobs ? { outbox: { jobs: deps.jobs, box: deps.secretBox } } : {}),
   if ('redirect' in reply) {
     ctx.redirect(reply.redirect);
     return;
@@ -233,7 +251,11 @@ function send(ctx: Parameters<Middleware<AppState>>[0], reply: Reply): void {
 function validate(route: AnyRoute, ctx: Parameters<Middleware<AppState>>[0]) {
   const errors: FieldError[] = [];
   const check = <S extends z.ZodType | undefined>(schema: S, value: unknown, where: FieldError['in']) => {
-    if (!schema) return {};
+    // PostgreSQL cannot store a NUL character in text or jsonb (22021, 22P05): refused here, once,
+    // for every field of every route, whatever its schema says.
+    const nul = nulFields(value);
+    for (const field of nul) errors.push({ in: where, field, message: 'must not contain a NUL character (\\u0000)' });
+    if (!schema || nul.length > 0) return {};
     const result = schema.safeParse(value);
     if (result.success) return result.data;
     for (const issue of result.error.issues) errors.push({ in: where, field: issue.path.join('.'), message: issue.message });
@@ -248,18 +270,22 @@ function validate(route: AnyRoute, ctx: Parameters<Middleware<AppState>>[0]) {
   return { params, query, body };
 }
 
-const SAFE_METHODS = new Set<Method>(['get']);
-
-const markPage: Middleware<AppState> = (ctx, next) => {
-  ctx.state.page = true;
-  return next();
-};
-
-/** For `identify` routes: credentials that no longer sign anyone in leave the visitor anonymous. */
-function anonymousWhenUnknown(error: unknown): Actor {
-  if (error instanceof AppError && error.code === 'unauthenticated') return { type: 'anonymous' };
-  throw error;
+/** Dotted paths of the strings (values or keys) holding U+0000, '' for the value itself. */
+function nulFields(value: unknown, path: string[] = [], found: string[] = []): string[] {
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) found.push(path.join('.'));
+  } else if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) nulFields(item, [...path, String(i)], found);
+  } else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (key.includes('\u0000')) found.push([...path, key.replaceAll('\u0000', '\\u0000')].join('.'));
+      else nulFields(item, [...path, key], found);
+    }
+  }
+  return found;
 }
+
+const SAFE_METHODS = new Set<Method>(['get']);
 
 // An upload refused part-way (too large, wrong type) is answered at once; reading the rest would
 // let a client make the server swallow any amount, so the connection closes after the answer.
@@ -274,9 +300,23 @@ const closeUnreadBody: Middleware<AppState> = async (ctx, next) => {
   }
 };
 
-/** The browser session cookie, whichever name it was set under. */
-export function sessionCookie(ctx: { cookies: { get: (name: string) => string | undefined } }): string | undefined {
-  return ctx.cookies.get(SECURE_COOKIE) ?? ctx.cookies.get(COOKIE) ?? undefined;
+const markPage: Middleware<AppState> = (ctx, next) => {
+  ctx.state.page = true;
+  return next();
+};
+
+/** For `identify` routes: credentials that no longer sign anyone in leave the visitor anonymous. */
+function anonymousWhenUnknown(error: unknown): Actor {
+  if (error instanceof AppError && error.code === 'unauthenticated') return { type: 'anonymous' };
+  throw error;
+}
+
+/** The browser session cookie. Whenever the site is HTTPS (always in production) only the
+ * `__Host-` name counts: that prefix is what stops a sibling subdomain or a plain-http page from
+ * planting a session cookie, and accepting the bare name as well would undo it. */
+export function sessionCookie(ctx: { secure: boolean; cookies: { get: (name: string) => string | undefined } }, config: { env: string }): string | undefined {
+  if (ctx.secure || config.env === 'production') return ctx.cookies.get(SECURE_COOKIE) || undefined;
+  return ctx.cookies.get(SECURE_COOKIE) || ctx.cookies.get(COOKIE) || undefined;
 }
 
 // Cookies ride along with cross-site requests from sibling subdomains (same site), so a browser

@@ -8,6 +8,8 @@ export type AppState = {
   log: Logger;
   host: HostTarget;
   scope?: Scope;
+  /** The account this request proved it acts for, for `per: 'account'` rate limits. */
+  account?: string;
   /** Set by page routes (api/web/): errors answer as HTML pages, not problem documents. */
   page?: boolean;
 };

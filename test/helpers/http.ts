@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import test from 'ava';
 import type { Knex } from 'knex';
+import type { Logger } from 'pino';
 import { buildApp } from '../../api/app.ts';
 import { type AppDeps, sessionPolicy } from '../../api/app-deps.ts';
 import { createSecretBox, parseEncryptionKeys } from '../../api/auth/secret-box.ts';
@@ -16,8 +17,8 @@ import { createLogger } from '../../api/http/logger.ts';
 import { createLimiterStore, type LimiterStore } from '../../api/http/rate-limit.ts';
 import { createMailer } from '../../api/mail/mailer.ts';
 import { testEnv, testTokenKeys } from './env.ts';
-
 import { ensureTestWorker, testJobs } from './jobs.ts';
+
 /** Where the test apps write email (no SMTP_URL); read with test/helpers/mail.ts. */
 export const MAIL_DIR = path.join(os.tmpdir(), `edify-test-mail-${process.pid}`);
 
@@ -47,7 +48,7 @@ export type Client = {
 };
 
 /** Starts the real app on a free port for this test file; stopped after the file's tests. */
-export async function startApp(overrides: Partial<Config> = {}, options: { clock?: () => Date; appPool?: Knex } = {}): Promise<Client> {
+export async function startApp(overrides: Partial<Config> = {}, options: { clock?: () => Date; appPool?: Knex; log?: Logger } = {}): Promise<Client> {
   const { config, dbs } = testEnv();
   const merged = Object.freeze({ ...config, ...overrides });
   const keys = overrides.signingSecrets ? tokenKeys(merged.signingSecrets, merged.accessTokenTtlSeconds) : testTokenKeys();
@@ -57,7 +58,7 @@ export async function startApp(overrides: Partial<Config> = {}, options: { clock
   const deps: AppDeps = {
     config: merged,
     dbs: options.appPool ? { ...dbs, app: options.appPool } : dbs,
-    log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    log: options.log ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     tokenKeys: keys,
     sessions: sessionPolicy(merged, keys),
     limiter,
@@ -66,10 +67,10 @@ export async function startApp(overrides: Partial<Config> = {}, options: { clock
     clock: options.clock ?? (() => new Date()),
     billing: createBilling(merged),
     plans: loadPlans(merged.plansFile),
-  };
     jobs: await testJobs(),
-  const server = buildApp(deps).listen(0, '127.0.0.1');
+  };
   await ensureTestWorker(mailer);
+  const server = buildApp(deps).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   servers.push(server);
   const address = server.address();

@@ -1,0 +1,157 @@
+// Class pages: my classes (and joining one by code), and one class's page in the shape people
+// know from Google Classroom: the stream of notices (pinned first), classwork (homework, quizzes,
+// resources) and people; teachers also see the join code and set homework from here.
+import { z } from 'zod';
+import { createClassInput, joinClassInput } from '../classes/schema.ts';
+import { createClass, findClass, joinClass, listClasses, listPeople, presentClass } from '../classes/service.ts';
+import { AppError } from '../errors.ts';
+import { presentHomework } from '../homework/present.ts';
+import { createHomeworkInput } from '../homework/schema.ts';
+import { createHomework, listHomework } from '../homework/service.ts';
+import { listClassNotices, presentNotice } from '../notices/service.ts';
+import { listQuizzes } from '../quizzes/service.ts';
+import { listResources, presentResource } from '../resources/service.ts';
+import type { Scope } from '../scope.ts';
+import { checkForm, type FieldErrors } from './forms.ts';
+import { page, pageRoute } from './page.ts';
+
+const idParams = z.object({ id: z.uuid() });
+const LIST = 100;
+
+async function classPage(scope: Scope, id: string) {
+  const klass = presentClass(scope, await findClass(scope, id));
+  const [notices, homework, quizzes, resources] = [
+    await listClassNotices(scope, id, { limit: 25 }),
+    await listHomework(scope, id, { limit: LIST }),
+    await listQuizzes(scope, id, { limit: LIST }),
+    await listResources(scope, id, { limit: LIST }),
+  ];
+  // Guardians see the class's work, not its roster.
+  const people =
+    scope.ability.can('read', 'Class') && scope.actor.type === 'user' && scope.actor.user.role !== 'guardian'
+      ? (await listPeople(scope, id, { limit: LIST })).data
+      : [];
+  const teaches = scope.ability.can('create', 'Homework');
+  return {
+    title: klass.name,
+    klass,
+    teaches,
+    notices: notices.data.map((n) => presentNotice(scope, n)).sort((a, b) => Number(b.pinned) - Number(a.pinned)),
+    homework: homework.data.map((h) => presentHomework(scope, h.homework, h.assigneeIds)),
+    quizzes: quizzes.data.map((q) => ({ id: q.id, title: q.title })),
+    resources: resources.data.map(presentResource),
+    teachers: people.filter((p) => p.role === 'teacher'),
+    students: people.filter((p) => p.role === 'student'),
+  };
+}
+
+async function classesPage(scope: Scope, extra: { errors?: FieldErrors; code?: string; name?: string } = {}) {
+  const classes = await listClasses(scope, { limit: LIST });
+  return {
+    title: 'Classes',
+    current: '/classes',
+    classes: classes.data.map((c) => presentClass(scope, c)),
+    canJoin: scope.ability.can('join', 'Class'),
+    canCreate: scope.ability.can('create', 'Class'),
+    ...extra,
+  };
+}
+
+export const classPages = [
+  pageRoute({
+    method: 'get',
+    path: '/classes',
+    summary: 'My classes; students join one by code here',
+    access: { action: 'read', subject: 'Class' },
+    allowReadOnly: true,
+    handler: async ({ scope, deps }) => page(scope, deps, 'classes', await classesPage(scope)),
+  }),
+  pageRoute({
+    method: 'post',
+    path: '/classes/join',
+    summary: 'Join a class with the code the teacher gave',
+    access: { action: 'join', subject: 'Class' },
+    form: true,
+    body: z.object({ _csrf: z.string().max(200).optional(), code: z.string().max(100) }),
+    handler: async ({ scope, deps, body }) => {
+      const checked = checkForm(joinClassInput, { code: body.code });
+      if (!checked.ok) return { ...page(scope, deps, 'classes', await classesPage(scope, { errors: checked.errors, code: body.code })), status: 422 };
+      try {
+        const joined = await joinClass(scope, checked.data.code);
+        return { redirect: `/classes/${joined.class.id}` };
+      } catch (error) {
+        if (error instanceof AppError && error.status < 500) {
+          return { ...page(scope, deps, 'classes', await classesPage(scope, { errors: { code: error.message }, code: body.code })), status: error.status };
+        }
+        throw error;
+      }
+    },
+  }),
+  pageRoute({
+    method: 'post',
+    path: '/classes',
+    summary: 'Create a class (the teacher becomes its owner)',
+    access: { action: 'create', subject: 'Class' },
+    form: true,
+    body: z.object({ _csrf: z.string().max(200).optional(), name: z.string().max(500) }),
+    handler: async ({ scope, deps, body }) => {
+      const checked = checkForm(createClassInput, { name: body.name });
+      if (!checked.ok) return { ...page(scope, deps, 'classes', await classesPage(scope, { errors: checked.errors, name: body.name })), status: 422 };
+      const created = await createClass(scope, checked.data);
+      return { redirect: `/classes/${created.id}` };
+    },
+  }),
+  pageRoute({
+    method: 'get',
+    path: '/classes/:id',
+    summary: 'A class: stream, classwork and people',
+    access: { action: 'read', subject: 'Class' },
+    allowReadOnly: true,
+    params: idParams,
+    handler: async ({ scope, deps, params }) => page(scope, deps, 'class', await classPage(scope, params.id)),
+  }),
+  pageRoute({
+    method: 'get',
+    path: '/classes/:id/homework/new',
+    summary: 'Set homework: the form',
+    access: { action: 'create', subject: 'Homework' },
+    params: idParams,
+    handler: async ({ scope, deps, params }) => {
+      const klass = presentClass(scope, await findClass(scope, params.id, 'update'));
+      return page(scope, deps, 'homework-form', { title: 'New homework', klass, form: { points: '10' } });
+    },
+  }),
+  pageRoute({
+    method: 'post',
+    path: '/classes/:id/homework',
+    summary: 'Set homework (publish now, schedule, or keep as a draft)',
+    access: { action: 'create', subject: 'Homework' },
+    params: idParams,
+    form: true,
+    body: z.object({
+      _csrf: z.string().max(200).optional(),
+      title: z.string().max(1000),
+      instructions: z.string().max(100_000),
+      points: z.string().max(20),
+      due_at: z.string().max(100),
+      publish: z.enum(['now', 'draft']),
+    }),
+    handler: async ({ scope, deps, params, body }) => {
+      const input = {
+        title: body.title,
+        instructions: body.instructions,
+        points: body.points.trim() === '' ? null : Number(body.points),
+        // <input type="datetime-local"> gives the school's wall-clock time without seconds.
+        due_at: body.due_at.length === 16 ? `${body.due_at}:00` : body.due_at,
+        publish_at: body.publish === 'now' ? 'now' : null,
+      };
+      const checked = checkForm(createHomeworkInput, input);
+      if (!checked.ok) {
+        const klass = presentClass(scope, await findClass(scope, params.id, 'update'));
+        return { ...page(scope, deps, 'homework-form', { title: 'New homework', klass, form: body, errors: checked.errors }), status: 422 };
+      }
+      const created = await createHomework(scope, params.id, checked.data);
+      return { redirect: `/homework/${created.homework.id}` };
+    },
+  }),
+];

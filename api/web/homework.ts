@@ -1,0 +1,148 @@
+// Homework pages: the assignment (students hand in here and see their versions and, once
+// returned, the grade), the teacher's list of who handed in, and the grading view (the work
+// beside score and feedback, previous/next student, return).
+import { z } from 'zod';
+import { findClass } from '../classes/service.ts';
+import { AppError } from '../errors.ts';
+import { gradeOne } from '../homework/grading.ts';
+import { presentHomework } from '../homework/present.ts';
+import { gradeInput, submitInput } from '../homework/schema.ts';
+import { readHomework } from '../homework/service.ts';
+import { listSubmissions, readOwnSubmission, readSubmission, submitWork } from '../homework/submissions.ts';
+import type { Scope } from '../scope.ts';
+import { checkForm } from './forms.ts';
+import { page, pageRoute } from './page.ts';
+
+const idParams = z.object({ id: z.uuid() });
+const gradingParams = z.object({ id: z.uuid(), studentId: z.uuid() });
+const handInForm = z.object({ _csrf: z.string().max(200).optional(), body: z.string().max(100_000) });
+const gradeForm = z.object({
+  _csrf: z.string().max(200).optional(),
+  score: z.string().max(20),
+  feedback: z.string().max(10_000),
+  action: z.enum(['save', 'return']),
+});
+
+/** Everyone who can see the class's work list gets it in one page: at most this many rows. */
+const ROSTER_PAGE = 100;
+
+async function homeworkPage(scope: Scope, id: string, extra: Record<string, unknown> = {}) {
+  const { homework, assigneeIds } = await readHomework(scope, id);
+  const view = presentHomework(scope, homework, assigneeIds);
+  const klass = await findClass(scope, homework.class_id);
+  const role = scope.actor.type === 'user' ? scope.actor.user.role : undefined;
+  const grades = scope.ability.can('grade', 'Submission');
+  const mine = role === 'student' ? await readOwnSubmission(scope, id) : undefined;
+  const submissions = role !== 'student' ? (await listSubmissions(scope, id, { limit: ROSTER_PAGE })).data : [];
+  return {
+    title: view.title,
+    homework: view,
+    klass: { id: klass.id, name: klass.name },
+    mine,
+    submissions,
+    grades,
+    turnedIn: submissions.filter((s) => s.status !== 'missing' && s.status !== 'assigned').length,
+    ...extra,
+  };
+}
+
+export const homeworkPages = [
+  pageRoute({
+    method: 'get',
+    path: '/homework/:id',
+    summary: 'A homework: instructions, and hand-in (students), who handed in (teachers), progress (guardians)',
+    access: { action: 'read', subject: 'Homework' },
+    allowReadOnly: true,
+    params: idParams,
+    handler: async ({ scope, deps, params }) => page(scope, deps, 'homework', await homeworkPage(scope, params.id)),
+  }),
+  pageRoute({
+    method: 'post',
+    path: '/homework/:id/hand-in',
+    summary: 'Hand work in (again)',
+    access: { action: 'submit', subject: 'Submission' },
+    params: idParams,
+    form: true,
+    body: handInForm,
+    handler: async ({ scope, deps, params, body }) => {
+      const checked = checkForm(submitInput, { body: body.body });
+      if (!checked.ok)
+        return { ...page(scope, deps, 'homework', await homeworkPage(scope, params.id, { errors: checked.errors, draft: body.body })), status: 422 };
+      try {
+        await submitWork(scope, params.id, checked.data);
+      } catch (error) {
+        // Closed, or the class is archived: the page says why, with the text kept.
+        if (error instanceof AppError && error.status === 409) {
+          return { ...page(scope, deps, 'homework', await homeworkPage(scope, params.id, { errors: { body: error.message }, draft: body.body })), status: 409 };
+        }
+        throw error;
+      }
+      return { redirect: `/homework/${params.id}?handed_in=1` };
+    },
+  }),
+  pageRoute({
+    method: 'get',
+    path: '/homework/:id/submissions/:studentId',
+    summary: 'Grading: one student’s work beside the score and feedback, with previous and next student',
+    access: { action: 'grade', subject: 'Submission' },
+    allowReadOnly: true,
+    params: gradingParams,
+    handler: async ({ scope, deps, params }) => page(scope, deps, 'grading', await gradingPage(scope, params.id, params.studentId)),
+  }),
+  pageRoute({
+    method: 'post',
+    path: '/homework/:id/submissions/:studentId/grade',
+    summary: 'Save a grade (and return it to the student), then go to the next student',
+    access: { action: 'grade', subject: 'Submission' },
+    params: gradingParams,
+    form: true,
+    body: gradeForm,
+    handler: async ({ scope, deps, params, body }) => {
+      const input = {
+        score: body.score.trim() === '' ? null : Number(body.score),
+        feedback: body.feedback.trim() === '' ? null : body.feedback,
+        return: body.action === 'return',
+      };
+      const checked = checkForm(gradeInput, input);
+      if (!checked.ok) {
+        return {
+          ...page(scope, deps, 'grading', await gradingPage(scope, params.id, params.studentId, { errors: checked.errors, entered: body })),
+          status: 422,
+        };
+      }
+      try {
+        await gradeOne(scope, params.id, params.studentId, checked.data);
+      } catch (error) {
+        if (error instanceof AppError && error.code === 'validation-failed') {
+          const errors = Object.fromEntries((error.errors ?? []).map((e) => [e.field, e.message]));
+          return { ...page(scope, deps, 'grading', await gradingPage(scope, params.id, params.studentId, { errors, entered: body })), status: 422 };
+        }
+        throw error;
+      }
+      const { next } = await neighbours(scope, params.id, params.studentId);
+      return { redirect: next ? `/homework/${params.id}/submissions/${next}` : `/homework/${params.id}` };
+    },
+  }),
+];
+
+async function neighbours(scope: Scope, homeworkId: string, studentId: string) {
+  const all = (await listSubmissions(scope, homeworkId, { limit: ROSTER_PAGE })).data;
+  const at = all.findIndex((s) => s.student.id === studentId);
+  return { all, previous: at > 0 ? all[at - 1]?.student.id : undefined, next: at >= 0 ? all[at + 1]?.student.id : undefined };
+}
+
+async function gradingPage(scope: Scope, homeworkId: string, studentId: string, extra: Record<string, unknown> = {}) {
+  const { homework, assigneeIds } = await readHomework(scope, homeworkId);
+  const work = await readSubmission(scope, homeworkId, studentId);
+  const { previous, next, all } = await neighbours(scope, homeworkId, studentId);
+  return {
+    title: `${work.student.first_name} ${work.student.last_name} · ${homework.title}`,
+    homework: presentHomework(scope, homework, assigneeIds),
+    work,
+    previous,
+    next,
+    position: all.findIndex((s) => s.student.id === studentId) + 1,
+    total: all.length,
+    ...extra,
+  };
+}
