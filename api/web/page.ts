@@ -33,6 +33,7 @@ type NavItem = { href: string; label: string; current: boolean };
 function navFor(scope: Scope, current: string): NavItem[] {
   if (scope.actor.type !== 'user') return [];
   const items = [{ href: '/', label: phrase('nav.home') }];
+  if (scope.ability.can('read', 'Class')) items.push({ href: '/classes', label: phrase('nav.classes') });
   return items.map((item) => ({ ...item, current: item.href === current }));
 }
 

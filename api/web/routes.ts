@@ -10,6 +10,8 @@ import { platformRoute, tenantRoute } from '../http/route.ts';
 import { safeColor } from '../mail/mailer.ts';
 import { accountPages } from './account.ts';
 import { assetRoutes } from './assets.ts';
+import { classPages } from './classes.ts';
+import { homeworkPages } from './homework.ts';
 import { page, pageRoute, safeNext } from './page.ts';
 import { renderPage } from './render.ts';
 import { signInOptions } from './sign-in.ts';
@@ -25,6 +27,8 @@ const signInForm = z.object({
 export const webRoutes = [
   ...assetRoutes,
   ...accountPages,
+  ...classPages,
+  ...homeworkPages,
   platformRoute({
     method: 'get',
     path: '/',
