@@ -7,7 +7,7 @@ import { myStudents } from '../guardians/service.ts';
 import { homeworkFields, SUBMISSION_FIELDS } from '../homework/model.ts';
 import { noticeFields } from '../notices/model.ts';
 import { ATTEMPT_FIELDS, QUIZ_FIELDS } from '../quizzes/model.ts';
-import { GRACE_SECONDS, scoreReleased } from '../quizzes/policy.ts';
+import { GRACE_SECONDS, RELEASE_COLUMNS, scoreReleased } from '../quizzes/policy.ts';
 import { now, type Scope } from '../scope.ts';
 import type { DashboardView } from './schema.ts';
 
@@ -205,9 +205,7 @@ async function recentGrades(scope: Scope, studentId: string): Promise<Section<'r
       'q.id',
       'q.title',
       'q.points_possible',
-      'q.results_policy',
-      'q.results_released_at',
-      'q.closes_at',
+      ...RELEASE_COLUMNS.map((c) => `q.${c}`),
       'quiz_attempts.score',
       'quiz_attempts.submitted_at as at',
       'c.id as class_id',

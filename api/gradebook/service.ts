@@ -9,8 +9,7 @@ import { findClass } from '../classes/service.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
 import { type PageQuery, paginate } from '../http/pagination.ts';
 import { finaliseExpiredAttempts } from '../quizzes/attempts.ts';
-import type { Quiz } from '../quizzes/model.ts';
-import { scoreReleased } from '../quizzes/policy.ts';
+import { RELEASE_COLUMNS, type Release, scoreReleased } from '../quizzes/policy.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
 import { average, type Counted, itemAverage, type Weights } from './math.ts';
 import type { GradebookView } from './schema.ts';
@@ -26,7 +25,7 @@ type Item = {
   /** Homework: for everyone in the class, or for homework_assignees only. */
   assign_to_all?: boolean;
   /** Quizzes: what decides whether a score is out (api/quizzes/policy.ts). */
-  release?: Pick<Quiz, 'results_policy' | 'results_released_at' | 'closes_at'>;
+  release?: Release;
 };
 type Cell = GradebookView['rows'][number]['cells'][number];
 
@@ -176,7 +175,7 @@ async function gradedItems(scope: Scope, classId: string, forStudents: string[] 
     .db('quizzes')
     .where({ class_id: classId, status: 'published' })
     .where('points_possible', '>', 0)
-    .select('id', 'title', 'points_possible', 'closes_at', 'published_at', 'results_policy', 'results_released_at');
+    .select('id', 'title', 'points_possible', 'closes_at', 'published_at', ...RELEASE_COLUMNS);
   const items: Item[] = [
     ...homework.map((h) => ({
       kind: 'homework' as const,
@@ -194,7 +193,7 @@ async function gradedItems(scope: Scope, classId: string, forStudents: string[] 
       points: Number(q.points_possible),
       due_at: q.closes_at,
       sort_at: q.closes_at ?? q.published_at,
-      release: { results_policy: q.results_policy, results_released_at: q.results_released_at, closes_at: q.closes_at },
+      release: q as Release,
     })),
   ];
   return items.sort((a, b) => new Date(a.sort_at).getTime() - new Date(b.sort_at).getTime() || a.id.localeCompare(b.id));

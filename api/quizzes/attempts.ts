@@ -16,7 +16,7 @@ import type { AttemptParts } from './presenter.ts';
 import { type AnswerInput, type AnswerView, type GradeInput, responseSchema } from './schema.ts';
 import { closeAttempts, closeExpired, recount, refreshAttemptTotals } from './scoring.ts';
 import { findQuiz } from './service.ts';
-import { attemptFieldsFor, relationTo, usageOf } from './visibility.ts';
+import { attemptFieldsFor, relationTo } from './visibility.ts';
 
 const accessible = (scope: Scope, action: Action) => accessibleBy(scope.ability, action, 'QuizAttempt', ATTEMPT_FIELDS);
 
@@ -207,11 +207,10 @@ export async function readAttempt(scope: Scope, attemptId: string): Promise<Atte
 export async function partsFor(scope: Scope, quiz: Quiz, attempt: QuizAttempt, detailed: boolean): Promise<AttemptParts> {
   const at = now(scope);
   const relation = await relationTo(scope, quiz.class_id);
-  const usage = (await usageOf(scope, quiz.id, [attempt.student_id])).get(attempt.student_id) ?? { started: 0, open: false };
-  const fields = attemptFieldsFor(scope, quiz, attempt, relation, usage, at);
+  const fields = attemptFieldsFor(scope, quiz, attempt, relation, at);
   if (!detailed || !fields.has('questions')) return { attempt, quiz, fields, now: at };
   const questions = await QuizQuestion.query(scope.db).where('quiz_id', quiz.id);
-  const answers = fields.has('responses') || fields.has('score') ? await QuizAnswer.query(scope.db).where('attempt_id', attempt.id) : [];
+  const answers = fields.has('responses') || fields.has('correctness') ? await QuizAnswer.query(scope.db).where('attempt_id', attempt.id) : [];
   return { attempt, quiz, fields, now: at, questions, answers };
 }
 
@@ -229,14 +228,13 @@ export async function listAttempts(scope: Scope, quizId: string, filter: { stude
     for (const [i, a] of rows.data.entries()) if (isExpired(a, at)) rows.data[i] = await reload(scope, a.id);
   }
   const relation = await relationTo(scope, quiz.class_id);
-  const usage = await usageOf(scope, quiz.id, students);
   return {
     next_cursor: rows.next_cursor,
     data: rows.data.map((attempt) => ({
       attempt,
       quiz,
       now: at,
-      fields: attemptFieldsFor(scope, quiz, attempt, relation, usage.get(attempt.student_id) ?? { started: 0, open: false }, at),
+      fields: attemptFieldsFor(scope, quiz, attempt, relation, at),
     })),
   };
 }

@@ -5,7 +5,7 @@ import { classMemberFields } from '../classes/model.ts';
 export type QuestionType = 'single_choice' | 'multiple_choice' | 'true_false' | 'short_answer' | 'numeric' | 'long_answer';
 export const QUESTION_TYPES: readonly QuestionType[] = ['single_choice', 'multiple_choice', 'true_false', 'short_answer', 'numeric', 'long_answer'];
 export type CountedAttempt = 'highest' | 'latest' | 'first';
-export type ResultsPolicy = 'immediately' | 'after_close' | 'never';
+export type ReleaseMoment = 'after_attempt' | 'after_close' | 'manual';
 export type Scoring = 'all_or_nothing' | 'partial';
 export type Grading = 'auto' | 'manual';
 
@@ -33,8 +33,13 @@ export class Quiz extends Model {
   declare counted_attempt: CountedAttempt;
   declare shuffle_questions: boolean;
   declare shuffle_options: boolean;
-  declare results_policy: ResultsPolicy;
-  declare results_released_at: Date | null;
+  /** When each part is released to students (api/quizzes/policy.ts); *_released_at: by hand. */
+  declare score_release: ReleaseMoment;
+  declare correctness_release: ReleaseMoment;
+  declare answers_release: ReleaseMoment;
+  declare score_released_at: Date | null;
+  declare correctness_released_at: Date | null;
+  declare answers_released_at: Date | null;
   declare leaderboard: boolean;
   declare status: 'draft' | 'published';
   declare published_at: Date | null;

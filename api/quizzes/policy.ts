@@ -1,7 +1,7 @@
 // Time and release rules: pure functions of a quiz, an attempt and "now" (always now(scope),
 // the injectable clock). The service enforces them; the presenter turns them into the facts that
 // the field rules in rules.ts test.
-import type { Quiz, QuizAttempt } from './model.ts';
+import type { Quiz, QuizAttempt, ReleaseMoment } from './model.ts';
 
 /** Answers that arrive this long after an attempt's deadline still count: a save sent at the last
  * second over a slow school network. Later ones are refused (problem type attempt-closed). */
@@ -42,29 +42,70 @@ export function windowProblem(quiz: Window, now: Date): 'not_open' | 'closed' | 
   return null;
 }
 
-type Release = Pick<Quiz, 'results_policy' | 'results_released_at' | 'closes_at'>;
+/** What a teacher releases to a student (and, for the score, their guardians), in order: each
+ * part gives the one before it away (per-question scores add up to the score; the key and the
+ * student's own answers say which were right), so a part is only ever out once the ones before
+ * it are. */
+export const RELEASE_PARTS = ['score', 'correctness', 'answers'] as const;
+export type ReleasePart = (typeof RELEASE_PARTS)[number];
+/** after_attempt: once that attempt is submitted; after_close: once the quiz has closed for
+ * everyone; manual: only when a teacher releases it (any part can also be released early by hand). */
+export const RELEASE_MOMENTS = ['after_attempt', 'after_close', 'manual'] as const satisfies readonly ReleaseMoment[];
+export type { ReleaseMoment } from './model.ts';
 
-/** Results of the whole quiz are out: released by hand, or closed under a policy that releases. */
-export function resultsReleased(quiz: Release, now: Date): boolean {
-  if (quiz.results_released_at !== null) return true;
-  return quiz.results_policy !== 'never' && isClosed(quiz, now);
+export type Release = Pick<
+  Quiz,
+  'closes_at' | 'score_release' | 'correctness_release' | 'answers_release' | 'score_released_at' | 'correctness_released_at' | 'answers_released_at'
+>;
+
+/** The quizzes columns a Release is read from (for readers outside this feature). */
+export const RELEASE_COLUMNS = [
+  'closes_at',
+  'score_release',
+  'correctness_release',
+  'answers_release',
+  'score_released_at',
+  'correctness_released_at',
+  'answers_released_at',
+] as const satisfies readonly (keyof Release)[];
+
+const momentOf = (quiz: Release, part: ReleasePart): ReleaseMoment => quiz[`${part}_release`];
+const releasedByHand = (quiz: Release, part: ReleasePart): boolean => quiz[`${part}_released_at`] !== null;
+const upTo = (part: ReleasePart) => RELEASE_PARTS.slice(0, RELEASE_PARTS.indexOf(part) + 1);
+
+/** Later than closes_at by the grace: attempts that ended at the close may still save answers
+ * until then, so nothing that could help them is out before. */
+export function closedForEveryone(quiz: Pick<Quiz, 'closes_at'>, now: Date): boolean {
+  return quiz.closes_at !== null && now.getTime() >= new Date(quiz.closes_at).getTime() + GRACE_SECONDS * 1000;
+}
+
+/** The part is out for the whole class: released by hand, or the quiz has closed for everyone
+ * and the part's moment is not manual (and so for every part before it). */
+export function releasedForAll(quiz: Release, part: ReleasePart, now: Date): boolean {
+  return upTo(part).every((p) => releasedByHand(quiz, p) || (momentOf(quiz, p) !== 'manual' && closedForEveryone(quiz, now)));
+}
+
+/** The part is out for this attempt's student: the attempt is submitted, and the part (and every
+ * part before it) is released after each attempt, or out for the whole class. */
+export function releasedFor(quiz: Release, part: ReleasePart, attempt: Pick<QuizAttempt, 'submitted_at'>, now: Date): boolean {
+  if (attempt.submitted_at === null) return false;
+  return upTo(part).every((p) => momentOf(quiz, p) === 'after_attempt' || releasedForAll(quiz, p, now));
 }
 
 /** The student (and their guardians) may see this attempt's score. */
 export function scoreReleased(quiz: Release, attempt: Pick<QuizAttempt, 'submitted_at'>, now: Date): boolean {
-  if (attempt.submitted_at === null) return false;
-  return quiz.results_policy === 'immediately' || resultsReleased(quiz, now);
+  return releasedFor(quiz, 'score', attempt, now);
 }
 
-/** How many attempts the student has started, and whether one is still open. */
-export type Usage = { started: number; open: boolean };
-
-/** The student may see the right answers for this attempt: its score is released, and the key can
- * no longer help them, because the quiz has closed or they can start no further attempt. */
-export function keyReleased(quiz: Release & Pick<Quiz, 'attempts_allowed'>, attempt: Pick<QuizAttempt, 'submitted_at'>, usage: Usage, now: Date): boolean {
-  if (!scoreReleased(quiz, attempt, now)) return false;
-  if (isClosed(quiz, now)) return true;
-  return quiz.attempts_allowed !== null && usage.started >= quiz.attempts_allowed && !usage.open;
+/** A part may not be released at an earlier moment than a part before it (the database refuses it
+ * too): the field whose moment is too early, or null. */
+export function releaseOrderProblem(quiz: Pick<Release, 'score_release' | 'correctness_release' | 'answers_release'>): ReleasePart | null {
+  for (let i = 1; i < RELEASE_PARTS.length; i++) {
+    const before = RELEASE_PARTS[i - 1] as ReleasePart;
+    const part = RELEASE_PARTS[i] as ReleasePart;
+    if (RELEASE_MOMENTS.indexOf(quiz[`${part}_release`]) < RELEASE_MOMENTS.indexOf(quiz[`${before}_release`])) return part;
+  }
+  return null;
 }
 
 export function attemptsLeft(quiz: Pick<Quiz, 'attempts_allowed'>, started: number): number | null {

@@ -5,7 +5,7 @@ import { renderMarkdown } from '../content/markdown.ts';
 import { schoolClock } from '../content/school-time.ts';
 import type { Scope } from '../scope.ts';
 import { type Key, type Quiz, type QuizAnswer, type QuizAttempt, type QuizQuestion, toNumber } from './model.ts';
-import { GRACE_SECONDS, resultsReleased } from './policy.ts';
+import { GRACE_SECONDS, releasedForAll } from './policy.ts';
 import type { AttemptField, QuizField } from './rules.ts';
 import type { AttemptQuestionView, AttemptView, QuestionView, QuizView } from './schema.ts';
 
@@ -43,8 +43,16 @@ export function presentQuiz(scope: Scope, quiz: Quiz, fields: ReadonlySet<QuizFi
     view.shuffle_questions = quiz.shuffle_questions;
     view.shuffle_options = quiz.shuffle_options;
   }
-  if (fields.has('results_policy')) view.results_policy = quiz.results_policy;
-  if (fields.has('results_released')) view.results_released = resultsReleased(quiz, now);
+  if (fields.has('release')) {
+    view.score_release = quiz.score_release;
+    view.correctness_release = quiz.correctness_release;
+    view.answers_release = quiz.answers_release;
+  }
+  if (fields.has('released')) {
+    view.score_released = releasedForAll(quiz, 'score', now);
+    view.correctness_released = releasedForAll(quiz, 'correctness', now);
+    view.answers_released = releasedForAll(quiz, 'answers', now);
+  }
   if (fields.has('leaderboard')) view.leaderboard = quiz.leaderboard;
   if (fields.has('status')) {
     view.status = quiz.status;
@@ -154,7 +162,7 @@ export function presentAttempt({ attempt, quiz, fields, now, questions, answers 
         item.response = answer?.response ?? null;
         item.saved_at = answer ? iso(answer.updated_at) : null;
       }
-      if (scored && submitted) {
+      if (fields.has('correctness') && submitted) {
         // Unanswered questions of a submitted attempt scored 0.
         item.score = answer ? toNumber(answer.score) : 0;
         item.feedback = answer?.feedback ?? null;

@@ -11,7 +11,7 @@ import { leaderboardName } from './presenter.ts';
 import type { LeaderboardEntryView, MyResultsView, QuestionStatsView, ResultRowView } from './schema.ts';
 import { closeExpired } from './scoring.ts';
 import { findQuiz } from './service.ts';
-import { attemptFieldsFor, quizFieldsFor, relationTo, usageOf } from './visibility.ts';
+import { attemptFieldsFor, quizFieldsFor, relationTo } from './visibility.ts';
 
 type Status = ResultRowView['status'];
 
@@ -188,9 +188,8 @@ export async function myResults(scope: Scope, quizId: string, requested: string 
   const attempts = await QuizAttempt.query(scope.db).where({ quiz_id: quiz.id, student_id: studentId }).orderBy('number');
   const open = attempts.find((a) => a.submitted_at === null);
   const counted = attempts.find((a) => a.counted);
-  const usage = (await usageOf(scope, quiz.id, [studentId])).get(studentId) ?? { started: 0, open: false };
   const at = now(scope);
-  const visible = counted ? attemptFieldsFor(scope, quiz, counted, relation, usage, at) : new Set();
+  const visible = counted ? attemptFieldsFor(scope, quiz, counted, relation, at) : new Set();
   if (counted && !visible.has('id')) throw notFound('That student’s results');
   const released = counted !== undefined && visible.has('score');
   return {
@@ -204,7 +203,7 @@ export async function myResults(scope: Scope, quizId: string, requested: string 
     attempts_used: attempts.length,
     attempts_left: attemptsLeft(quiz, attempts.length),
     open_attempt_id: open && studentId === self ? open.id : null,
-    results_released: released,
+    score_released: released,
     score: released ? toNumber(counted.score) : null,
     points_possible: Number(quiz.points_possible),
     counted_attempt_id: counted?.id ?? null,

@@ -15,6 +15,20 @@ const attemptsAllowed = z
   .transform((v) => (v === 'unlimited' ? null : v))
   .describe('How many attempts each student may start: 1 to 10, or null / "unlimited".');
 
+const RELEASE_MOMENTS = ['after_attempt', 'after_close', 'manual'] as const;
+const releaseMoment = z
+  .enum(RELEASE_MOMENTS)
+  .describe(
+    'after_attempt: once that attempt is submitted; after_close: once the quiz has closed for everyone (closes_at plus the grace; never on a quiz without closes_at); manual: only when a teacher releases it.',
+  );
+const releaseNow = (what: string) =>
+  z
+    .boolean()
+    .optional()
+    .describe(
+      `true: release ${what} to everyone now, whatever its moment (and the parts before it); false: take a release by hand back (and the parts after it).`,
+    );
+
 const quizFields = {
   title: text(200).min(1, 'is required'),
   instructions: markdownSchema.optional(),
@@ -25,10 +39,11 @@ const quizFields = {
   counted_attempt: z.enum(['highest', 'latest', 'first']).optional().describe('Which submitted attempt is the student’s result.'),
   shuffle_questions: z.boolean().optional(),
   shuffle_options: z.boolean().optional(),
-  results_policy: z
-    .enum(['immediately', 'after_close', 'never'])
+  score_release: releaseMoment.optional().describe('When a student (and their guardians) sees an attempt’s score. Default: after_attempt.'),
+  correctness_release: releaseMoment
     .optional()
-    .describe('When students see scores and, once the key can no longer help, right answers. never: only when a teacher releases them.'),
+    .describe('When a student sees which questions were right: each question’s score and feedback. Not before the score. Default: after_close.'),
+  answers_release: releaseMoment.optional().describe('When a student sees the right answers. Not before correctness. Default: after_close.'),
   leaderboard: z.boolean().optional().describe('Show enrolled students the top counted scores once results are released.'),
 };
 
@@ -39,7 +54,9 @@ export const updateQuizInput = z
   .strictObject({
     ...quizFields,
     title: quizFields.title.optional(),
-    results_released: z.boolean().optional().describe('Release results now (any policy), or take a manual release back.'),
+    score_released: releaseNow('the scores'),
+    correctness_released: releaseNow('which questions were right'),
+    answers_released: releaseNow('the right answers'),
   })
   .refine(hasFields, nonEmpty);
 export type UpdateQuizInput = z.infer<typeof updateQuizInput>;
@@ -208,8 +225,12 @@ export const quizView = z.object({
   counted_attempt: z.enum(['highest', 'latest', 'first']).optional(),
   shuffle_questions: z.boolean().optional(),
   shuffle_options: z.boolean().optional(),
-  results_policy: z.enum(['immediately', 'after_close', 'never']).optional(),
-  results_released: z.boolean().optional().describe('Results of the whole quiz are out (closed under a releasing policy, or released by hand).'),
+  score_release: z.enum(RELEASE_MOMENTS).optional(),
+  correctness_release: z.enum(RELEASE_MOMENTS).optional(),
+  answers_release: z.enum(RELEASE_MOMENTS).optional(),
+  score_released: z.boolean().optional().describe('Every student’s score is out (released by hand, or closed for everyone when not manual).'),
+  correctness_released: z.boolean().optional().describe('Which questions were right is out for everyone.'),
+  answers_released: z.boolean().optional().describe('The right answers are out for everyone.'),
   leaderboard: z.boolean().optional(),
   status: z.enum(['draft', 'published']).optional(),
   published_at: instant.nullable().optional(),
@@ -259,7 +280,7 @@ export const attemptQuestionView = z.object({
     .describe('In this attempt’s order'),
   response: z.unknown().optional(),
   saved_at: instant.nullable().optional(),
-  score: z.number().nullable().optional().describe('null: waiting for a teacher'),
+  score: z.number().nullable().optional().describe('This question’s score once correctness is released; null: waiting for a teacher'),
   feedback: z.string().nullable().optional(),
   key: keyView.optional(),
 });
@@ -314,7 +335,7 @@ export const myResultsView = z.object({
   attempts_used: z.number(),
   attempts_left: z.number().nullable().describe('null: unlimited'),
   open_attempt_id: z.uuid().nullable(),
-  results_released: z.boolean().describe('The counted attempt’s score may be shown'),
+  score_released: z.boolean().describe('The counted attempt’s score may be shown'),
   score: z.number().nullable(),
   points_possible: z.number(),
   counted_attempt_id: z.uuid().nullable(),

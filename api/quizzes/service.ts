@@ -11,6 +11,7 @@ import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
 import { lockQuiz } from './locks.ts';
 import { QUIZ_FIELDS, Quiz } from './model.ts';
+import { RELEASE_PARTS, releaseOrderProblem } from './policy.ts';
 import type { CreateQuizInput, UpdateQuizInput } from './schema.ts';
 import { closeExpired, recount } from './scoring.ts';
 
@@ -41,17 +42,35 @@ export async function listQuizzes(scope: Scope, classId: string, page: PageQuery
   return paginate<Quiz>(query, page, { sort: 'quizzes.title', id: 'quizzes.id', sortOf: (q) => q.title, idOf: (q) => q.id });
 }
 
-type Settings = Pick<Quiz, 'opens_at' | 'closes_at' | 'results_policy'>;
+type Settings = Pick<Quiz, 'opens_at' | 'closes_at' | 'score_release' | 'correctness_release' | 'answers_release'>;
+
+const DEFAULT_RELEASE = { score_release: 'after_attempt', correctness_release: 'after_close', answers_release: 'after_close' } as const;
 
 function checkSettings(settings: Settings): void {
   const errors: FieldError[] = [];
   if (settings.opens_at && settings.closes_at && settings.closes_at <= settings.opens_at) {
     errors.push({ in: 'body', field: 'closes_at', message: 'must be after opens_at' });
   }
-  if (settings.results_policy === 'after_close' && !settings.closes_at) {
-    errors.push({ in: 'body', field: 'closes_at', message: 'is required when results_policy is after_close' });
+  const early = releaseOrderProblem(settings);
+  if (early) {
+    const before = RELEASE_PARTS[RELEASE_PARTS.indexOf(early) - 1];
+    errors.push({ in: 'body', field: `${early}_release`, message: `cannot come before ${before}_release (it would give it away)` });
   }
   if (errors.length > 0) throw invalid(errors);
+}
+
+type ReleaseInput = Pick<UpdateQuizInput, 'score_released' | 'correctness_released' | 'answers_released'>;
+
+/** Releases by hand: releasing a part releases the parts before it too (an earlier release keeps
+ * its time); taking one back takes back the parts after it (each part gives the one before it
+ * away). A take-back wins over a release in the same request. */
+function releasesByHand(current: Quiz, input: ReleaseInput, at: Date): Partial<Quiz> {
+  const patch: Partial<Quiz> = {};
+  const released = RELEASE_PARTS.findLastIndex((part) => input[`${part}_released`] === true);
+  for (const part of RELEASE_PARTS.slice(0, released + 1)) patch[`${part}_released_at`] = current[`${part}_released_at`] ?? at;
+  const takenBack = RELEASE_PARTS.findIndex((part) => input[`${part}_released`] === false);
+  if (takenBack >= 0) for (const part of RELEASE_PARTS.slice(takenBack)) patch[`${part}_released_at`] = null;
+  return patch;
 }
 
 function settingsFrom(scope: Scope, input: Partial<CreateQuizInput>): Partial<Quiz> {
@@ -66,7 +85,7 @@ export async function createQuiz(scope: Scope, classId: string, input: CreateQui
   if (scope.ability.cannot('create', 'Quiz')) throw forbidden('Only teachers and admins create quizzes.');
   await writableClass(scope, classId, 'update');
   const row = { attempts_allowed: 1, ...settingsFrom(scope, input) };
-  checkSettings({ opens_at: row.opens_at ?? null, closes_at: row.closes_at ?? null, results_policy: row.results_policy ?? 'immediately' });
+  checkSettings({ ...DEFAULT_RELEASE, ...row, opens_at: row.opens_at ?? null, closes_at: row.closes_at ?? null });
   const created = await Quiz.query(scope.db).insertAndFetch({
     ...row,
     tenant_id: scope.tenant.id,
@@ -81,9 +100,12 @@ export async function updateQuiz(scope: Scope, id: string, input: UpdateQuizInpu
   const found = await changeableQuiz(scope, id, 'update');
   await lockQuiz(scope, found.id, 'exclusive');
   const current = (await Quiz.query(scope.db).findById(found.id)) as Quiz;
-  const { results_released, ...settings } = input;
-  const patch: Partial<Quiz> = { ...settingsFrom(scope, settings), updated_at: now(scope) };
-  if (results_released !== undefined) patch.results_released_at = results_released ? (current.results_released_at ?? now(scope)) : null;
+  const { score_released, correctness_released, answers_released, ...settings } = input;
+  const patch: Partial<Quiz> = {
+    ...settingsFrom(scope, settings),
+    ...releasesByHand(current, { score_released, correctness_released, answers_released }, now(scope)),
+    updated_at: now(scope),
+  };
   const merged = { ...current, ...patch } as Quiz;
   checkSettings(merged);
   const updated = await Quiz.query(scope.db).patchAndFetchById(current.id, patch);

@@ -6,7 +6,7 @@ import { subject } from '@casl/ability';
 import { permittedFieldsOf } from '@casl/ability/extra';
 import { actorUserId, type Scope } from '../scope.ts';
 import type { Quiz, QuizAttempt } from './model.ts';
-import { keyReleased, resultsReleased, scoreReleased, type Usage } from './policy.ts';
+import { releasedFor, releasedForAll } from './policy.ts';
 import { ATTEMPT_ALL_FIELDS, type AttemptField, QUIZ_ALL_FIELDS, type QuizField } from './rules.ts';
 
 /** `guarded`: a guardian's linked students who are enrolled in the class. */
@@ -45,36 +45,23 @@ export function quizFieldsFor(scope: Scope, quiz: Quiz, relation: Relation, now:
     studentIds: viewer(scope, relation.enrolled),
     guardianIds: viewer(scope, relation.guardsClass),
     published: quiz.published_at !== null,
-    leaderboardOpen: quiz.leaderboard && resultsReleased(quiz, now),
+    leaderboardOpen: quiz.leaderboard && releasedForAll(quiz, 'score', now),
   };
   const fields = permittedFieldsOf(scope.ability, 'read', subject('Quiz', facts), { fieldsFrom: (rule) => rule.fields ?? [...QUIZ_ALL_FIELDS] });
   return new Set(fields as QuizField[]);
 }
 
-export function attemptFieldsFor(scope: Scope, quiz: Quiz, attempt: QuizAttempt, relation: Relation, usage: Usage, now: Date): ReadonlySet<AttemptField> {
+export function attemptFieldsFor(scope: Scope, quiz: Quiz, attempt: QuizAttempt, relation: Relation, now: Date): ReadonlySet<AttemptField> {
   const facts = {
     id: attempt.id,
     studentId: attempt.student_id,
     teacherIds: viewer(scope, relation.teaches),
     studentIds: viewer(scope, relation.enrolled),
     guardianIds: viewer(scope, relation.guarded.has(attempt.student_id)),
-    scoreReleased: scoreReleased(quiz, attempt, now),
-    keyReleased: keyReleased(quiz, attempt, usage, now),
+    scoreReleased: releasedFor(quiz, 'score', attempt, now),
+    correctnessReleased: releasedFor(quiz, 'correctness', attempt, now),
+    answersReleased: releasedFor(quiz, 'answers', attempt, now),
   };
   const fields = permittedFieldsOf(scope.ability, 'read', subject('QuizAttempt', facts), { fieldsFrom: (rule) => rule.fields ?? [...ATTEMPT_ALL_FIELDS] });
   return new Set(fields as AttemptField[]);
-}
-
-/** Attempts started and whether one is open, per student, at one quiz. */
-export async function usageOf(scope: Scope, quizId: string, studentIds: string[]): Promise<Map<string, Usage>> {
-  const usage = new Map<string, Usage>(studentIds.map((id) => [id, { started: 0, open: false }]));
-  if (studentIds.length === 0) return usage;
-  const rows: { student_id: string; started: string; open: boolean }[] = await scope
-    .db('quiz_attempts')
-    .where('quiz_id', quizId)
-    .whereIn('student_id', studentIds)
-    .groupBy('student_id')
-    .select('student_id', scope.db.raw('count(*) as started'), scope.db.raw('bool_or(submitted_at is null) as open'));
-  for (const r of rows) usage.set(r.student_id, { started: Number(r.started), open: r.open });
-  return usage;
 }

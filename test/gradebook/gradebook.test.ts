@@ -54,7 +54,7 @@ async function seed(school: School, classId: string, p: { ada: Person; ben: Pers
       sub(h2, p.ada.id, 'turned_in', null),
       sub(h2, p.ben.id, 'returned', 15),
     ]);
-    const quiz = async (title: string, points: number, policy: string, closes: Date | null) =>
+    const quiz = async (title: string, points: number, release: string, closes: Date | null) =>
       (
         await db('quizzes')
           .insert({
@@ -65,12 +65,12 @@ async function seed(school: School, classId: string, p: { ada: Person; ben: Pers
             published_at: new Date(past.getTime() + 3_600_000),
             points_possible: points,
             question_count: 1,
-            results_policy: policy,
+            score_release: release,
             closes_at: closes,
           })
           .returning('id')
       )[0].id as string;
-    const q1 = await quiz('Times tables', 25, 'immediately', null);
+    const q1 = await quiz('Times tables', 25, 'after_attempt', null);
     const q2 = await quiz('Shapes', 10, 'after_close', new Date(future.getTime() + 3_600_000));
     const attempt = (quiz_id: string, student_id: string, score: number, needs_grading = false) => ({
       tenant_id,

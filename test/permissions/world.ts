@@ -55,7 +55,7 @@ export async function matrixWorld() {
   const quizAttempt = await must(call(student, 'POST', `/api/v1/quizzes/${quiz.id}/attempts`), 'quiz attempt');
   await must(call(student, 'PUT', `/api/v1/quiz-attempts/${quizAttempt.id}/answers/${quizQuestion.id}`, { response: { text: 'Because.' } }), 'quiz answer');
   await must(call(student, 'POST', `/api/v1/quiz-attempts/${quizAttempt.id}/submit`), 'quiz submit');
-  await must(call(teacher, 'PATCH', `/api/v1/quizzes/${quiz.id}`, { results_released: true }), 'quiz results');
+  await must(call(teacher, 'PATCH', `/api/v1/quizzes/${quiz.id}`, { answers_released: true }), 'quiz results');
   const unique = () => randomBytes(4).toString('hex');
   return {
     app,

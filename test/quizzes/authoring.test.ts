@@ -83,7 +83,8 @@ test('publishing needs a question; bad questions and settings are 422 with field
     t.is(res.status, 422, JSON.stringify(body));
     t.is(res.body.errors[0].field, expected);
   };
-  await settings({ results_policy: 'after_close' }, 'closes_at');
+  await settings({ score_release: 'after_close', correctness_release: 'after_attempt' }, 'correctness_release');
+  await settings({ answers_release: 'after_attempt' }, 'answers_release');
   await settings({ opens_at: inMinutes(w.clock, 60), closes_at: inMinutes(w.clock, 30) }, 'closes_at');
   await settings({ attempts_allowed: 11 }, 'attempts_allowed');
   await settings({ counted_attempt: 'best' }, 'counted_attempt');
@@ -92,7 +93,7 @@ test('publishing needs a question; bad questions and settings are 422 with field
   const after = (await w.call(w.teacher, 'GET', `/api/v1/quizzes/${quiz.id}`)).body;
   t.is(after.question_count, 0);
   t.is(after.status, 'draft');
-  t.is(after.results_policy, 'immediately');
+  t.like(after, { score_release: 'after_attempt', correctness_release: 'after_close', answers_release: 'after_close' }, 'the defaults');
   t.is(after.attempts_allowed, 1);
 });
 

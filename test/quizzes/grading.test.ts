@@ -3,7 +3,7 @@
 import test from 'ava';
 import { type GradableQuestion, normaliseText, partialCredit, round2, scoreResponse } from '../../api/quizzes/grading.ts';
 import type { Quiz, QuizAttempt } from '../../api/quizzes/model.ts';
-import { deadlineFor, isExpired, keyReleased, resultsReleased, scoreReleased } from '../../api/quizzes/policy.ts';
+import { deadlineFor, isExpired, releasedFor, releasedForAll, releaseOrderProblem } from '../../api/quizzes/policy.ts';
 
 const q = (fields: Partial<GradableQuestion> & Pick<GradableQuestion, 'type'>): GradableQuestion => ({
   points: 1,
@@ -93,8 +93,12 @@ test('numeric: within the tolerance, inclusive, with float slack', (t) => {
 const at = (iso: string) => new Date(iso);
 const quiz = (fields: Partial<Quiz>): Quiz =>
   ({
-    results_policy: 'immediately',
-    results_released_at: null,
+    score_release: 'after_attempt',
+    correctness_release: 'after_close',
+    answers_release: 'after_close',
+    score_released_at: null,
+    correctness_released_at: null,
+    answers_released_at: null,
     closes_at: null,
     opens_at: null,
     attempts_allowed: 1,
@@ -113,31 +117,36 @@ test('the deadline is the earlier of the time limit and the closing time', (t) =
   t.true(isExpired(running, at('2026-12-01T09:30:31Z')));
 });
 
-test('release: scores by policy, the key only once it can no longer help', (t) => {
-  const open = at('2026-12-01T09:00:00Z');
-  const closed = at('2026-12-01T11:00:00Z');
+test('release: each part at its own moment, never before the parts it would give away', (t) => {
   const closes_at = at('2026-12-01T10:00:00Z');
+  const open = at('2026-12-01T09:00:00Z');
+  const inGrace = at('2026-12-01T10:00:29Z');
+  const closed = at('2026-12-01T10:00:30Z');
   const done = attempt({ submitted_at: open });
-  const last = { started: 1, open: false };
-  const more = { started: 1, open: false };
+  const parts = (q: Quiz, a: QuizAttempt, now: Date) => (['score', 'correctness', 'answers'] as const).filter((p) => releasedFor(q, p, a, now));
 
-  const immediately = quiz({ results_policy: 'immediately', closes_at, attempts_allowed: 2 });
-  t.true(scoreReleased(immediately, done, open));
-  t.false(scoreReleased(immediately, attempt({}), open), 'never for an attempt in progress');
-  t.false(keyReleased(immediately, done, more, open), 'a second attempt is still possible');
-  t.true(keyReleased(quiz({ ...immediately, attempts_allowed: 1 }), done, last, open), 'no attempts left');
-  t.false(keyReleased(quiz({ ...immediately, attempts_allowed: 2 }), done, { started: 2, open: true }, open), 'not while another attempt is open');
-  t.true(keyReleased(immediately, done, more, closed));
+  const defaults = quiz({ closes_at, attempts_allowed: 1 });
+  t.deepEqual(parts(defaults, done, open), ['score'], 'by default the score after the attempt, even with no attempt left');
+  t.deepEqual(parts(defaults, attempt({}), open), [], 'nothing for an attempt in progress');
+  t.deepEqual(parts(defaults, done, inGrace), ['score'], 'not while attempts that ended at the close may still save');
+  t.deepEqual(parts(defaults, done, closed), ['score', 'correctness', 'answers']);
+  t.false(releasedForAll(defaults, 'score', open), 'after each attempt is not “for everyone”');
+  t.true(releasedForAll(defaults, 'answers', closed));
+  t.deepEqual(parts(quiz({ attempts_allowed: 1 }), done, at('2030-01-01T00:00:00Z')), ['score'], 'after_close on a quiz that never closes: by hand only');
 
-  const afterClose = quiz({ results_policy: 'after_close', closes_at });
-  t.false(scoreReleased(afterClose, done, open));
-  t.true(scoreReleased(afterClose, done, closed));
-  t.true(resultsReleased(afterClose, closed));
+  const early = quiz({ closes_at, correctness_release: 'after_attempt' });
+  t.deepEqual(parts(early, done, open), ['score', 'correctness']);
+  const allNow = quiz({ closes_at, correctness_release: 'after_attempt', answers_release: 'after_attempt' });
+  t.deepEqual(parts(allNow, done, open), ['score', 'correctness', 'answers']);
 
-  const never = quiz({ results_policy: 'never', closes_at });
-  t.false(scoreReleased(never, done, closed));
-  t.false(resultsReleased(never, closed));
-  const released = quiz({ ...never, results_released_at: open });
-  t.true(scoreReleased(released, done, open));
-  t.true(keyReleased(released, done, last, open));
+  const manual = quiz({ closes_at, score_release: 'manual', correctness_release: 'manual', answers_release: 'manual' });
+  t.deepEqual(parts(manual, done, closed), [], 'manual: closing releases nothing');
+  t.deepEqual(parts(quiz({ ...manual, score_released_at: open }), done, open), ['score']);
+  t.deepEqual(parts(quiz({ ...manual, score_released_at: open, correctness_released_at: open }), done, open), ['score', 'correctness']);
+  t.deepEqual(parts(quiz({ ...manual, answers_released_at: open }), done, open), [], 'a part is never out before the ones it gives away');
+  t.deepEqual(parts(quiz({ ...defaults, score_release: 'manual', answers_released_at: open }), done, closed), [], 'even when its own moment has come');
+
+  t.is(releaseOrderProblem(quiz({})), null);
+  t.is(releaseOrderProblem(quiz({ score_release: 'after_close', correctness_release: 'after_attempt' })), 'correctness');
+  t.is(releaseOrderProblem(quiz({ score_release: 'manual', correctness_release: 'manual', answers_release: 'after_close' })), 'answers');
 });

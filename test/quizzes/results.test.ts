@@ -6,7 +6,7 @@ import { attemptWith, inMinutes, makeQuiz, quizWorld, RIGHT, start, submit, WRON
 
 test('hand grading: an essay waits for the teacher, who grades it within its points', async (t) => {
   const w = await quizWorld();
-  const quiz = await makeQuiz(w, { results_policy: 'immediately' }, ['trueFalse', 'essay']);
+  const quiz = await makeQuiz(w, { correctness_release: 'after_attempt' }, ['trueFalse', 'essay']);
   const id = await attemptWith(w, w.ann, quiz, { trueFalse: RIGHT.trueFalse, essay: RIGHT.essay });
   const essay = quiz.questions.essay?.id;
   const grade = (who: typeof w.ann, question: string | undefined, body: unknown) => w.call(who, 'PUT', `/api/v1/quiz-attempts/${id}/grades/${question}`, body);
@@ -46,7 +46,7 @@ test('hand grading: an essay waits for the teacher, who grades it within its poi
 
 test('regrade: a corrected key rescores every submitted attempt; attempts in progress get it when they close', async (t) => {
   const w = await quizWorld();
-  const quiz = await makeQuiz(w, { results_policy: 'immediately', attempts_allowed: 1 }, ['single', 'short']);
+  const quiz = await makeQuiz(w, { attempts_allowed: 1 }, ['single', 'short']);
   const ann = await attemptWith(w, w.ann, quiz, { single: { option_id: 'venus' }, short: { text: 'gold' } });
   const ben = await attemptWith(w, w.ben, quiz, { single: RIGHT.single, short: RIGHT.short });
   const cat = await attemptWith(w, w.cat, quiz, { single: { option_id: 'venus' } });
@@ -165,7 +165,7 @@ test('statistics: share of full marks and option counts over counted attempts, f
 
 test('the leaderboard is opt-in, for enrolled students once results are released, with short names', async (t) => {
   const w = await quizWorld();
-  const quiz = await makeQuiz(w, { results_policy: 'after_close', closes_at: inMinutes(w.clock, 10) }, ['single', 'trueFalse']);
+  const quiz = await makeQuiz(w, { score_release: 'after_close', closes_at: inMinutes(w.clock, 10) }, ['single', 'trueFalse']);
   const runs = [
     [w.ann, { single: RIGHT.single, trueFalse: RIGHT.trueFalse }],
     [w.ben, { single: RIGHT.single, trueFalse: WRONG.trueFalse }],
@@ -195,14 +195,14 @@ test('the leaderboard is opt-in, for enrolled students once results are released
 
 test('guardians read their linked students’ standing, never another’s; teachers read any enrolled student’s', async (t) => {
   const w = await quizWorld();
-  const quiz = await makeQuiz(w, { results_policy: 'immediately' }, ['trueFalse']);
+  const quiz = await makeQuiz(w, {}, ['trueFalse']);
   await submit(w, w.ann, await attemptWith(w, w.ann, quiz, { trueFalse: RIGHT.trueFalse }));
   await submit(w, w.ben, await attemptWith(w, w.ben, quiz, { trueFalse: RIGHT.trueFalse }));
   const results = (who: typeof w.ann, query = '') => w.call(who, 'GET', `/api/v1/quizzes/${quiz.id}/my-results${query}`);
 
   const mine = await results(w.guardian, `?student_id=${w.ann.id}`);
   t.is(mine.status, 200);
-  t.like(mine.body, { student_id: w.ann.id, status: 'submitted', results_released: true, score: 1, open_attempt_id: null });
+  t.like(mine.body, { student_id: w.ann.id, status: 'submitted', score_released: true, score: 1, open_attempt_id: null });
   t.is((await results(w.guardian)).status, 422, 'whose results?');
   t.is((await results(w.guardian, `?student_id=${w.ben.id}`)).status, 404);
   t.is((await results(w.otherGuardian, `?student_id=${w.outsider.id}`)).status, 404, 'their student is not in this class');

@@ -39,7 +39,6 @@ test('a class runs from setup to grades, and a guardian follows along', async (t
   const quiz = await call(teacher, 'POST', `/api/v1/classes/${klass.id}/quizzes`, {
     title: 'Planets quiz',
     closes_at: inDays(2),
-    results_policy: 'immediately',
   });
   const q1 = await call(teacher, 'POST', `/api/v1/quizzes/${quiz.id}/questions`, {
     type: 'single_choice',
