@@ -2,6 +2,10 @@
 // Used by test/tenants/catalog.test.ts on the real schema and on a deliberately broken one.
 import type { Knex } from 'knex';
 
+/** TENANT_PREDICATE (tenants/schema.ts) as PostgreSQL deparses it: a policy is the tenant's only if
+ * its expression is exactly this. */
+export const TENANT_POLICY_EXPRESSION = "(tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid)";
+
 export async function isolationProblems(db: Knex, schema: string): Promise<string[]> {
   const problems: string[] = [];
   const { rows: tables } = await db.raw(
@@ -53,10 +57,10 @@ export async function isolationProblems(db: Knex, schema: string): Promise<strin
   return problems;
 }
 
+/** The whole expression, not a part of it: `… OR current_setting('app.tenant_id', true) IS NULL`
+ * contains the predicate and fails open on a connection that never set a school. */
 function isTenantPredicate(expr: string | null): boolean {
-  if (!expr) return false;
-  const flat = expr.replace(/\s+/g, ' ');
-  return /\(?tenant_id = \(?NULLIF\(current_setting\('app\.tenant_id'::text, true\), ''::text\)\)?::uuid\)?/i.test(flat);
+  return expr !== null && expr.replace(/\s+/g, ' ').trim() === TENANT_POLICY_EXPRESSION;
 }
 
 export async function tenantTables(db: Knex, schema = 'public'): Promise<string[]> {
