@@ -10,6 +10,7 @@ import { createConnection } from '../../api/sso/connections.ts';
 import { withTenant } from '../../tenants/session.ts';
 import { testEnv } from '../helpers/env.ts';
 import { createClassIn, createPerson, createSchool, inSchool, linkGuardian, type School } from '../helpers/factories.ts';
+import { seedFile } from '../helpers/files.ts';
 import { startApp } from '../helpers/http.ts';
 import { seedQuizAttempt } from '../helpers/quizzes.ts';
 import { idpMetadata, keyPair } from '../helpers/saml-idp.ts';
@@ -61,6 +62,7 @@ async function lookAlike(name: string): Promise<World> {
     '/api/v1/classes': klass.id,
     '/api/v1/homework': homework.id,
   };
+  ids['/api/v1/files'] = await seedFile(school, teacher);
   const quiz = await seedQuizAttempt(school, klass.id, student);
   ids['/api/v1/quizzes'] = quiz.quizId;
   ids['/api/v1/quiz-attempts'] = quiz.attemptId;
@@ -95,6 +97,7 @@ async function snapshot(tenantId: string) {
     quizzes: await db('quizzes').select('id', 'title', 'status', 'score_released_at', 'points_possible', 'updated_at').orderBy('id'),
     quizQuestions: await db('quiz_questions').select('id', 'position', 'prompt', 'points', 'key').orderBy('id'),
     quizAttempts: await db('quiz_attempts').select('id', 'number', 'submitted_at', 'score', 'counted', 'deadline_at').orderBy('id'),
+    files: await db('files').select('id', 'status', 'storage_key', 'attached_id', 'size_bytes').orderBy('id'),
     quizAnswers: await db('quiz_answers').select('id', 'response', 'score', 'feedback', 'updated_at').orderBy('id'),
   }));
 }

@@ -8,10 +8,13 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import test from 'ava';
 import S3rver from 's3rver';
+import { fileServices } from '../../api/files/service.ts';
+import { testEnv } from './env.ts';
+import { inSchool, type Person, type School } from './factories.ts';
 import type { Client, Response } from './http.ts';
 
 /** The EICAR test string: every scanner's harmless "virus". */
@@ -148,6 +151,31 @@ export function streamUpload(
       }
     };
     pump();
+  });
+}
+
+/** A clean PDF of the school uploaded by `by`, stored without going through HTTP (for tests
+ * that need a file to exist, such as the isolation test). Returns its id. */
+export async function seedFile(school: School, by: Pick<Person, 'id'>, name = 'seeded.pdf'): Promise<string> {
+  const { storage } = fileServices(testEnv().config.files);
+  const key = `${school.tenant.id}/${randomBytes(18).toString('base64url')}`;
+  await storage.put(key, Readable.from([PDF]), 'application/pdf');
+  return inSchool(school, async (scope) => {
+    const [row] = await scope
+      .db('files')
+      .insert({
+        tenant_id: school.tenant.id,
+        uploaded_by: by.id,
+        purpose: 'documents',
+        name,
+        content_type: 'application/pdf',
+        size_bytes: PDF.length,
+        sha256: createHash('sha256').update(PDF).digest('hex'),
+        storage_key: key,
+        status: 'clean',
+      })
+      .returning('id');
+    return row.id as string;
   });
 }
 
