@@ -34,6 +34,7 @@ function navFor(scope: Scope, current: string): NavItem[] {
   if (scope.actor.type !== 'user') return [];
   const items = [{ href: '/', label: phrase('nav.home') }];
   if (scope.ability.can('read', 'Class')) items.push({ href: '/classes', label: phrase('nav.classes') });
+  items.push({ href: '/me/devices', label: phrase('nav.devices') });
   return items.map((item) => ({ ...item, current: item.href === current }));
 }
 

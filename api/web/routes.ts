@@ -11,6 +11,7 @@ import { safeColor } from '../mail/mailer.ts';
 import { accountPages } from './account.ts';
 import { assetRoutes } from './assets.ts';
 import { classPages } from './classes.ts';
+import { everydayPages } from './everyday.ts';
 import { homeworkPages } from './homework.ts';
 import { page, pageRoute, safeNext } from './page.ts';
 import { renderPage } from './render.ts';
@@ -29,6 +30,7 @@ export const webRoutes = [
   ...accountPages,
   ...classPages,
   ...homeworkPages,
+  ...everydayPages,
   platformRoute({
     method: 'get',
     path: '/',

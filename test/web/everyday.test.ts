@@ -1,0 +1,91 @@
+// Notices, search and "my devices" in the browser, and the friendly pages for a suspended school.
+import test from 'ava';
+import type { Page } from 'playwright-core';
+import { withPlatform } from '../../tenants/session.ts';
+import { openContext, schoolUrl, seriousViolations } from '../helpers/browser.ts';
+import { testEnv } from '../helpers/env.ts';
+import { createClassIn, createPerson, createSchool, PASSWORD, type Person } from '../helpers/factories.ts';
+import { startApp } from '../helpers/http.ts';
+
+async function signIn(page: Page, url: string, person: Person) {
+  await page.goto(url);
+  await page.getByLabel('Email address').fill(person.email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(url);
+}
+
+async function world() {
+  const app = await startApp();
+  const school = await createSchool({ name: 'Lincoln Elementary' });
+  const [teacher, sam] = await Promise.all([createPerson(school, 'teacher'), createPerson(school, 'student', { first_name: 'Sam' })]);
+  const klass = await createClassIn(school, { teachers: [teacher], students: [sam] }, 'Year 5 Science');
+  const notice = await app.request(school.slug, 'POST', `/api/v1/classes/${klass.id}/notices`, {
+    token: teacher.token,
+    body: { title: 'Trip to the aquarium', body: 'Bring a **packed lunch**.', publish_at: 'now' },
+  });
+  if (notice.status !== 201) throw new Error(`notice: ${notice.status} ${notice.text}`);
+  return { app, school, teacher, sam, klass, noticeId: notice.body.id as string, home: schoolUrl(app.port, school.slug) };
+}
+
+test('a student opens a new notice from the dashboard; it is then read, for them and in the teacher’s receipts', async (t) => {
+  const { app, school, teacher, sam, noticeId, home } = await world();
+  const context = await openContext();
+  const page = await context.newPage();
+  await signIn(page, home, sam);
+  const notices = page.getByRole('region', { name: 'Notices' });
+  t.regex(await notices.innerText(), /Trip to the aquarium\s+New/);
+  await notices.getByRole('link', { name: 'Trip to the aquarium' }).click();
+  t.is(await page.locator('.prose strong').innerText(), 'packed lunch');
+  t.deepEqual(await seriousViolations(page), []);
+  await page.goto(home);
+  t.notRegex(await page.getByRole('region', { name: 'Notices' }).innerText(), /New/);
+  const receipts = await app.request(school.slug, 'GET', `/api/v1/notices/${noticeId}/receipts`, { token: teacher.token });
+  t.true(JSON.stringify(receipts.body).includes(sam.id));
+  await context.close();
+});
+
+test('search finds what the person may open; my devices signs another device out', async (t) => {
+  const { sam, home } = await world();
+  const laptop = await openContext();
+  const phone = await openContext();
+  const page = await laptop.newPage();
+  const other = await phone.newPage();
+  await signIn(other, home, sam);
+  await signIn(page, home, sam);
+
+  await page.getByRole('searchbox', { name: 'Search this school' }).fill('aquarium');
+  await page.getByRole('button', { name: 'Search' }).first().click();
+  await page.waitForURL(/\/search\?q=aquarium/);
+  const results = page.getByRole('region', { name: /found/ });
+  t.true(await results.getByRole('link', { name: 'Trip to the aquarium' }).isVisible());
+  t.deepEqual(await seriousViolations(page), []);
+
+  await page.getByRole('link', { name: 'My devices' }).click();
+  // The phone and the factory's API token are the other devices; this one cannot sign itself out here.
+  t.is(await page.getByRole('button', { name: 'Sign this device out' }).count(), 2);
+  t.true(await page.getByText('This device', { exact: true }).isVisible());
+  t.deepEqual(await seriousViolations(page), []);
+  for (const left of [1, 0]) {
+    await page.getByRole('button', { name: 'Sign this device out' }).first().click();
+    await page.waitForURL(/\/me\/devices$/);
+    t.is(await page.getByRole('button', { name: 'Sign this device out' }).count(), left);
+  }
+  // The other browser is signed out at once.
+  await other.goto(home);
+  t.true(await other.getByRole('button', { name: 'Sign in' }).isVisible());
+  await Promise.all([laptop.close(), phone.close()]);
+});
+
+test('a suspended school shows a friendly page, not a problem document', async (t) => {
+  const { school, home } = await world();
+  await withPlatform(testEnv().dbs.owner, (db) => db('tenants').where({ id: school.tenant.id }).update({ status: 'suspended', suspended_reason: 'Contract ended' }));
+  const context = await openContext();
+  const page = await context.newPage();
+  const response = await page.goto(home);
+  t.is(response?.status(), 403);
+  t.true(await page.getByRole('heading', { name: 'This school is paused' }).isVisible());
+  t.regex(await page.locator('main').innerText(), /Contract ended/);
+  t.deepEqual(await seriousViolations(page), []);
+  await context.close();
+});
