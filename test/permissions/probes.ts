@@ -1,6 +1,7 @@
 // One probe per row of docs/permissions.md: tries the row's action as the role, on a record in
 // that role's reach (test/permissions/world.ts), and says whether it worked. The matrix test
 // compares the answer with the cell. A row without a probe fails the matrix test.
+import { PDF, upload } from '../helpers/files.ts';
 import type { Response } from '../helpers/http.ts';
 import type { MatrixRole, MatrixWorld } from './world.ts';
 
@@ -118,4 +119,19 @@ export const PROBES: Record<string, Probe> = {
   'Quiz attempts · grade hand-graded questions': async (w, role) =>
     ok(await w.call(as(w, role), 'PUT', `/api/v1/quiz-attempts/${w.quizAttempt.id}/grades/${w.quizQuestion.id}`, { score: 3 })),
   'Quizzes · leaderboard': async (w, role) => ok(await w.call(as(w, role), 'GET', `/api/v1/quizzes/${w.quiz.id}/leaderboard`)),
+  'Files · upload (`POST /files`)': async (w, role) => ok(await upload(w.app, w.school.slug, as(w, role).token, { name: 'a.pdf', content: PDF })),
+  'Files · download a file attached to class work (`GET /files/:id`, `GET /files/:id/url`)': async (w, role) => {
+    const file = await w.must(upload(w.app, w.school.slug, w.teacher.token, { name: 'sheet.pdf', content: PDF }), 'upload');
+    await w.must(
+      w.call(w.teacher, 'POST', `/api/v1/classes/${w.klass.id}/resources`, { kind: 'file', title: 'Sheet', attachment: { file_id: file.id } }),
+      'resource',
+    );
+    return ok(await w.call(as(w, role), 'GET', `/api/v1/files/${file.id}`)) && ok(await w.call(as(w, role), 'GET', `/api/v1/files/${file.id}/url`));
+  },
+  'Files · list own files, delete own unattached files': async (w, role) => {
+    const uploader = role === 'guardian' ? w.student : as(w, role);
+    const file = await w.must(upload(w.app, w.school.slug, uploader.token, { name: 'mine.pdf', content: PDF }), 'upload');
+    return ok(await w.call(as(w, role), 'GET', '/api/v1/files')) && ok(await w.call(as(w, role), 'DELETE', `/api/v1/files/${file.id}`));
+  },
+  'Files · storage usage (`GET /school/storage`, also `edify tenant:show`)': async (w, role) => ok(await w.call(as(w, role), 'GET', '/api/v1/school/storage')),
 };
