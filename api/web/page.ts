@@ -58,8 +58,5 @@ export function page(
   };
 }
 
-/** Where to go after signing in: a path on this site only (never another host). */
-export function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return '/';
-  return next;
-}
+/** Where to go after signing in: a path on this site only (the SSO return rule, one rule). */
+export { safeReturnTo as safeNext } from '../sso/login.ts';

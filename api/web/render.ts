@@ -18,6 +18,7 @@ hbs.registerHelper('t', (key: string, ...rest: unknown[]) => {
   return phrase(key, options.hash ?? {});
 });
 hbs.registerHelper('asset', (name: string) => assetUrl(name));
+hbs.registerHelper('urlencode', (value: unknown) => encodeURIComponent(String(value ?? '')));
 hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
 hbs.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
 hbs.registerHelper('and', (...args: unknown[]) => args.slice(0, -1).every(Boolean));
