@@ -10,6 +10,7 @@ import { User } from '../users/model.ts';
 import { hashOpaqueToken, newOpaqueToken } from './opaque-token.ts';
 import { hashPassword } from './password.ts';
 import { revokeSessions } from './sessions.ts';
+import { clearSignInFailures } from './throttle.ts';
 
 export const RESET_MINUTES = 30;
 
@@ -45,8 +46,9 @@ export async function confirmPasswordReset(scope: Scope, token: string, password
     );
   }
   await User.query(scope.db)
-    .patch({ password_hash: await hashPassword(password), password_changed_at: new Date(), failed_logins: 0, locked_until: null })
+    .patch({ password_hash: await hashPassword(password), password_changed_at: new Date() })
     .where({ id: row.user_id });
+  await clearSignInFailures(scope, row.user_id);
   await scope.db('password_resets').where({ user_id: row.user_id }).whereNull('used_at').update({ used_at: scope.db.fn.now() });
   const revoked = await revokeSessions(scope.db, { userId: row.user_id }, 'password_reset');
   await audit(scope, 'auth.password_reset', { type: 'user', id: row.user_id }, { sessions_revoked: revoked });

@@ -1,8 +1,6 @@
 // Two-factor sign-in: the second step of login, enrolment, turning it off, recovery codes, and an
 // admin's reset for someone who lost their device.
 
-import { decodeJwt } from 'jose';
-import type { Context } from 'koa';
 import { z } from 'zod';
 import { audit } from '../audit/service.ts';
 import { AppError } from '../errors.ts';
@@ -12,19 +10,13 @@ import { User } from '../users/model.ts';
 import { findManageableUser } from '../users/service.ts';
 import { completeSignIn } from './complete-sign-in.ts';
 import { confirmInput, enrolmentView, factorInput, loginResult, recoveryCodesView, secondFactorInput } from './schema.ts';
-import { isPaused, recordFailure } from './service.ts';
+import { forgiveSignInFailures, recordSignInFailure, signInPaused } from './throttle.ts';
 import { verifyChallengeToken } from './tokens.ts';
 import { checkSecondFactor, confirmEnrolment, disableTwoFactor, regenerateRecoveryCodes, resetTwoFactor, startEnrolment } from './two-factor.ts';
 
-// Limits second-factor guesses per account, whichever challenge token is used.
-const challengeSubject = (ctx: Context) => {
-  const token = (ctx.request as { body?: { challenge_token?: unknown } }).body?.challenge_token;
-  try {
-    return typeof token === 'string' ? String(decodeJwt(token).sub ?? '') : undefined;
-  } catch {
-    return undefined;
-  }
-};
+// Second-factor guesses are limited per verified account: the signed-in user, or the subject of a
+// challenge token whose signature checked out. Junk requests spend no one's allowance.
+const secondFactorLimit = { ...LIMITS.secondFactor, per: 'account' } as const;
 
 const wrongCode = () => new AppError('invalid-credentials', 'That code is not valid. Codes change every 30 seconds and work once.');
 
@@ -39,20 +31,22 @@ export const twoFactorRoutes = [
     allowReadOnly: true,
     access: 'public',
     body: secondFactorInput,
-    limits: [{ ...LIMITS.secondFactor, by: challengeSubject }],
+    limits: [secondFactorLimit],
     responses: { 200: { description: 'Signed in', schema: loginResult } },
-    handler: async ({ scope, body, deps, ctx }) => {
+    handler: async ({ scope, body, deps, ctx, limitAccount }) => {
       const userId = await verifyChallengeToken(deps.tokenKeys, scope.tenant.id, body.challenge_token);
       const user = userId ? await User.query(scope.db).findOne({ id: userId, status: 'active' }).forUpdate() : undefined;
       if (!user) return { problem: new AppError('unauthenticated', 'The sign-in attempt has expired. Start again with your email and password.') };
-      if (isPaused(user)) return { problem: wrongCode() };
+      await limitAccount(user.id);
+      // Counted apart from password failures: a wrong code does not pause password sign-in, nor the reverse.
+      if (await signInPaused(scope, user.id, 'second_factor')) return { problem: wrongCode() };
       const used = await checkSecondFactor(scope, deps.secretBox, user.id, body);
       if (!used) {
-        await recordFailure(scope, user);
+        await recordSignInFailure(scope, user.id, 'second_factor');
         await audit(scope, 'auth.two_factor_failed', { type: 'user', id: user.id });
         return { problem: wrongCode() };
       }
-      await User.query(scope.db).patch({ failed_logins: 0, locked_until: null }).where({ id: user.id });
+      await forgiveSignInFailures(scope, user.id, 'second_factor');
       if (used === 'recovery_code') await audit(scope, 'auth.recovery_code_used', { type: 'user', id: user.id });
       return { body: await completeSignIn(ctx, scope, deps, user, { mode: body.session, enrolmentOnly: false }), headers: { 'Cache-Control': 'no-store' } };
     },
@@ -81,7 +75,7 @@ export const twoFactorRoutes = [
     access: 'signed-in',
     duringEnrolment: true,
     body: confirmInput,
-    limits: [LIMITS.secondFactor],
+    limits: [secondFactorLimit],
     responses: { 200: { description: 'On; keep the recovery codes somewhere safe', schema: recoveryCodesView } },
     handler: async ({ scope, body, deps }) => ({
       body: await confirmEnrolment(scope, { box: deps.secretBox, mailer: deps.mailer }, body.code),
@@ -96,7 +90,7 @@ export const twoFactorRoutes = [
     allowReadOnly: true,
     access: 'signed-in',
     body: factorInput,
-    limits: [LIMITS.secondFactor],
+    limits: [secondFactorLimit],
     responses: { 204: { description: 'Off' } },
     handler: async ({ scope, body, deps }) => {
       await disableTwoFactor(scope, { box: deps.secretBox, mailer: deps.mailer }, body);
@@ -111,7 +105,7 @@ export const twoFactorRoutes = [
     allowReadOnly: true,
     access: 'signed-in',
     body: factorInput,
-    limits: [LIMITS.secondFactor],
+    limits: [secondFactorLimit],
     responses: { 200: { description: 'New codes; the old ones stop working', schema: recoveryCodesView } },
     handler: async ({ scope, body, deps }) => ({
       body: await regenerateRecoveryCodes(scope, { box: deps.secretBox, mailer: deps.mailer }, body),

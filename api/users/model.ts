@@ -13,8 +13,6 @@ export class User extends Model {
   declare status: 'invited' | 'active' | 'deactivated';
   declare password_hash: string | null;
   declare last_login_at: Date | null;
-  declare failed_logins: number;
-  declare locked_until: Date | null;
   declare password_changed_at: Date | null;
   declare created_at: Date;
   declare updated_at: Date;

@@ -103,7 +103,7 @@ test('a role change is audited with old and new role and applies on the next req
   t.is(self.status, 409, 'an admin cannot demote themselves and lock the school out');
 });
 
-test('repeated failures pause the account; an admin can clear it', async (t) => {
+test('repeated failures pause sign-in from that address; an admin can clear it', async (t) => {
   const app = await startApp();
   const school = await createSchool();
   const student = await createPerson(school, 'student');
@@ -112,7 +112,7 @@ test('repeated failures pause the account; an admin can clear it', async (t) => 
   const paused = await attempt(PASSWORD);
   t.is(paused.status, 401, 'even the right password waits out the pause');
   t.is(paused.body.detail, (await attempt('nope nope nope')).body.detail, 'the answer does not reveal the pause');
-  t.true((await auditActions(school.tenant.id)).includes('auth.account_paused'));
+  t.true((await auditActions(school.tenant.id)).includes('auth.sign_in_paused'));
   t.is((await app.request(school.slug, 'POST', `/api/v1/users/${student.id}/unlock`, { token: school.admin.token })).status, 204);
   t.is((await attempt(PASSWORD)).status, 200);
 });

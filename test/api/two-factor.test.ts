@@ -79,8 +79,9 @@ test('guessing second-factor codes meets 429', async (t) => {
       (await app.request(school.slug, 'POST', '/api/v1/auth/two-factor', { body: { challenge_token: challenge, code: String(100000 + i) } })).status,
     );
   }
-  t.deepEqual(statuses.slice(0, 10), Array(10).fill(401));
-  t.is(statuses[10], 429);
+  // One allowance per account for every code check: enrolment's confirm spent the first.
+  t.deepEqual(statuses.slice(0, 9), Array(9).fill(401));
+  t.deepEqual(statuses.slice(9), [429, 429]);
 });
 
 test('a school can require 2FA for staff: until they enrol, only enrolment answers', async (t) => {
@@ -120,4 +121,57 @@ test('an admin resets a lost device, which is audited; others cannot', async (t)
   t.truthy(after.body.access_token, 'password alone works again');
   const actions = await withTenant(testEnv().dbs.app, { id: school.tenant.id }, (db) => db('audit_events').pluck('action'));
   t.true(actions.includes('auth.two_factor_reset'));
+});
+
+test('junk second-factor calls from one address do not block another account’s 2FA setup', async (t) => {
+  const app = await startApp();
+  const school = await createSchool();
+  const victim = await createPerson(school, 'teacher');
+  // Tokens that do not decode, tokens signed with someone else's key naming the victim, invalid bodies.
+  const forged = `${Buffer.from('{"alg":"HS256"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: victim.id })).toString('base64url')}.c2ln`;
+  for (let i = 0; i < 10; i++) {
+    t.is(
+      (await app.request(school.slug, 'POST', '/api/v1/auth/two-factor', { body: { challenge_token: `junk-${i}-that-does-not-decode`, code: '123456' } }))
+        .status,
+      401,
+    );
+    t.is((await app.request(school.slug, 'POST', '/api/v1/auth/two-factor', { body: { challenge_token: forged, code: '123456' } })).status, 401);
+    t.is((await app.request(school.slug, 'POST', '/api/v1/auth/two-factor', { body: { challenge_token: forged } })).status, 422);
+  }
+  const { confirmed } = await enrol(app, school, victim.token);
+  t.is(confirmed.status, 200, 'the victim enrols from the same address');
+});
+
+test('2FA confirm guesses are limited per signed-in account, not per address', async (t) => {
+  const app = await startApp();
+  const school = await createSchool();
+  const guesser = await createPerson(school, 'teacher');
+  const other = await createPerson(school, 'teacher');
+  await app.request(school.slug, 'POST', '/api/v1/me/two-factor', { token: guesser.token });
+  const statuses: number[] = [];
+  for (let i = 0; i < 11; i++) {
+    statuses.push((await app.request(school.slug, 'POST', '/api/v1/me/two-factor/confirm', { token: guesser.token, body: { code: '000000' } })).status);
+  }
+  t.deepEqual(statuses, [...Array(10).fill(422), 429]);
+  t.is((await enrol(app, school, other.token)).confirmed.status, 200, 'a colleague at the same address is not limited');
+});
+
+test('wrong codes and wrong passwords are counted apart', async (t) => {
+  const app = await startApp();
+  const school = await createSchool();
+  const student = await createPerson(school, 'student');
+  const { secret } = await enrol(app, school, student.token);
+  const challenge = async () => (await login(app, school, student.email)).body.challenge_token as string;
+  const token = await challenge();
+  for (let i = 0; i < 5; i++) {
+    t.is((await app.request(school.slug, 'POST', '/api/v1/auth/two-factor', { body: { challenge_token: token, code: '000000' } })).status, 401);
+  }
+  const refused = await app.request(school.slug, 'POST', '/api/v1/auth/two-factor', {
+    body: { challenge_token: token, code: totpCodeAt(secret, Date.now() + 30_000) },
+  });
+  t.is(refused.status, 401, 'codes from this address are paused, even the right one');
+  t.truthy(await challenge(), 'the password still works: wrong codes do not pause it');
+  const wrongPassword = () => app.request(school.slug, 'POST', '/api/v1/auth/login', { body: { email: student.email, password: 'wrong password!' } });
+  for (let i = 0; i < 4; i++) t.is((await wrongPassword()).status, 401);
+  t.truthy(await challenge(), 'four wrong passwords (fewer than the pause needs) after five wrong codes do not add up to a pause');
 });

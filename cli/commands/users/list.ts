@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import { THROTTLE } from '../../../api/auth/throttle.ts';
 import { ROLES } from '../../../api/scope.ts';
 import { EdifyCommand } from '../../base.ts';
 import { table } from '../../output.ts';
@@ -38,7 +39,11 @@ export default class UsersList extends EdifyCommand {
           'u.role',
           'u.status',
           'u.last_login_at',
-          'u.locked_until',
+          // Wrong passwords in the throttle's window (api/auth/throttle.ts), from every address.
+          scope.db.raw(
+            "(select count(*) from sign_in_failures f where f.tenant_id = u.tenant_id and f.user_id = u.id and f.factor = 'password' and f.occurred_at > now() - make_interval(secs => ?))::int as recent_failures",
+            [THROTTLE.windowMs / 1000],
+          ),
           scope.db.raw('exists (select 1 from two_factor t where t.tenant_id = u.tenant_id and t.user_id = u.id and t.confirmed_at is not null) as two_factor'),
         );
       type Row = {
@@ -49,18 +54,17 @@ export default class UsersList extends EdifyCommand {
         role: string;
         status: string;
         last_login_at: Date | null;
-        locked_until: Date | null;
+        recent_failures: number;
         two_factor: boolean;
       };
       return { rows: found as Row[], total: Number(count) };
     });
-    const now = Date.now();
     const out = rows.map((u) => ({
       id: u.id,
       email: u.email,
       name: `${u.first_name} ${u.last_name}`,
       role: u.role,
-      status: u.locked_until && new Date(u.locked_until).getTime() > now ? `${u.status} (paused)` : u.status,
+      status: u.recent_failures > 0 ? `${u.status} (${u.recent_failures} failed sign-in${u.recent_failures === 1 ? '' : 's'})` : u.status,
       two_factor: Boolean(u.two_factor),
       last_sign_in: u.last_login_at ? new Date(u.last_login_at).toISOString() : null,
     }));
