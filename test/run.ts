@@ -9,9 +9,12 @@ import path from 'node:path';
 import { appUrlFrom, connect, ensureDatabase, withDatabaseName } from '../api/db/connection.ts';
 import { type DatabaseServer, startEmbeddedServer } from '../api/db/embedded-server.ts';
 import { migrateLatest } from '../api/db/migrate.ts';
+import { ensureSystemPackages } from './system-packages.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const appPassword = process.env.EDIFY_APP_DB_PASSWORD ?? 'edify_app_local';
+
+ensureSystemPackages();
 
 let server: DatabaseServer | undefined;
 let serverUrl = process.env.DATABASE_URL;
