@@ -50,6 +50,28 @@ test('a PDF is stored with its type from the bytes, under a random key prefixed 
   t.is(again.status, 304);
 });
 
+test('audio and video answer byte ranges (206, 416); other types always send the whole file', async (t) => {
+  const w = await world();
+  // RIFF....WAVE: file-type reads it as audio/wav.
+  const wav = Buffer.alloc(1000, 7);
+  wav.write('RIFF', 0);
+  wav.writeUInt32LE(992, 4);
+  wav.write('WAVEfmt ', 8);
+  const res = await w.up('clip.wav', wav, 'media');
+  t.is(res.status, 201, res.text);
+  const get = (range: string) => raw(w.app, w.school.slug, 'GET', `/api/v1/files/${res.body.id}`, { token: w.student.token, headers: { range } });
+  const part = await get('bytes=8-11');
+  t.is(part.status, 206);
+  t.is(part.headers['content-range'], 'bytes 8-11/1000');
+  t.is(Buffer.from(part.body).toString(), 'WAVE');
+  t.is((await get('bytes=-10')).headers['content-range'], 'bytes 990-999/1000');
+  t.is((await get('bytes=5000-')).status, 416);
+  const pdf = await w.up('a.pdf', PDF);
+  const whole = await raw(w.app, w.school.slug, 'GET', `/api/v1/files/${pdf.body.id}`, { token: w.student.token, headers: { range: 'bytes=0-3' } });
+  t.is(whole.status, 200);
+  t.is(Buffer.from(whole.body).length, PDF.length);
+});
+
 test('the extension must agree with the bytes: a PDF renamed .exe and an HTML page renamed .pdf are refused', async (t) => {
   const w = await world();
   const exe = await w.up('invoice.exe', PDF);

@@ -94,7 +94,9 @@ export function raw(
 }
 
 /** Streams a generated body of `total` bytes (chunked, no Content-Length), writing only as fast
- * as the server reads. Resolves with the answer and how many bytes the server let us write. */
+ * as the server reads, and going on writing after an early answer, as a careless client would.
+ * Resolves with the answer and how many bytes were written before the server stopped taking
+ * them (closed the connection), or `total` if it read everything. */
 export function streamUpload(
   app: Client,
   school: string,
@@ -104,6 +106,7 @@ export function streamUpload(
   return new Promise((resolve, reject) => {
     let written = 0;
     let answered: Response | undefined;
+    let stopped = false;
     const req = http.request({
       host: '127.0.0.1',
       port: app.port,
@@ -116,33 +119,37 @@ export function streamUpload(
         'transfer-encoding': 'chunked',
       },
     });
-    const finish = () => (answered ? resolve({ res: answered, written }) : reject(new Error('no answer')));
+    const settle = () => {
+      if (answered && stopped) resolve({ res: answered, written });
+    };
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         answered = parse(res, chunks);
-        req.destroy();
-        finish();
+        settle();
       });
-      res.on('error', () => undefined);
     });
-    // The server closing while we still write is the point of the test.
-    req.on('error', () => {
-      if (answered) finish();
+    // The server closing while we still write is what the test is about.
+    req.on('error', (error) => {
+      stopped = true;
+      if (!answered) reject(error);
+    });
+    req.on('close', () => {
+      stopped = true;
+      settle();
     });
     const preamble = Buffer.from(
       `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${options.name}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
     );
     const chunk = Buffer.alloc(64 * 1024, 0x41);
     const pump = () => {
-      while (!answered && !req.destroyed) {
-        let next: Buffer;
-        if (written === 0) next = Buffer.concat([preamble, options.head]);
-        else if (written >= options.total) {
+      while (!req.destroyed && !stopped) {
+        if (written >= options.total) {
           req.end(Buffer.from(`\r\n--${BOUNDARY}--\r\n`));
           return;
-        } else next = chunk;
+        }
+        const next = written === 0 ? Buffer.concat([preamble, options.head]) : chunk;
         written += next.length;
         if (!req.write(next)) {
           req.once('drain', pump);
