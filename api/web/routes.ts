@@ -12,6 +12,7 @@ import { accountPages } from './account.ts';
 import { assetRoutes } from './assets.ts';
 import { classPages } from './classes.ts';
 import { everydayPages } from './everyday.ts';
+import { gradebookPages } from './gradebook.ts';
 import { homeworkPages } from './homework.ts';
 import { page, pageRoute, safeNext } from './page.ts';
 import { renderPage } from './render.ts';
@@ -31,6 +32,7 @@ export const webRoutes = [
   ...classPages,
   ...homeworkPages,
   ...everydayPages,
+  ...gradebookPages,
   platformRoute({
     method: 'get',
     path: '/',

@@ -102,5 +102,21 @@ test('teacher sets homework, student joins and hands in, teacher grades and retu
   await signIn(pp, home, parent);
   t.regex(await pp.getByRole('region', { name: 'Sam Able' }).innerText(), /Paint a sunflower\s+8 \/ 10/);
   await noViolations(pp, 'guardian dashboard');
+
+  // The gradebook: the teacher sees every student and can download the CSV; the student sees only
+  // their own row, and the table scrolls inside its box on a phone.
+  await tp.goto(homeworkUrl);
+  await tp.getByRole('link', { name: 'Year 5 Art' }).click();
+  await tp.getByRole('link', { name: 'Grades' }).last().click();
+  const book = tp.getByRole('table');
+  t.regex(await book.innerText(), /Sam Able\s+8\s+80%/);
+  t.true(await tp.getByRole('link', { name: 'Download CSV' }).isVisible());
+  await noViolations(tp, 'gradebook (teacher)');
+  await screenshot(tp, 'teacher-gradebook');
+  await sp.goto(tp.url());
+  t.is(await sp.getByRole('row').count(), 2, 'the header and the student’s own row');
+  t.false(await sp.getByRole('link', { name: 'Download CSV' }).isVisible());
+  t.false(await scrollsSideways(sp), 'gradebook fits a phone');
+  await noViolations(sp, 'gradebook (student)');
   await Promise.all([teacherContext.close(), studentContext.close(), parentContext.close()]);
 });
