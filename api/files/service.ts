@@ -5,6 +5,7 @@
 import { subject } from '@casl/ability';
 import type { Knex } from 'knex';
 import { withPlatform, withTenant } from '../../tenants/session.ts';
+import { abilityFor } from '../access/ability.ts';
 import { accessibleBy } from '../access/query.ts';
 import { audit } from '../audit/service.ts';
 import { type Plan, planById } from '../billing/plans.ts';
@@ -13,7 +14,7 @@ import type { Databases } from '../db/connection.ts';
 import { AppError, conflict, type FieldError, forbidden, invalid, notFound } from '../errors.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
 import { type AttachedKind, FILE_FIELDS, StoredFile } from './model.ts';
-import { createScanner, type Scanner } from './scanner.ts';
+import { createScanner, type Scanner, ScannerDown } from './scanner.ts';
 import { createStorage, type Storage } from './storage.ts';
 import { formatBytes, type Received } from './upload.ts';
 
@@ -273,6 +274,65 @@ export async function cleanupFiles(
       }
     }
     result.schools += 1;
+  }
+  return result;
+}
+
+// ── Scanning what waited ─────────────────────────────────────────────────────────────────────
+
+export type RescanResult = { scanned: number; clean: number; rejected: number; pending: number };
+
+/** Scans files kept as pending while the scanner was down (CLAMAV_WHEN_DOWN=wait), in every school
+ * (or the `schools` given). Infected ones become rejected and lose their bytes, as at upload.
+ * Stops at the first scanner failure: the rest wait for the next run. */
+export async function scanPendingFiles(
+  dbs: Pick<Databases, 'owner' | 'app'>,
+  services: FileServices,
+  options: { clock?: () => Date; schools?: string[]; batch?: number } = {},
+): Promise<RescanResult> {
+  const result: RescanResult = { scanned: 0, clean: 0, rejected: 0, pending: 0 };
+  const { scanner, storage } = services;
+  const schools = await withPlatform(dbs.owner, (db) => {
+    const query = db('tenants');
+    if (options.schools) query.whereRaw('(id::text = any(?) or slug = any(?))', [options.schools, options.schools]);
+    return query.pluck('id') as Promise<string[]>;
+  });
+  const system = { type: 'system' as const, label: 'files:scan' };
+  for (const id of schools) {
+    const waiting = (await withTenant(dbs.app, { id }, (db) =>
+      db('files')
+        .where({ status: 'pending' })
+        .orderBy('created_at')
+        .limit(options.batch ?? 200)
+        .select('id', 'storage_key'),
+    )) as { id: string; storage_key: string }[];
+    result.pending += waiting.length;
+    if (!scanner) continue;
+    for (const file of waiting) {
+      let verdict: Awaited<ReturnType<Scanner['scan']>>;
+      try {
+        verdict = await scanner.scan(await storage.get(file.storage_key));
+      } catch (error) {
+        if (error instanceof ScannerDown) return result;
+        throw error;
+      }
+      const at = options.clock ? options.clock() : new Date();
+      await withTenant(dbs.app, { id }, async (db, tenant) => {
+        const scope: Scope = { db, tenant, actor: system, ability: abilityFor(system) };
+        if (verdict.verdict === 'clean') {
+          await db('files').where({ id: file.id, status: 'pending' }).update({ status: 'clean', scanned_at: at });
+        } else {
+          await db('files')
+            .where({ id: file.id, status: 'pending' })
+            .update({ status: 'rejected', scan_result: verdict.signature, scanned_at: at, size_bytes: 0 });
+          await audit(scope, 'file.rejected', { type: 'file', id: file.id }, { signature: verdict.signature });
+        }
+      });
+      if (verdict.verdict === 'infected') await storage.remove(file.storage_key);
+      result.scanned += 1;
+      result.pending -= 1;
+      result[verdict.verdict === 'clean' ? 'clean' : 'rejected'] += 1;
+    }
   }
   return result;
 }

@@ -5,7 +5,7 @@ import net from 'node:net';
 import { Readable } from 'node:stream';
 import test from 'ava';
 import { createScanner } from '../../api/files/scanner.ts';
-import { fileServices } from '../../api/files/service.ts';
+import { fileServices, scanPendingFiles } from '../../api/files/service.ts';
 import { testEnv } from '../helpers/env.ts';
 import { createPerson, createSchool, inSchool } from '../helpers/factories.ts';
 import { EICAR, PDF, startClamd, upload } from '../helpers/files.ts';
@@ -67,11 +67,24 @@ test('the scanner client streams to clamd: a multi-megabyte clean stream, and EI
   });
 });
 
-test('scanner down: files wait as pending (CLAMAV_WHEN_DOWN=wait) and cannot be attached yet', async (t) => {
+test('scanner down: files wait as pending (CLAMAV_WHEN_DOWN=wait), and are scanned once it is back', async (t) => {
   const w = await world({ url: `tcp://127.0.0.1:${await deadPort()}`, whenDown: 'wait' });
   const res = await w.up('worksheet.pdf', PDF);
   t.is(res.status, 201, res.text);
   t.is(res.body.status, 'pending');
+  const bad = await w.up('eicar.txt', EICAR);
+  t.is(bad.body.status, 'pending');
+  const { dbs, config } = testEnv();
+  const down = await scanPendingFiles(dbs, fileServices(w.app.deps.config.files), { schools: [w.school.slug] });
+  t.deepEqual(down, { scanned: 0, clean: 0, rejected: 0, pending: 2 });
+
+  const back = { ...config.files, clamav: { url: (await clamd).url, whenDown: 'wait' as const, timeoutMs: 20_000 } };
+  t.deepEqual(await scanPendingFiles(dbs, fileServices(back), { schools: [w.school.slug] }), { scanned: 2, clean: 1, rejected: 1, pending: 0 });
+  const rows = await inSchool(w.school, (scope) => scope.db('files').select('id', 'status', 'storage_key'));
+  const byId = Object.fromEntries(rows.map((r: { id: string; status: string }) => [r.id, r.status]));
+  t.deepEqual(byId, { [res.body.id]: 'clean', [bad.body.id]: 'rejected' });
+  const badKey = rows.find((r: { id: string }) => r.id === bad.body.id)?.storage_key;
+  t.false(await fileServices(back).storage.exists(badKey));
 });
 
 test('scanner down with CLAMAV_WHEN_DOWN=refuse: 503 and nothing stored; after three failures the breaker opens', async (t) => {
