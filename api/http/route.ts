@@ -1,8 +1,9 @@
 // How a feature declares an HTTP route: its schemas, its permission, its handler. From one
 // declaration this module builds the route's chain, in this order:
-//   parse JSON body (before any database work) → validate params, query, body (zod)
-//   → tenant session (one transaction; READ ONLY for GET) → authenticate → CASL check → handler
-//   → commit → write the reply.
+//   parse JSON body (before any database work) → validate params, query, body (zod; no NUL
+//   characters anywhere) → tenant session (one transaction; READ ONLY for GET; an unknown school
+//   is a 404 before any 401 or 422 is answered) → authenticate → CASL check → per-account limits
+//   → handler → commit → write the reply.
 // and api/http/openapi.ts builds the OpenAPI document from the same declarations. A route cannot
 // be declared without `access`, so no route goes without a permission decision.
 import type Router from '@koa/router';
