@@ -194,8 +194,17 @@ async function classMembersIfTeacher(db: Knex.Transaction, classId: string, user
   return new Set(members.map((m) => m.user_id));
 }
 
-/** Marks the files as attached to the (now existing) record. */
+/** Marks the files as attached to the (now existing) record: exactly these, for records without history. */
 export async function bindFiles(scope: Scope, ids: string[], target: Required<AttachTarget>): Promise<void> {
+  // A file taken off homework, a resource or a notice is detached (cleanupFiles() then removes
+  // it); a submission keeps every file it was ever handed in with, as its history shows them.
+  if (target.kind !== 'submission') {
+    await scope
+      .db('files')
+      .where({ attached_kind: target.kind, attached_id: target.id })
+      .whereNotIn('id', ids)
+      .update({ attached_kind: null, attached_id: null, class_id: null, attached_at: null });
+  }
   if (ids.length === 0) return;
   const bound = await scope
     .db('files')

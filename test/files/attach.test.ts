@@ -72,6 +72,10 @@ test('homework files reach the students it is set for, once published; a file is
   });
   t.is(foreign.status, 422);
   t.is((await w.request(w.teacher, 'DELETE', `/api/v1/files/${sheet}`)).status, 409);
+  // The class's teacher may attach a file one of its students uploaded (a photo of work done in class).
+  const photo = await uploaded(w, w.sam, 'photo.pdf');
+  t.is((await w.request(w.teacher, 'PATCH', `/api/v1/homework/${draft.body.id}`, { attachments: [{ file_id: sheet }, { file_id: photo }] })).status, 200);
+  t.is((await download(w, w.ada, photo)).status, 200);
   // A file still waiting for its scan cannot be attached.
   const waiting = await uploaded(w, w.teacher);
   await inTables(w.school, (db) => db('files').where({ id: waiting }).update({ status: 'pending' }));

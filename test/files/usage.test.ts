@@ -94,6 +94,11 @@ test('cleanup removes files never attached within 24 hours and files of deleted 
   t.false(await storage.exists(keys[ofDeleted] as string));
   t.true(await storage.exists(keys[kept] as string));
   t.is((await w.get(w.sam, `/api/v1/homework/${hw.id}`)).body.attachments[0].file_id, kept);
+  // Taken off its homework, a file goes with the next cleanup too.
+  t.is((await w.request(w.teacher, 'PATCH', `/api/v1/homework/${hw.id}`, { attachments: [] })).status, 200);
+  await cleanupFiles(dbs, storage, { clock: later(25), schools: [w.school.tenant.id] });
+  t.deepEqual(await ids(), []);
+  t.false(await storage.exists(keys[kept] as string));
 });
 
 test('edify files:cleanup runs the same cleanup from the command line', async (t) => {
