@@ -26,6 +26,7 @@ import { securityHeaders } from './http/security-headers.ts';
 import type { AppState } from './http/state.ts';
 import { tenancy } from './http/tenancy.ts';
 import { noticeRoutes } from './notices/routes.ts';
+import { notificationRoutes } from './notifications/routes.ts';
 import { quizRoutes } from './quizzes/routes.ts';
 import { resourceRoutes } from './resources/routes.ts';
 import { schoolRoutes } from './school/routes.ts';
@@ -49,6 +50,7 @@ export function allRoutes(baseDomain: string): AnyRoute[] {
     ...homeworkRoutes,
     ...resourceRoutes,
     ...noticeRoutes,
+    ...notificationRoutes,
     ...fileRoutes,
     ...quizRoutes,
     ...gradebookRoutes,

@@ -18,6 +18,7 @@ import { createLimiterStore } from './http/rate-limit.ts';
 import { openJobs } from './jobs/jobs.ts';
 import { startWorker } from './jobs/worker.ts';
 import { createMailer } from './mail/mailer.ts';
+import { closeEventHubs } from './notifications/events.ts';
 
 export type Running = { url: string; port: number; deps: AppDeps; seeded: boolean; close: () => Promise<void> };
 
@@ -33,7 +34,6 @@ export async function startServer(config: Config, options: { migrate?: boolean; 
       if (applied.length > 0) log.info({ applied }, 'migrations applied');
     }
     await assertAppRoleIsSafe(dbs);
-    const seeded = config.seedDemo ? await seedDemoIfEmpty(dbs.owner) : false;
     const keys = tokenKeys(config.signingSecrets, config.accessTokenTtlSeconds);
     const limiter = createLimiterStore(config.redisUrl);
     const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailDir: path.join(config.dataDir, 'mail') });
@@ -46,7 +46,8 @@ export async function startServer(config: Config, options: { migrate?: boolean; 
       onError: (error) => log.error({ err: error }, 'job queue error'),
     });
     stopJobs = () => jobs.stop(0);
-    const worker = runWorker ? await startWorker({ config, dbs, log, mailer, secretBox, clock: () => new Date(), jobs }) : undefined;
+    // After the job queue: the demo's published notice queues its notification job.
+    const seeded = config.seedDemo ? await seedDemoIfEmpty(dbs.owner, { jobs, box: secretBox }) : false;
     const deps: AppDeps = {
       config,
       dbs,
@@ -66,6 +67,8 @@ export async function startServer(config: Config, options: { migrate?: boolean; 
       const s = app.listen(config.port, config.host, () => resolve(s));
       s.once('error', reject);
     });
+    // Handlers start once the server answers (a job queued meanwhile waits in the table).
+    const worker = runWorker ? await startWorker({ config, dbs, log, mailer, secretBox, clock: () => new Date(), jobs }) : undefined;
     // Keep-alive sockets would hold close() open; close them once the server stops accepting.
     server.keepAliveTimeout = 5_000;
     const address = server.address();
@@ -76,6 +79,7 @@ export async function startServer(config: Config, options: { migrate?: boolean; 
         server.closeIdleConnections();
       });
       // Running jobs get up to WORKER_SHUTDOWN_SECONDS to finish; the rest are retried elsewhere.
+      await closeEventHubs();
       await (worker ?? jobs).stop(config.workerShutdownMs);
       await limiter.close();
       await dbs.close();

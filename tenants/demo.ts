@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { addMember, createClass } from '../api/classes/service.ts';
 import { createHomeworkInput } from '../api/homework/schema.ts';
 import { createHomework } from '../api/homework/service.ts';
+import type { Outbox } from '../api/jobs/outbox.ts';
 import { createNoticeInput } from '../api/notices/schema.ts';
 import { createClassNotice } from '../api/notices/service.ts';
 import { addQuestion } from '../api/quizzes/questions.ts';
@@ -26,7 +27,7 @@ export const DEMO_PEOPLE = [
 ];
 
 /** Creates the demo school if no school exists yet. Returns whether it did. */
-export async function seedDemoIfEmpty(owner: Knex): Promise<boolean> {
+export async function seedDemoIfEmpty(owner: Knex, outbox: Outbox): Promise<boolean> {
   const any = await owner('tenants').first('id');
   if (any) return false;
   const [admin, ...others] = DEMO_PEOPLE;
@@ -35,7 +36,7 @@ export async function seedDemoIfEmpty(owner: Knex): Promise<boolean> {
   const { tenant } = await createTenant(owner, { slug: 'demo', name: 'Demo School', timezone: 'UTC', admin: { ...admin, password: DEMO_PASSWORD } }, operator);
   await withPlatform(owner, async (db) => {
     await beginTenantSession(db, { id: tenant.id });
-    const scope = operatorScope(db, tenant, operator);
+    const scope = { ...operatorScope(db, tenant, operator), outbox };
     const users = [];
     for (const person of others) users.push(await createUser(scope, { ...person, password: DEMO_PASSWORD }));
     const klass = await createClass(scope, {

@@ -28,8 +28,6 @@ export const QUEUES = {
   email: { retryLimit: 6, retryDelay: 30, retryDelayMax: 3600, expireInSeconds: 120, concurrency: 4 },
   /** A notice became visible: queue its deliveries and tell its readers. */
   'notice-published': { retryLimit: 5, retryDelay: 10, retryDelayMax: 600, expireInSeconds: 120, concurrency: 2 },
-  /** Something happened to some people (new homework, a grade...): inbox rows, live events, email. */
-  notify: { retryLimit: 5, retryDelay: 10, retryDelayMax: 600, expireInSeconds: 120, concurrency: 2 },
   /** Cron: every few minutes, one `school-tick` per active school. */
   tick: { retryLimit: 1, retryDelay: 10, retryDelayMax: 60, expireInSeconds: 300, concurrency: 1 },
   /** One school's timed work: scheduled notices, expired attempts, reminders, digests, billing clock, pruning. */
@@ -104,10 +102,12 @@ export async function openJobs(options: JobsOptions): Promise<Jobs> {
   const spec = (queue: QueueName): QueueSpec => ({ ...QUEUES[queue], ...options.queues?.[queue] });
   const name = (queue: QueueName) => `${prefix}${queue}`;
   const deadName = (queue: QueueName) => `${prefix}${queue}.dead`;
+  // One read of every queue; writes only for what is missing or changed (startup stays cheap).
+  const existing = new Map((await boss.getQueues()).map((q) => [q.name, q as unknown as Record<string, unknown>]));
   for (const queue of QUEUE_NAMES) {
     const s = spec(queue);
-    await ensureQueue(boss, deadName(queue), { retryLimit: 0, retentionSeconds: 30 * 24 * 3600 });
-    await ensureQueue(boss, name(queue), {
+    await ensureQueue(boss, existing, deadName(queue), { retryLimit: 0, retentionSeconds: 30 * 24 * 3600 });
+    await ensureQueue(boss, existing, name(queue), {
       retryLimit: s.retryLimit,
       retryDelay: s.retryDelay,
       retryBackoff: true,
@@ -142,11 +142,24 @@ export async function openJobs(options: JobsOptions): Promise<Jobs> {
   };
 }
 
-async function ensureQueue(boss: PgBoss, name: string, options: Record<string, unknown>): Promise<void> {
-  if (await boss.getQueue(name)) {
-    const { deadLetter: _d, notify: _n, ...changeable } = options;
-    await boss.updateQueue(name, changeable);
-  } else {
+type QueueSettings = {
+  retryLimit: number;
+  retryDelay?: number;
+  retryBackoff?: boolean;
+  retryDelayMax?: number;
+  expireInSeconds?: number;
+  retentionSeconds?: number;
+  deadLetter?: string;
+  notify?: boolean;
+};
+
+async function ensureQueue(boss: PgBoss, existing: Map<string, Record<string, unknown>>, name: string, options: QueueSettings): Promise<void> {
+  const found = existing.get(name);
+  if (!found) {
     await boss.createQueue(name, options);
+    return;
   }
+  const { deadLetter: _d, notify: _n, ...changeable } = options;
+  const changed = Object.entries(changeable).some(([key, value]) => found[key] !== value);
+  if (changed) await boss.updateQueue(name, changeable);
 }

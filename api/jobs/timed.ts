@@ -7,10 +7,12 @@
 import type { AppDeps } from '../app-deps.ts';
 import { accessOf } from '../billing/access.ts';
 import { recordAccessChange } from '../billing/access-changes.ts';
+import { schoolUrl } from '../config.ts';
 import { fanOutDueNotices } from '../notices/fan-out.ts';
 import { notificationsTick } from '../notifications/jobs.ts';
 import { finaliseExpiredAttempts } from '../quizzes/attempts.ts';
 import { now, type Scope, type Tenant } from '../scope.ts';
+import { pruneSamlState } from '../sso/prune.ts';
 import { inSchool, type WorkerDeps } from './worker.ts';
 
 const MINUTE = 60_000;
@@ -41,7 +43,7 @@ export async function schoolTick(deps: WorkerDeps, data: { tenant_id: string }):
   if (notices === undefined) return undefined;
   const attempts = await step('attempts', finaliseExpiredAttempts);
   const pruned = await step('prune', pruneExpired);
-  const notifications = await step('notifications', (scope) => notificationsTick(scope));
+  const notifications = await step('notifications', (scope) => notificationsTick(scope, schoolUrl(deps.config, scope.tenant.slug)));
   const access = await billingClock(deps, data.tenant_id);
   return {
     notices: notices.length,
@@ -70,8 +72,8 @@ export async function pruneExpired(scope: Scope): Promise<number> {
   const at = now(scope);
   const ago = (days: number) => new Date(at.getTime() - days * 24 * 60 * MINUTE);
   let count = 0;
-  count += await scope.db('saml_requests').where('expires_at', '<', at).delete();
-  count += await scope.db('saml_replays').where('expires_at', '<', at).delete();
+  const saml = await pruneSamlState(scope);
+  count += saml.requests + saml.replays;
   count += await scope.db('refresh_tokens').where('expires_at', '<', ago(1)).delete();
   count += await scope
     .db('auth_sessions')

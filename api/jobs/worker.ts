@@ -14,7 +14,7 @@ import { type Config, schoolUrl } from '../config.ts';
 import type { Databases } from '../db/connection.ts';
 import { AppError } from '../errors.ts';
 import type { Mailer } from '../mail/mailer.ts';
-import { noticeJob, notifyJob } from '../notifications/jobs.ts';
+import { noticeJob } from '../notifications/jobs.ts';
 import { mailSchool } from '../school/service.ts';
 import { runAfterCommit, type Scope } from '../scope.ts';
 import { type Jobs, type QueueName, SCHEDULES } from './jobs.ts';
@@ -36,7 +36,6 @@ type Handler = (deps: WorkerDeps, job: Job<Record<string, unknown>>) => Promise<
 const HANDLERS: Record<QueueName, Handler> = {
   email: sendEmailJob,
   'notice-published': (deps, job) => noticeJob(deps, job.data as { tenant_id: string; notice_id: string }),
-  notify: (deps, job) => notifyJob(deps, job.data as never),
   tick: (deps) => tick(deps),
   'school-tick': (deps, job) => schoolTick(deps, job.data as { tenant_id: string; at: string }),
 };

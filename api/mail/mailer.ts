@@ -10,8 +10,17 @@ import { ConsecutiveBreaker, circuitBreaker, ExponentialBackoff, handleAll, retr
 import Handlebars from 'handlebars';
 import nodemailer from 'nodemailer';
 
-export type EmailTemplate = 'invite' | 'password-reset' | 'two-factor-changed' | 'new-sign-in' | 'verify-email' | 'billing-notice';
-export const EMAIL_TEMPLATES: readonly EmailTemplate[] = ['invite', 'password-reset', 'two-factor-changed', 'new-sign-in', 'verify-email', 'billing-notice'];
+export type EmailTemplate = 'invite' | 'password-reset' | 'two-factor-changed' | 'new-sign-in' | 'verify-email' | 'billing-notice' | 'notification' | 'digest';
+export const EMAIL_TEMPLATES: readonly EmailTemplate[] = [
+  'invite',
+  'password-reset',
+  'two-factor-changed',
+  'new-sign-in',
+  'verify-email',
+  'billing-notice',
+  'notification',
+  'digest',
+];
 
 export type MailMessage = {
   to: string;
@@ -54,8 +63,10 @@ const FIELDS: Record<EmailTemplate, readonly string[]> = {
   'new-sign-in': ['first_name', 'when', 'ip', 'user_agent'],
   'verify-email': ['first_name', 'school_name', 'verify_url'],
   'billing-notice': ['first_name', 'school_name', 'message', 'billing_url'],
+  notification: ['first_name', 'school_name', 'title', 'body'],
+  digest: ['first_name', 'school_name', 'items', 'count', 'inbox_url'],
 };
-const URL_FIELDS = ['accept_url', 'reset_url', 'verify_url', 'billing_url'];
+const URL_FIELDS = ['accept_url', 'reset_url', 'verify_url', 'billing_url', 'link_url', 'inbox_url'];
 
 // The words. `{name}` is filled from the helper's hash (`{{t "key" name=value}}`); several
 // positional arguments are joined with dots (`{{t "two-factor.change" change}}`). The result is
@@ -84,6 +95,12 @@ const WORDS: Record<string, string> = {
   'role.student': 'a student',
   'role.guardian': 'a parent or guardian',
 
+  'notification.subject': '{school}: {title}',
+  'notification.button': 'Open in Edify',
+  'digest.subject': 'Your daily summary from {school}',
+  'digest.heading': 'What happened at {school}',
+  'digest.intro': 'Since your last summary ({count} in all):',
+  'digest.button': 'Open your inbox',
   'billing-notice.subject': 'Billing update for {school}',
   'billing-notice.heading': 'Billing update',
   'billing-notice.button': 'Open billing',

@@ -1,22 +1,28 @@
 // The job queue in tests. Each test process gets its own queue prefix, so a worker in one test
 // file never runs (or sends the email of) another file's jobs, though they share a database.
 import test from 'ava';
+import type { Knex } from 'knex';
 import { createSecretBox, parseEncryptionKeys } from '../../api/auth/secret-box.ts';
+import { connect } from '../../api/db/connection.ts';
 import { createLogger } from '../../api/http/logger.ts';
 import { type Jobs, type JobsOptions, openJobs } from '../../api/jobs/jobs.ts';
 import type { Outbox } from '../../api/jobs/outbox.ts';
 import { startWorker, type Worker, type WorkerDeps } from '../../api/jobs/worker.ts';
 import type { Mailer } from '../../api/mail/mailer.ts';
+import { closeEventHubs } from '../../api/notifications/events.ts';
 import { testEnv } from './env.ts';
 
 export const TEST_JOB_PREFIX = `t${process.pid}.`;
 
 const opened: Jobs[] = [];
+const pools: Knex[] = [];
 let shared: Promise<Jobs> | undefined;
 let worker: Promise<Worker> | undefined;
 
 test.after.always(async () => {
+  await closeEventHubs();
   await Promise.all(opened.map((j) => j.stop(5_000)));
+  await Promise.all(pools.map((p) => p.destroy()));
 });
 
 /** Opens a Jobs of its own (a test that needs other retry settings or its own prefix). */
@@ -61,6 +67,12 @@ export function workerDeps(jobs: Jobs, mailer: Mailer, overrides: Partial<Worker
 /** One in-process worker per test process (started by the first test app): email written by the
  * app's mailer arrives as soon as the request's transaction commits (LISTEN/NOTIFY wakes it). */
 export function ensureTestWorker(mailer: Mailer): Promise<Worker> {
-  worker ??= testJobs().then((jobs) => startWorker(workerDeps(jobs, mailer), { schedules: false }));
+  worker ??= testJobs().then((jobs) => {
+    // Its own small pool, so the worker never waits behind (or starves) the test's requests.
+    const { dbs } = testEnv();
+    const app = connect(dbs.appUrl, 2);
+    pools.push(app);
+    return startWorker(workerDeps(jobs, mailer, { dbs: { ...dbs, app } }), { schedules: false });
+  });
   return worker;
 }

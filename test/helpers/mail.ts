@@ -26,10 +26,11 @@ export async function lastMail(mailDir: string, to: string): Promise<StoredMail 
   return (await readMail(mailDir, to)).at(-1);
 }
 
-/** Waits (up to timeoutMs) until `count` messages to `to` exist: mail is sent after the answer. */
+/** Waits (up to timeoutMs) until `count` messages to `to` exist: mail is sent by the worker after
+ * the request's transaction commits (test/helpers/jobs.ts). */
 export async function waitForMail(mailDir: string, to: string, options: { count?: number; timeoutMs?: number } = {}): Promise<StoredMail[]> {
   const count = options.count ?? 1;
-  const deadline = Date.now() + (options.timeoutMs ?? 5_000);
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
   for (;;) {
     const mails = await readMail(mailDir, to);
     if (mails.length >= count || Date.now() > deadline) return mails;

@@ -23,6 +23,20 @@ const samples: Record<EmailTemplate, Record<string, unknown>> = {
   'billing-notice': { first_name: 'Grace', school_name: 'Oakwood Primary', message: 'A payment failed.', billing_url: 'https://oakwood.edify.test/billing' },
   'verify-email': { first_name: 'Grace', school_name: 'Oakwood Primary', verify_url: 'https://oakwood.edify.test/verify-email?token=verify-secret-789' },
   'new-sign-in': { first_name: 'Grace', when: '2030-05-01T08:15:00Z', ip: '203.0.113.7', user_agent: 'Mozilla/5.0 (Macintosh) Firefox/130.0' },
+  notification: {
+    first_name: 'Grace',
+    school_name: 'Oakwood Primary',
+    title: 'Trip to the museum',
+    body: 'Bring a packed lunch.',
+    link_url: 'https://oakwood.edify.test/notices/1',
+  },
+  digest: {
+    first_name: 'Grace',
+    school_name: 'Oakwood Primary',
+    items: ['Trip to the museum', 'Sports day'],
+    count: 2,
+    inbox_url: 'https://oakwood.edify.test/notifications',
+  },
 };
 
 async function tempDir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
@@ -195,4 +209,32 @@ test('a relay that accepts the connection but never answers times out', async (t
   const started = Date.now();
   await t.throwsAsync(mailer.send({ to: 'a@example.test', template: 'two-factor-changed', data: { first_name: 'A', change: 'enabled' } }));
   t.true(Date.now() - started < 5_000);
+});
+
+test('non-essential mail carries a preferences link and List-Unsubscribe; user text is escaped; a logo appears', async (t) => {
+  const mailDir = await tempDir(t);
+  const mailer = createMailer({ from: FROM, mailDir });
+  const to = 'parent@example.test';
+  const sent = await mailer.send({
+    to,
+    template: 'notification',
+    data: { ...samples.notification, title: '<script>alert(1)</script>', body: '<img src=x onerror=alert(2)>' },
+    school: { ...school, logo_url: 'https://cdn.example.test/oakwood.png' },
+    preferencesUrl: 'https://oakwood.edify.test/settings/notifications',
+  });
+  t.false(sent.html.includes('<script>'), 'a title cannot inject markup');
+  t.true(sent.html.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
+  t.false(sent.html.includes('<img src=x'));
+  t.true(sent.text.includes('<script>alert(1)</script>'), 'the text part is plain text');
+  t.true(sent.html.includes('src="https://cdn.example.test/oakwood.png"'));
+  t.true(sent.html.includes('href="https://oakwood.edify.test/settings/notifications"'));
+  t.true(sent.text.includes('https://oakwood.edify.test/settings/notifications'));
+  const eml = await readFile(path.join(mailDir, (await readdir(mailDir)).find((f) => f.endsWith('.eml')) ?? ''), 'utf8');
+  t.regex(eml, /^List-Unsubscribe: <https:\/\/oakwood\.edify\.test\/settings\/notifications>/m);
+
+  const essential = await mailer.send({ to, template: 'password-reset', data: samples['password-reset'], school });
+  t.false(essential.text.includes('Choose which emails you get'), 'essential mail has no opt-out');
+  await t.throwsAsync(mailer.send({ to, template: 'notification', data: samples.notification, preferencesUrl: 'javascript:alert(1)' }), {
+    message: /preferencesUrl/,
+  });
 });
