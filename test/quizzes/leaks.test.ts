@@ -39,6 +39,12 @@ async function studentSurface(w: QuizWorld, quiz: MadeQuiz, annAttempt: string, 
     'guardian attempt': await get(w.guardian, `/api/v1/quiz-attempts/${annAttempt}`),
     'guardian ben attempt': await get(w.guardian, `/api/v1/quiz-attempts/${benAttempt}`),
     'guardian leaderboard': await get(w.guardian, `/api/v1/quizzes/${quiz.id}/leaderboard`),
+    'guardian class quizzes': await get(w.guardian, `/api/v1/classes/${w.klass.id}/quizzes`),
+    // Where else a quiz score surfaces.
+    dashboard: await get(w.ann, '/api/v1/me/dashboard'),
+    gradebook: await get(w.ann, `/api/v1/classes/${w.klass.id}/gradebook`),
+    'guardian dashboard': await get(w.guardian, '/api/v1/me/dashboard'),
+    'guardian gradebook': await get(w.guardian, `/api/v1/classes/${w.klass.id}/gradebook`),
   };
 }
 
@@ -166,6 +172,18 @@ for (const setting of SETTINGS) {
       );
       t.is(surface.leaderboard?.status, forAll.has('score') ? 200 : 403, at('leaderboard'));
       t.is(surface['guardian leaderboard']?.status, 403, at('guardian leaderboard'));
+      // The gradebook and the dashboards show no score of this quiz before it is released.
+      if (!forAttempt.has('score')) {
+        for (const what of ['gradebook', 'guardian gradebook']) {
+          const cells = (surface[what]?.body.rows ?? []).flatMap((r: { cells: { item_id: string; score: unknown }[] }) => r.cells);
+          t.true(
+            cells.filter((c: { item_id: string }) => c.item_id === quiz.id).every((c: { score: unknown }) => c.score === null),
+            at(what),
+          );
+        }
+        t.false(JSON.stringify(surface.dashboard?.body).includes(`"id":"${quiz.id}","class"`), at('dashboard recent grades'));
+        t.false(JSON.stringify(surface['guardian dashboard']?.body).includes(`"id":"${quiz.id}","class"`), at('guardian dashboard recent grades'));
+      }
       if (forAll.has('score')) t.deepEqual(surface.leaderboard?.body.data[0], { rank: 1, name: 'Ben B.', score: 2, me: false });
     };
 
