@@ -9,11 +9,13 @@ import { audit } from '../audit/service.ts';
 import { AppError } from '../errors.ts';
 import { settingsOf } from '../school/service.ts';
 import type { Scope } from '../scope.ts';
-import type { User } from '../users/model.ts';
+import { User } from '../users/model.ts';
 import { completeSignIn } from './complete-sign-in.ts';
 import { verifyCredentials } from './service.ts';
-import { issueChallengeToken } from './tokens.ts';
-import { hasTwoFactor, schoolRequiresTwoFactor } from './two-factor.ts';
+import { forgiveSignInFailures, recordSignInFailure, signInPaused } from './throttle.ts';
+import { issueChallengeToken, verifyChallengeToken } from './tokens.ts';
+import type { SecondFactor } from './two-factor.ts';
+import { checkSecondFactor, hasTwoFactor, schoolRequiresTwoFactor } from './two-factor.ts';
 
 const passport = new KoaPassport();
 passport.use(
@@ -68,6 +70,37 @@ export async function signInWithPassword(ctx: Context, scope: Scope, deps: AppDe
   }
   const enrolmentOnly = schoolRequiresTwoFactor(scope, user.role);
   return { outcome: 'signed-in', session: await completeSignIn(ctx, scope, deps, user, { mode, enrolmentOnly }) };
+}
+
+const wrongCode = () => new AppError('invalid-credentials', 'That code is not valid. Codes change every 30 seconds and work once.');
+
+/** The second step: the challenge token from the password step plus a TOTP or recovery code.
+ * `limitAccount` spends the per-account second-factor allowance once the token has proven whose
+ * sign-in this is (never an unverified token's subject). */
+export async function signInWithSecondFactor(
+  ctx: Context,
+  scope: Scope,
+  deps: AppDeps,
+  input: SecondFactor & { challenge_token: string },
+  mode: 'token' | 'cookie',
+  limitAccount: (accountId: string) => Promise<void>,
+): Promise<Exclude<PasswordSignIn, { outcome: 'second-factor' }>> {
+  const userId = await verifyChallengeToken(deps.tokenKeys, scope.tenant.id, input.challenge_token);
+  const user = userId ? await User.query(scope.db).findOne({ id: userId, status: 'active' }).forUpdate() : undefined;
+  if (!user)
+    return { outcome: 'refused', problem: new AppError('unauthenticated', 'The sign-in attempt has expired. Start again with your email and password.') };
+  await limitAccount(user.id);
+  // Counted apart from password failures: a wrong code does not pause password sign-in, nor the reverse.
+  if (await signInPaused(scope, user.id, 'second_factor')) return { outcome: 'refused', problem: wrongCode() };
+  const used = await checkSecondFactor(scope, deps.secretBox, user.id, input);
+  if (!used) {
+    await recordSignInFailure(scope, user.id, 'second_factor');
+    await audit(scope, 'auth.two_factor_failed', { type: 'user', id: user.id });
+    return { outcome: 'refused', problem: wrongCode() };
+  }
+  await forgiveSignInFailures(scope, user.id, 'second_factor');
+  if (used === 'recovery_code') await audit(scope, 'auth.recovery_code_used', { type: 'user', id: user.id });
+  return { outcome: 'signed-in', session: await completeSignIn(ctx, scope, deps, user, { mode, enrolmentOnly: false }) };
 }
 
 async function isBreakGlassAdmin(scope: Scope, email: string): Promise<boolean> {

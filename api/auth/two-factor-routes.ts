@@ -2,23 +2,16 @@
 // admin's reset for someone who lost their device.
 
 import { z } from 'zod';
-import { audit } from '../audit/service.ts';
-import { AppError } from '../errors.ts';
 import { LIMITS } from '../http/rate-limit.ts';
 import { tenantRoute } from '../http/route.ts';
-import { User } from '../users/model.ts';
 import { findManageableUser } from '../users/service.ts';
-import { completeSignIn } from './complete-sign-in.ts';
+import { signInWithSecondFactor } from './login.ts';
 import { confirmInput, enrolmentView, factorInput, loginResult, recoveryCodesView, secondFactorInput } from './schema.ts';
-import { forgiveSignInFailures, recordSignInFailure, signInPaused } from './throttle.ts';
-import { verifyChallengeToken } from './tokens.ts';
-import { checkSecondFactor, confirmEnrolment, disableTwoFactor, regenerateRecoveryCodes, resetTwoFactor, startEnrolment } from './two-factor.ts';
+import { confirmEnrolment, disableTwoFactor, regenerateRecoveryCodes, resetTwoFactor, startEnrolment } from './two-factor.ts';
 
 // Second-factor guesses are limited per verified account: the signed-in user, or the subject of a
 // challenge token whose signature checked out. Junk requests spend no one's allowance.
 const secondFactorLimit = { ...LIMITS.secondFactor, per: 'account' } as const;
-
-const wrongCode = () => new AppError('invalid-credentials', 'That code is not valid. Codes change every 30 seconds and work once.');
 
 const idParams = z.object({ id: z.uuid() });
 
@@ -34,21 +27,9 @@ export const twoFactorRoutes = [
     limits: [secondFactorLimit],
     responses: { 200: { description: 'Signed in', schema: loginResult } },
     handler: async ({ scope, body, deps, ctx, limitAccount }) => {
-      const userId = await verifyChallengeToken(deps.tokenKeys, scope.tenant.id, body.challenge_token);
-      const user = userId ? await User.query(scope.db).findOne({ id: userId, status: 'active' }).forUpdate() : undefined;
-      if (!user) return { problem: new AppError('unauthenticated', 'The sign-in attempt has expired. Start again with your email and password.') };
-      await limitAccount(user.id);
-      // Counted apart from password failures: a wrong code does not pause password sign-in, nor the reverse.
-      if (await signInPaused(scope, user.id, 'second_factor')) return { problem: wrongCode() };
-      const used = await checkSecondFactor(scope, deps.secretBox, user.id, body);
-      if (!used) {
-        await recordSignInFailure(scope, user.id, 'second_factor');
-        await audit(scope, 'auth.two_factor_failed', { type: 'user', id: user.id });
-        return { problem: wrongCode() };
-      }
-      await forgiveSignInFailures(scope, user.id, 'second_factor');
-      if (used === 'recovery_code') await audit(scope, 'auth.recovery_code_used', { type: 'user', id: user.id });
-      return { body: await completeSignIn(ctx, scope, deps, user, { mode: body.session, enrolmentOnly: false }), headers: { 'Cache-Control': 'no-store' } };
+      const result = await signInWithSecondFactor(ctx, scope, deps, body, body.session, limitAccount);
+      if (result.outcome !== 'signed-in') return { problem: result.problem };
+      return { body: result.session, headers: { 'Cache-Control': 'no-store' } };
     },
   }),
   tenantRoute({

@@ -51,6 +51,17 @@ export async function startEnrolment(scope: Scope, deps: TwoFactorDeps) {
   return { secret, otpauth_uri: uri, qr_code: await qrCodeDataUrl(uri) };
 }
 
+/** The enrolment started and not yet confirmed, shown again (after a mistyped first code) without
+ * a new secret, so the person need not scan again. */
+export async function pendingEnrolment(scope: Scope, deps: TwoFactorDeps) {
+  const user = signedInUser(scope);
+  const existing = await row(scope, user.id);
+  if (!existing || existing.confirmed_at) return undefined;
+  const secret = deps.box.open(existing.secret_sealed);
+  const uri = otpauthUri({ secret, accountName: user.email, issuer: totpIssuer(scope.tenant.name) });
+  return { secret, otpauth_uri: uri, qr_code: await qrCodeDataUrl(uri) };
+}
+
 export async function confirmEnrolment(scope: Scope, deps: TwoFactorDeps, code: string): Promise<{ recovery_codes: string[] }> {
   const user = signedInUser(scope);
   const existing = await row(scope, user.id);

@@ -5,8 +5,9 @@ import type { Middleware } from 'koa';
 import { AppError, fromDatabaseError, PROBLEM_BASE, PROBLEMS, type ProblemCode } from '../errors.ts';
 import type { AppState } from './state.ts';
 
-/** How a page shows a problem (api/web/errors.ts); the API answers problem documents. */
-export type ProblemPage = (problem: AppError, ctx: Parameters<Middleware<AppState>>[0]) => string;
+/** How a page shows a problem (api/web/errors.ts): an HTML page, or somewhere to go instead (sign
+ * in first, set up two-factor sign-in first). The API answers problem documents. */
+export type ProblemPage = (problem: AppError, ctx: Parameters<Middleware<AppState>>[0]) => { html: string } | { redirect: string };
 
 /** A browser asking for a page (not the API) gets HTML: page routes always, other addresses when
  * the request prefers text/html (a mistyped address in the address bar). */
@@ -32,16 +33,16 @@ export function problemErrors(page?: ProblemPage): Middleware<AppState> {
         (ctx.state.log ?? console).warn({ code: problem.code, request_id: ctx.state.requestId, reason: (error as Error)?.message }, 'request refused');
       }
       if (page && wantsPage(ctx)) {
-        // A signed-out visitor of a protected page signs in first, then comes back.
-        if (problem.code === 'unauthenticated') {
+        const shown = page(problem, ctx);
+        if ('redirect' in shown) {
           ctx.status = 303;
-          ctx.redirect(ctx.method === 'GET' ? `/sign-in?next=${encodeURIComponent(ctx.originalUrl)}` : '/sign-in');
+          ctx.redirect(shown.redirect);
           return;
         }
         ctx.status = problem.status;
-        if (problem.code === 'unavailable' && typeof problem.extra?.retry_after === 'number') ctx.set('Retry-After', String(problem.extra.retry_after));
+        if (typeof problem.extra?.retry_after === 'number') ctx.set('Retry-After', String(problem.extra.retry_after));
         ctx.type = 'text/html; charset=utf-8';
-        ctx.body = page(problem, ctx);
+        ctx.body = shown.html;
         return;
       }
       ctx.status = problem.status;

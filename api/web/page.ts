@@ -34,7 +34,7 @@ function navFor(scope: Scope, current: string): NavItem[] {
   if (scope.actor.type !== 'user') return [];
   const items = [{ href: '/', label: phrase('nav.home') }];
   if (scope.ability.can('read', 'Class')) items.push({ href: '/classes', label: phrase('nav.classes') });
-  items.push({ href: '/me/devices', label: phrase('nav.devices') });
+  items.push({ href: '/me/devices', label: phrase('nav.devices') }, { href: '/me/two-factor', label: phrase('nav.security') });
   return items.map((item) => ({ ...item, current: item.href === current }));
 }
 

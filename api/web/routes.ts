@@ -2,7 +2,7 @@
 // API; see api/web/page.ts for how a page is declared.
 import { z } from 'zod';
 import { setSessionCookie } from '../auth/complete-sign-in.ts';
-import { signInWithPassword } from '../auth/login.ts';
+import { signInWithPassword, signInWithSecondFactor } from '../auth/login.ts';
 import { endOwnSession } from '../auth/sessions.ts';
 import { dashboard } from '../dashboard/service.ts';
 import { bodyField, LIMITS } from '../http/rate-limit.ts';
@@ -17,6 +17,7 @@ import { homeworkPages } from './homework.ts';
 import { page, pageRoute, safeNext } from './page.ts';
 import { renderPage } from './render.ts';
 import { signInOptions } from './sign-in.ts';
+import { twoFactorPages } from './two-factor.ts';
 import { phrase } from './words.ts';
 
 const nextQuery = z.object({ next: z.string().max(2000).optional(), signed_out: z.literal('1').optional(), reset: z.literal('1').optional() });
@@ -33,6 +34,7 @@ export const webRoutes = [
   ...homeworkPages,
   ...everydayPages,
   ...gradebookPages,
+  ...twoFactorPages,
   platformRoute({
     method: 'get',
     path: '/',
@@ -108,6 +110,39 @@ export const webRoutes = [
       return {
         ...page(scope, deps, 'school-home', { title: 'Sign in', narrow: true, next, email: body.email, error, ...(await signInOptions(scope)) }),
         status: result.problem.status,
+      };
+    },
+  }),
+  pageRoute({
+    method: 'post',
+    path: '/sign-in/two-factor',
+    summary: 'The second step of signing in: a code from the authenticator app, or a recovery code',
+    access: 'public',
+    allowReadOnly: true,
+    form: true,
+    body: z.object({ challenge_token: z.string().max(2000), code: z.string().max(100), next: z.string().max(2000).optional() }),
+    limits: [{ ...LIMITS.secondFactor, per: 'account' }],
+    handler: async ({ scope, deps, ctx, body, limitAccount }) => {
+      const next = safeNext(body.next);
+      const code = body.code.replace(/\s+/g, '');
+      const factor = /^\d{6}$/.test(code) ? { code } : { recovery_code: body.code.trim() };
+      const result = await signInWithSecondFactor(ctx, scope, deps, { challenge_token: body.challenge_token, ...factor }, 'cookie', limitAccount);
+      if (result.outcome === 'signed-in') return { redirect: next };
+      if (result.problem.code === 'unauthenticated') {
+        return {
+          ...page(scope, deps, 'school-home', { title: 'Sign in', narrow: true, next, error: result.problem.message, ...(await signInOptions(scope)) }),
+          status: 401,
+        };
+      }
+      return {
+        ...page(scope, deps, 'two-factor', {
+          title: 'Two-step sign-in',
+          narrow: true,
+          next,
+          challengeToken: body.challenge_token,
+          error: phrase('twofactor.failed'),
+        }),
+        status: 401,
       };
     },
   }),

@@ -167,6 +167,22 @@ const WORDS: Record<string, string> = {
   'cell.submitted': 'submitted',
   'class.grades': 'Grades',
 
+  'tfa.heading': 'Two-step sign-in',
+  'tfa.on': 'On',
+  'tfa.on_explain': 'You sign in with your password and a code from your authenticator app.',
+  'tfa.on_now': 'Two-step sign-in is on.',
+  'tfa.codes_explain': 'These recovery codes each work once if you lose your phone. Print them or write them down now: they are not shown again.',
+  'tfa.required': 'Your school asks everyone in your role to use two-step sign-in. Set it up to continue.',
+  'tfa.explain':
+    'Protect your account with a code from an authenticator app (such as Google Authenticator or Microsoft Authenticator) as well as your password.',
+  'tfa.set_up': 'Set up two-step sign-in',
+  'tfa.step_scan': 'Scan this QR code with your authenticator app.',
+  'tfa.step_code': 'Type the 6-digit code the app shows.',
+  'tfa.qr_alt': 'QR code to scan with your authenticator app',
+  'tfa.by_hand': 'Cannot scan? Type this key into the app:',
+  'tfa.turn_on': 'Turn on',
+  'nav.security': 'Two-step sign-in',
+
   'dashboard.title': 'Home',
   'dashboard.hello': 'Hello, {name}',
   'dashboard.due_soon': 'Due soon',
