@@ -32,7 +32,10 @@ async function freshAppConnection<T>(fn: (client: pg.Client) => Promise<T>): Pro
 
 /** Rows of the table (`name` or `schema.name`) the connection can see with no school set. */
 async function visibleWithoutSchool(client: pg.Client, table: string): Promise<number> {
-  const name = table.split('.').map((part) => pg.escapeIdentifier(part)).join('.');
+  const name = table
+    .split('.')
+    .map((part) => pg.escapeIdentifier(part))
+    .join('.');
   return (await client.query(`select count(*)::int as n from ${name}`)).rows[0].n;
 }
 
