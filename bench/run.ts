@@ -9,6 +9,7 @@
 //  3. autocannon drives the HTTP variants from this process
 //  4. a table on stdout and bench/results/<date>.json
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import net from 'node:net';
@@ -17,6 +18,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import autocannon from 'autocannon';
 import type { Knex } from 'knex';
+import { escapeLiteral } from 'pg';
 import { issueAccessToken, type TokenKeys, tokenKeys } from '../api/auth/tokens.ts';
 import { newEncryptionKey, newSigningSecret } from '../api/config.ts';
 import { appUrlFrom, connect, ensureDatabase, withDatabaseName } from '../api/db/connection.ts';
@@ -47,8 +49,12 @@ const POOL = 10; // database connections: the app's DB_POOL_MAX, the raw handler
 const BASE = 'bench.test';
 const TOKENS = 100; // distinct students: the per-token rate limit (1,200/min) must never trip
 const PROBES = 5; // P7: students whose attempts serve the single-client measurement
-const appPassword = process.env.EDIFY_APP_DB_PASSWORD ?? 'edify_app_local';
+// The servers under test run in production mode, which refuses the development password: a fresh
+// one per run (set on the bench's own embedded cluster below; a trust-auth server ignores it; any
+// other server needs EDIFY_APP_DB_PASSWORD set to the role's real password).
+const appPassword = process.env.EDIFY_APP_DB_PASSWORD ?? randomBytes(24).toString('base64url');
 const started = Date.now();
+let ownsCluster = false; // the bench started its own embedded PostgreSQL
 const children: ChildProcess[] = [];
 const cleanups: (() => Promise<void>)[] = [];
 const log = (line: string) => process.stderr.write(`[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${line}\n`);
@@ -77,6 +83,7 @@ async function main() {
   if (!serverUrl) {
     log('starting the embedded PostgreSQL in .edify/pg-bench (DATABASE_URL is not set)');
     server = await startEmbeddedServer(path.join(root, '.edify', 'pg-bench'));
+    ownsCluster = true;
     serverUrl = server.url;
     cleanups.push(() => server?.stop() ?? Promise.resolve());
   }
@@ -399,6 +406,8 @@ async function prepareDatabase(serverUrl: string, name: string, seedArgs: string
   const owner = connect(ownerUrl, 2);
   cleanups.push(() => owner.destroy());
   await migrateLatest(owner, appUrl);
+  // The role outlives a run on the bench's own cluster: give it this run's password.
+  if (ownsCluster) await owner.raw(`alter role edify_app password ${escapeLiteral(appPassword)}`);
   const seedStarted = Date.now();
   const seedOut = await run(process.execPath, [path.join(root, 'bin', 'edify.js'), 'dev:seed', ...seedArgs], {
     DATABASE_URL: ownerUrl,
