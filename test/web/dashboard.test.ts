@@ -1,8 +1,8 @@
 // The school's front page in a real browser: signed out it is the sign-in form (with the
 // district button), signed in it is each person's dashboard. axe-core and a 360 px phone too.
 import test from 'ava';
-import { createClassIn, createPerson, createSchool, linkGuardian, PASSWORD } from '../helpers/factories.ts';
 import { openContext, PHONE, schoolUrl, screenshot, scrollsSideways, seriousViolations } from '../helpers/browser.ts';
+import { createClassIn, createPerson, createSchool, linkGuardian, PASSWORD } from '../helpers/factories.ts';
 import { startApp } from '../helpers/http.ts';
 
 async function world() {

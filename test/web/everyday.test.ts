@@ -79,7 +79,9 @@ test('search finds what the person may open; my devices signs another device out
 
 test('a suspended school shows a friendly page, not a problem document', async (t) => {
   const { school, home } = await world();
-  await withPlatform(testEnv().dbs.owner, (db) => db('tenants').where({ id: school.tenant.id }).update({ status: 'suspended', suspended_reason: 'Contract ended' }));
+  await withPlatform(testEnv().dbs.owner, (db) =>
+    db('tenants').where({ id: school.tenant.id }).update({ status: 'suspended', suspended_reason: 'Contract ended' }),
+  );
   const context = await openContext();
   const page = await context.newPage();
   const response = await page.goto(home);
