@@ -4,7 +4,6 @@
 // reminders and digests, records billing changes (grace or trial ended → read-only), and prunes
 // expired tokens and SAML state. Each step has its own transaction, so one failing step does
 // not undo the others; each is idempotent, so a retried tick does no harm.
-import type { AppDeps } from '../app-deps.ts';
 import { accessOf } from '../billing/access.ts';
 import { recordAccessChange } from '../billing/access-changes.ts';
 import { schoolUrl } from '../config.ts';
@@ -61,7 +60,7 @@ export async function billingClock(deps: WorkerDeps, tenantId: string): Promise<
   if (!tenant) return undefined;
   const access = accessOf(tenant, deps.config.billingGraceDays, deps.clock());
   if (access.level === tenant.access_level) return undefined;
-  await recordAccessChange(deps as unknown as AppDeps, tenant, access);
+  await recordAccessChange(deps, tenant, access);
   return access.level;
 }
 
