@@ -3,11 +3,12 @@
 // field; a question's authoring view (with `correct`) only through the quiz's `questions` field.
 import { renderMarkdown } from '../content/markdown.ts';
 import { schoolClock } from '../content/school-time.ts';
-import type { Scope } from '../scope.ts';
+import { now, type Scope } from '../scope.ts';
 import { type Key, type Quiz, type QuizAnswer, type QuizAttempt, type QuizQuestion, toNumber } from './model.ts';
 import { GRACE_SECONDS, releasedForAll } from './policy.ts';
 import type { AttemptField, QuizField } from './rules.ts';
 import type { AttemptQuestionView, AttemptView, QuestionView, QuizView } from './schema.ts';
+import { quizFieldsFor, relationTo } from './visibility.ts';
 
 const iso = (d: Date | string | null): string | null => (d === null ? null : new Date(d).toISOString());
 
@@ -22,6 +23,12 @@ function promptHtml(q: QuizQuestion): string {
     rendered.set(cacheKey, html);
   }
   return html;
+}
+
+/** One quiz as the signed-in person may see it (their relation to its class decides the fields). */
+export async function presentQuizFor(scope: Scope, quiz: Quiz): Promise<QuizView> {
+  const at = now(scope);
+  return presentQuiz(scope, quiz, quizFieldsFor(scope, quiz, await relationTo(scope, quiz.class_id), at), at);
 }
 
 export function presentQuiz(scope: Scope, quiz: Quiz, fields: ReadonlySet<QuizField>, now: Date): QuizView {

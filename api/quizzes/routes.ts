@@ -2,10 +2,9 @@ import { z } from 'zod';
 import { forbidden } from '../errors.ts';
 import { pageQuery, pageSchema } from '../http/pagination.ts';
 import { tenantRoute } from '../http/route.ts';
-import { now, type Scope } from '../scope.ts';
+import { now } from '../scope.ts';
 import { gradeAnswer, listAttempts, partsFor, readAttempt, saveAnswer, startAttempt, submitAttempt } from './attempts.ts';
-import type { Quiz } from './model.ts';
-import { presentAttempt, presentQuestion, presentQuiz } from './presenter.ts';
+import { presentAttempt, presentQuestion, presentQuiz, presentQuizFor } from './presenter.ts';
 import { addQuestion, deleteQuestion, listQuestions, regradeQuestion, updateQuestion } from './questions.ts';
 import { myResults, quizLeaderboard, quizResults, quizStatistics } from './results.ts';
 import {
@@ -34,11 +33,6 @@ const studentQuery = z.object({ student_id: z.uuid().optional().describe('Whose:
 const tags = ['quizzes'];
 
 /** The quiz as this viewer may see it (CASL field rules). */
-async function presentQuizFor(scope: Scope, quiz: Quiz) {
-  const at = now(scope);
-  return presentQuiz(scope, quiz, quizFieldsFor(scope, quiz, await relationTo(scope, quiz.class_id), at), at);
-}
-
 export const quizRoutes = [
   tenantRoute({
     method: 'get',

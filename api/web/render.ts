@@ -24,6 +24,7 @@ hbs.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean)
 hbs.registerHelper('and', (...args: unknown[]) => args.slice(0, -1).every(Boolean));
 hbs.registerHelper('not', (a: unknown) => !a);
 hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
+hbs.registerHelper('minutes', (seconds: unknown) => Math.max(0, Math.ceil(Number(seconds) / 60)));
 hbs.registerHelper('count', (list: unknown) => (Array.isArray(list) ? list.length : 0));
 /** {{when value}}: "Fri 5 Dec, 09:00" in the school's time zone (the page's `school.timezone`). */
 hbs.registerHelper('when', function (this: unknown, value: unknown, options: Handlebars.HelperOptions) {

@@ -15,6 +15,7 @@ import { everydayPages } from './everyday.ts';
 import { gradebookPages } from './gradebook.ts';
 import { homeworkPages } from './homework.ts';
 import { page, pageRoute, safeNext } from './page.ts';
+import { quizPages } from './quizzes.ts';
 import { renderPage } from './render.ts';
 import { signInOptions } from './sign-in.ts';
 import { twoFactorPages } from './two-factor.ts';
@@ -35,6 +36,7 @@ export const webRoutes = [
   ...everydayPages,
   ...gradebookPages,
   ...twoFactorPages,
+  ...quizPages,
   platformRoute({
     method: 'get',
     path: '/',
