@@ -32,14 +32,14 @@ const schema = z.object({
   REDIS_URL: z.url().optional(),
   SMTP_URL: z.url().optional(),
   MAIL_FROM: z.string().default('Edify <no-reply@edify.local>'),
-  STRIPE_SECRET_KEY: z.string().optional(),
-  STRIPE_WEBHOOK_SECRET: z.string().optional(),
-  STRIPE_API_BASE: z.url().optional(),
   EDIFY_JOB_PREFIX: z
     .string()
     .regex(/^[\w.-]*$/, 'letters, digits, _, . and - only')
     .default(''),
   WORKER_SHUTDOWN_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  STRIPE_SECRET_KEY: z.string().optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().optional(),
+  STRIPE_API_BASE: z.url().optional(),
   BILLING_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(14),
   TRIAL_DAYS: z.coerce.number().int().min(0).max(90).default(14),
   EDIFY_PLANS_FILE: z.string().optional(),
@@ -95,6 +95,10 @@ export type Config = Readonly<{
   redisUrl: string | undefined;
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** Prefixed to job queue names (several deployments or test processes on one database). */
+  jobPrefix: string;
+  /** How long a stopping worker lets running jobs finish. */
+  workerShutdownMs: number;
   stripe: { secretKey: string | undefined; webhookSecrets: string[]; apiBase: string | undefined };
   billingGraceDays: number;
   trialDays: number;
@@ -118,7 +122,16 @@ export type FilesConfig = Readonly<{
   signedUrlSeconds: number;
   /** Whether files stored while no scanner is configured ('unscanned') may be attached. */
   allowUnscanned: boolean;
-  s3: { endpoint: string | undefined; bucket: string; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined; forcePathStyle: boolean } | undefined;
+  s3:
+    | {
+        endpoint: string | undefined;
+        bucket: string;
+        region: string;
+        accessKeyId: string | undefined;
+        secretAccessKey: string | undefined;
+        forcePathStyle: boolean;
+      }
+    | undefined;
   clamav: { url: string; whenDown: 'wait' | 'refuse'; timeoutMs: number } | undefined;
 }>;
 
@@ -135,10 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
-  /** Prefixed to job queue names (several deployments or test processes on one database). */
-  jobPrefix: string;
-  /** How long a stopping worker lets running jobs finish. */
-  workerShutdownMs: number;
   }
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
@@ -195,6 +204,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    jobPrefix: e.EDIFY_JOB_PREFIX,
+    workerShutdownMs: e.WORKER_SHUTDOWN_SECONDS * 1000,
     samlClockSkewMs: e.SAML_CLOCK_SKEW_SECONDS * 1000,
     stripe: {
       secretKey: e.STRIPE_SECRET_KEY,
