@@ -8,7 +8,8 @@ import { AppError } from '../errors.ts';
 import { presentHomework } from '../homework/present.ts';
 import { createHomeworkInput } from '../homework/schema.ts';
 import { createHomework, listHomework } from '../homework/service.ts';
-import { listClassNotices, presentNotice } from '../notices/service.ts';
+import { createNoticeInput } from '../notices/schema.ts';
+import { createClassNotice, listClassNotices, presentNotice } from '../notices/service.ts';
 import { listQuizzes } from '../quizzes/service.ts';
 import { listResources, presentResource } from '../resources/service.ts';
 import type { Scope } from '../scope.ts';
@@ -32,10 +33,12 @@ async function classPage(scope: Scope, id: string) {
       ? (await listPeople(scope, id, { limit: LIST })).data
       : [];
   const teaches = scope.ability.can('create', 'Homework');
+  const posts = scope.ability.can('create', 'Notice') && !klass.archived;
   return {
     title: klass.name,
     klass,
     teaches,
+    posts,
     notices: notices.data.map((n) => presentNotice(scope, n)).sort((a, b) => Number(b.pinned) - Number(a.pinned)),
     homework: homework.data.map((h) => presentHomework(scope, h.homework, h.assigneeIds)),
     quizzes: quizzes.data.map((q) => ({ id: q.id, title: q.title })),
@@ -56,6 +59,14 @@ async function classesPage(scope: Scope, extra: { errors?: FieldErrors; code?: s
     ...extra,
   };
 }
+
+const noticeForm = z.object({
+  _csrf: z.string().max(200).optional(),
+  title: z.string().max(1000),
+  body: z.string().max(100_000),
+  important: z.literal('on').optional(),
+  pinned: z.literal('on').optional(),
+});
 
 export const classPages = [
   pageRoute({
@@ -109,6 +120,23 @@ export const classPages = [
     allowReadOnly: true,
     params: idParams,
     handler: async ({ scope, deps, params }) => page(scope, deps, 'class', await classPage(scope, params.id)),
+  }),
+  pageRoute({
+    method: 'post',
+    path: '/classes/:id/notices',
+    summary: 'Post a notice to the class stream',
+    access: { action: 'create', subject: 'Notice' },
+    params: idParams,
+    form: true,
+    body: noticeForm,
+    handler: async ({ scope, deps, params, body }) => {
+      const input = { title: body.title, body: body.body, important: body.important === 'on', pinned: body.pinned === 'on', publish_at: 'now' };
+      const checked = checkForm(createNoticeInput, input);
+      if (!checked.ok)
+        return { ...page(scope, deps, 'class', { ...(await classPage(scope, params.id)), noticeForm: body, noticeErrors: checked.errors }), status: 422 };
+      const created = await createClassNotice(scope, params.id, checked.data);
+      return { redirect: `/notices/${created.id}` };
+    },
   }),
   pageRoute({
     method: 'get',

@@ -3,11 +3,18 @@
 import { z } from 'zod';
 import { endOwnSession, listOwnSessions } from '../auth/sessions.ts';
 import { findClass } from '../classes/service.ts';
-import { findNotice, markRead, presentNotice } from '../notices/service.ts';
+import { AppError } from '../errors.ts';
+import { findNotice, listReceipts, markRead, presentNotice } from '../notices/service.ts';
 import { search } from '../search/service.ts';
 import { page, pageRoute } from './page.ts';
 
 const idParams = z.object({ id: z.uuid() });
+
+/** Read receipts are for the class's teachers and admins; anyone else simply gets none. */
+function forbiddenAsNone(error: unknown): undefined {
+  if (error instanceof AppError && (error.status === 403 || error.status === 404)) return undefined;
+  throw error;
+}
 
 export const everydayPages = [
   pageRoute({
@@ -24,7 +31,12 @@ export const everydayPages = [
       if (scope.actor.type === 'user' && !scope.ability.can('update', 'Notice') && scope.tenant.access_level !== 'read_only') await markRead(scope, params.id);
       const notice = presentNotice(scope, { ...row });
       const klass = notice.class_id ? await findClass(scope, notice.class_id) : undefined;
-      return page(scope, deps, 'notice', { title: notice.title, notice, klass: klass ? { id: klass.id, name: klass.name } : undefined });
+      // Whoever manages the notice (its class's teachers, admins) sees who has read it.
+      const receipts =
+        scope.ability.can('update', 'Notice') && notice.status === 'published'
+          ? await listReceipts(scope, params.id, { limit: 100 }).catch(forbiddenAsNone)
+          : undefined;
+      return page(scope, deps, 'notice', { title: notice.title, notice, receipts, klass: klass ? { id: klass.id, name: klass.name } : undefined });
     },
   }),
   pageRoute({

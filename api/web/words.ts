@@ -226,6 +226,13 @@ const WORDS: Record<string, string> = {
   'qtype.short_answer': 'Short answer',
   'qtype.long_answer': 'Long answer',
 
+  'class.post_notice': 'Post a notice',
+  'class.notice_text': 'Message',
+  'class.post': 'Post',
+  'notice.receipts': 'Read by {read} of {total}',
+  'notice.read': 'read {when}',
+  'notice.unread': 'not yet',
+
   'dashboard.title': 'Home',
   'dashboard.hello': 'Hello, {name}',
   'dashboard.due_soon': 'Due soon',

@@ -91,3 +91,31 @@ test('a suspended school shows a friendly page, not a problem document', async (
   t.deepEqual(await seriousViolations(page), []);
   await context.close();
 });
+
+test('a teacher posts a notice from the class page and sees who has read it', async (t) => {
+  const { teacher, sam, klass, home } = await world();
+  const teacherContext = await openContext();
+  const tp = await teacherContext.newPage();
+  await signIn(tp, home, teacher);
+  await tp.goto(`${home}classes/${klass.id}`);
+  await tp.getByText('Post a notice').click();
+  await tp.getByRole('button', { name: 'Post' }).click();
+  t.true(await tp.locator('#title-error').isVisible(), 'a notice needs a title');
+  await tp.getByLabel('Title').fill('Sports day moved');
+  await tp.getByLabel('Message').fill('Now on **Friday**.');
+  await tp.getByRole('button', { name: 'Post' }).click();
+  await tp.waitForURL(/\/notices\//);
+  t.regex(await tp.getByRole('region', { name: /Read by/ }).innerText(), /Read by 0 of 1/);
+  t.deepEqual(await seriousViolations(tp), []);
+
+  const studentContext = await openContext();
+  const sp = await studentContext.newPage();
+  await signIn(sp, home, sam);
+  await sp.getByRole('region', { name: 'Notices' }).getByRole('link', { name: 'Sports day moved' }).click();
+  t.is(await sp.locator('.prose strong').innerText(), 'Friday');
+  t.is(await sp.getByRole('region', { name: /Read by/ }).count(), 0, 'students see no receipts');
+
+  await tp.reload();
+  t.regex(await tp.getByRole('region', { name: /Read by/ }).innerText(), /Read by 1 of 1/);
+  await Promise.all([teacherContext.close(), studentContext.close()]);
+});
