@@ -77,7 +77,7 @@ test('tenant:list, show, suspend and resume', async (t) => {
   const app = await startApp();
   const page = await app.request(slug, 'GET', '/');
   t.is(page.status, 403);
-  t.regex(page.body.detail, /Unpaid invoice/);
+  t.regex(page.text, /Unpaid invoice/, 'the school’s front page says why');
 
   t.deepEqual((await edify(['tenant:resume', slug, '--json'])).json, { slug, status: 'active' });
   t.is((await app.request(slug, 'GET', '/')).status, 200);
