@@ -7,11 +7,13 @@ import { z } from 'zod';
 import { findClass } from '../classes/service.ts';
 import { AppError } from '../errors.ts';
 import { readAttempt, saveAnswer, startAttempt, submitAttempt } from '../quizzes/attempts.ts';
-import { presentAttempt, presentQuizFor } from '../quizzes/presenter.ts';
+import { presentAttempt, presentQuestion, presentQuizFor } from '../quizzes/presenter.ts';
+import { addQuestion, listQuestions } from '../quizzes/questions.ts';
 import { myResults, quizResults, quizStatistics } from '../quizzes/results.ts';
-import type { AttemptQuestionView } from '../quizzes/schema.ts';
-import { findQuiz } from '../quizzes/service.ts';
+import { type AttemptQuestionView, createQuizInput, QUESTION_TYPE_NAMES, questionInput } from '../quizzes/schema.ts';
+import { createQuiz, findQuiz, publishQuiz } from '../quizzes/service.ts';
 import type { Scope } from '../scope.ts';
+import { checkForm } from './forms.ts';
 import { page, pageRoute } from './page.ts';
 
 const idParams = z.object({ id: z.uuid() });
@@ -65,7 +67,176 @@ function formQuestion(q: AttemptQuestionView) {
   };
 }
 
+const settingsForm = z.object({
+  _csrf: z.string().max(200).optional(),
+  title: z.string().max(1000),
+  instructions: z.string().max(100_000),
+  time_limit_minutes: z.string().max(10),
+  attempts_allowed: z.string().max(20),
+  opens_at: z.string().max(40),
+  closes_at: z.string().max(40),
+  score_release: z.string().max(40),
+  correctness_release: z.string().max(40),
+  answers_release: z.string().max(40),
+});
+const questionForm = z.object({
+  _csrf: z.string().max(200).optional(),
+  type: z.string().max(40),
+  prompt: z.string().max(20_000),
+  points: z.string().max(20),
+  options: z.string().max(20_000).optional(),
+  scoring: z.string().max(40).optional(),
+  correct: z.string().max(10).optional(),
+  accepted_answers: z.string().max(20_000).optional(),
+  answer: z.string().max(40).optional(),
+  tolerance: z.string().max(40).optional(),
+});
+
+const wallClock = (v: string) => (v.trim() === '' ? null : v.length === 16 ? `${v}:00` : v);
+const numberOr = <T>(v: string | undefined, otherwise: T) => (v === undefined || v.trim() === '' ? otherwise : Number(v.replace(',', '.')));
+
+/** The settings form as the API's quiz input: empty means "not set". */
+function quizInputFromForm(body: z.infer<typeof settingsForm>) {
+  return {
+    title: body.title,
+    instructions: body.instructions,
+    time_limit_minutes: numberOr(body.time_limit_minutes, null),
+    attempts_allowed: body.attempts_allowed === 'unlimited' ? null : numberOr(body.attempts_allowed, 1),
+    opens_at: wallClock(body.opens_at),
+    closes_at: wallClock(body.closes_at),
+    score_release: body.score_release,
+    correctness_release: body.correctness_release,
+    answers_release: body.answers_release,
+  };
+}
+
+/** The question form as the API's question input. Options are one per line; a leading `*` marks
+ * a right one. Accepted answers are one per line. */
+export function questionInputFromForm(body: z.infer<typeof questionForm>) {
+  const lines = (v: string | undefined) =>
+    (v ?? '')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l !== '');
+  const base = { type: body.type, prompt: body.prompt, points: numberOr(body.points, 1) };
+  switch (body.type) {
+    case 'single_choice':
+    case 'multiple_choice':
+      return {
+        ...base,
+        options: lines(body.options).map((l) => ({ text: l.replace(/^\*\s*/, ''), correct: l.startsWith('*') })),
+        ...(body.type === 'multiple_choice' ? { scoring: body.scoring === 'partial' ? 'partial' : 'all_or_nothing' } : {}),
+      };
+    case 'true_false':
+      return { ...base, correct: body.correct === 'true' };
+    case 'short_answer': {
+      const accepted = lines(body.accepted_answers);
+      return { ...base, grading: accepted.length ? 'auto' : 'manual', ...(accepted.length ? { accepted_answers: accepted } : {}) };
+    }
+    case 'numeric':
+      return { ...base, answer: numberOr(body.answer, Number.NaN), tolerance: numberOr(body.tolerance, 0) };
+    default:
+      return base;
+  }
+}
+
+async function builderPage(scope: Scope, id: string, extra: Record<string, unknown> = {}) {
+  const quiz = await presentQuizFor(scope, await findQuiz(scope, id, 'update'));
+  const questions = (await listQuestions(scope, id, { limit: LIST })).data.map(presentQuestion);
+  return { title: `Edit · ${quiz.title}`, quiz, questions, types: QUESTION_TYPE_NAMES, ...extra };
+}
+
 export const quizPages = [
+  pageRoute({
+    method: 'get',
+    path: '/classes/:id/quizzes/new',
+    summary: 'Create a quiz: the settings form',
+    access: { action: 'create', subject: 'Quiz' },
+    params: idParams,
+    handler: async ({ scope, deps, params }) => {
+      const klass = await findClass(scope, params.id, 'update');
+      return page(scope, deps, 'quiz-settings', { title: 'New quiz', klass: { id: klass.id, name: klass.name }, form: { attempts_allowed: '1' } });
+    },
+  }),
+  pageRoute({
+    method: 'post',
+    path: '/classes/:id/quizzes',
+    summary: 'Create a quiz (a draft) and go on to its questions',
+    access: { action: 'create', subject: 'Quiz' },
+    params: idParams,
+    form: true,
+    body: settingsForm,
+    handler: async ({ scope, deps, params, body }) => {
+      const checked = checkForm(createQuizInput, quizInputFromForm(body));
+      if (!checked.ok) {
+        const klass = await findClass(scope, params.id, 'update');
+        return {
+          ...page(scope, deps, 'quiz-settings', { title: 'New quiz', klass: { id: klass.id, name: klass.name }, form: body, errors: checked.errors }),
+          status: 422,
+        };
+      }
+      const quiz = await createQuiz(scope, params.id, checked.data);
+      return { redirect: `/quizzes/${quiz.id}/edit` };
+    },
+  }),
+  pageRoute({
+    method: 'get',
+    path: '/quizzes/:id/edit',
+    summary: 'The quiz builder: questions, adding one, publishing',
+    access: { action: 'update', subject: 'Quiz' },
+    params: idParams,
+    handler: async ({ scope, deps, params }) =>
+      page(scope, deps, 'quiz-builder', await builderPage(scope, params.id, { form: { type: 'single_choice', points: '1' } })),
+  }),
+  pageRoute({
+    method: 'post',
+    path: '/quizzes/:id/questions',
+    summary: 'Add a question of any of the six types',
+    access: { action: 'update', subject: 'Quiz' },
+    params: idParams,
+    form: true,
+    body: questionForm,
+    handler: async ({ scope, deps, params, body }) => {
+      const checked = checkForm(questionInput, questionInputFromForm(body));
+      if (!checked.ok)
+        return { ...page(scope, deps, 'quiz-builder', await builderPage(scope, params.id, { form: body, errors: checked.errors })), status: 422 };
+      try {
+        await addQuestion(scope, params.id, checked.data);
+      } catch (error) {
+        if (error instanceof AppError && error.status < 500) {
+          return {
+            ...page(scope, deps, 'quiz-builder', await builderPage(scope, params.id, { form: body, errors: { form: error.message } })),
+            status: error.status,
+          };
+        }
+        throw error;
+      }
+      return { redirect: `/quizzes/${params.id}/edit` };
+    },
+  }),
+  pageRoute({
+    method: 'post',
+    path: '/quizzes/:id/publish',
+    summary: 'Publish the quiz to the class',
+    access: { action: 'update', subject: 'Quiz' },
+    params: idParams,
+    form: true,
+    body: z.object({ _csrf: z.string().max(200).optional() }),
+    handler: async ({ scope, deps, params }) => {
+      try {
+        await publishQuiz(scope, params.id);
+      } catch (error) {
+        if (error instanceof AppError && error.status < 500) {
+          return {
+            ...page(scope, deps, 'quiz-builder', await builderPage(scope, params.id, { publishError: error.message, form: { type: 'single_choice' } })),
+            status: error.status,
+          };
+        }
+        throw error;
+      }
+      return { redirect: `/quizzes/${params.id}` };
+    },
+  }),
   pageRoute({
     method: 'get',
     path: '/quizzes/:id',
