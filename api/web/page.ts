@@ -5,8 +5,9 @@
 
 import type { AppDeps } from '../app-deps.ts';
 import { csrfToken } from '../auth/sessions.ts';
+import { accessOf } from '../billing/access.ts';
 import { type AnyObject, type TenantRoute, tenantRoute } from '../http/route.ts';
-import type { Scope } from '../scope.ts';
+import { now, type Scope } from '../scope.ts';
 import { pageSchool, renderPage } from './render.ts';
 import { phrase } from './words.ts';
 
@@ -47,6 +48,8 @@ export function page(
   data: Record<string, unknown> & { title: string; current?: string },
 ): { html: string; status?: number } {
   const viewer = scope.actor.type === 'user' ? scope.actor.user : undefined;
+  // The same billing words the API sends as Edify-Billing-Notice, for signed-in people.
+  const access = viewer ? accessOf(scope.tenant, deps.config.billingGraceDays, now(scope)) : undefined;
   return {
     html: renderPage(name, {
       ...data,
@@ -54,6 +57,7 @@ export function page(
       viewer: viewer ? { first_name: viewer.first_name, last_name: viewer.last_name, role: viewer.role } : undefined,
       csrf: viewer ? csrfToken(deps.tokenKeys, viewer.sessionId) : undefined,
       nav: navFor(scope, data.current ?? ''),
+      billing: access?.banner ? { text: access.banner, readOnly: access.level === 'read_only' } : undefined,
     }),
   };
 }

@@ -119,3 +119,23 @@ test('a teacher posts a notice from the class page and sees who has read it', as
   t.regex(await tp.getByRole('region', { name: /Read by/ }).innerText(), /Read by 1 of 1/);
   await Promise.all([teacherContext.close(), studentContext.close()]);
 });
+
+test('a read-only school (trial over) shows the banner to everyone and explains a refused change', async (t) => {
+  const { teacher, klass, home, school } = await world();
+  await withPlatform(testEnv().dbs.owner, (db) =>
+    db('tenants')
+      .where({ id: school.tenant.id })
+      .update({ billing_status: 'trialing', trial_ends_at: new Date(Date.now() - 86_400_000) }),
+  );
+  const context = await openContext();
+  const page = await context.newPage();
+  await signIn(page, home, teacher);
+  t.regex(await page.locator('.banner').innerText(), /free trial has ended/i);
+  await page.goto(`${home}classes/${klass.id}`);
+  await page.getByText('Post a notice').click();
+  await page.getByLabel('Title').fill('Will not post');
+  await page.getByRole('button', { name: 'Post' }).click();
+  t.true(await page.getByRole('heading', { name: 'This school is read-only for now' }).isVisible());
+  t.deepEqual(await seriousViolations(page), []);
+  await context.close();
+});
