@@ -144,7 +144,8 @@ function bodyFor(method: string, path: string, a: World): unknown {
 }
 
 test('school A’s ids are not found at school B, on every route with an id, and nothing changes', async (t) => {
-  const app = await startApp();
+  // No job worker in this file: the snapshot must not change under a notice being delivered.
+  const app = await startApp({}, { worker: false });
   const a = await lookAlike('Lincoln Elementary');
   const b = await lookAlike('Lincoln Elementary');
   const before = await snapshot(a.school.tenant.id);
@@ -166,7 +167,7 @@ test('school A’s ids are not found at school B, on every route with an id, and
 });
 
 test('references to another school’s records inside a body are refused', async (t) => {
-  const app = await startApp();
+  const app = await startApp({}, { worker: false });
   const a = await lookAlike('Oakwood');
   const b = await lookAlike('Oakwood');
   const res = await app.request(b.school.slug, 'POST', `/api/v1/classes/${b.classId}/members`, {
@@ -182,7 +183,7 @@ test('references to another school’s records inside a body are refused', async
 });
 
 test('lists at school B never include school A’s rows', async (t) => {
-  const app = await startApp();
+  const app = await startApp({}, { worker: false });
   const a = await lookAlike('Maple');
   const b = await lookAlike('Maple');
   const users = await app.request(b.school.slug, 'GET', '/api/v1/users?limit=100', { token: b.school.admin.token });
@@ -196,7 +197,7 @@ test('lists at school B never include school A’s rows', async (t) => {
 });
 
 test('a token from school A is refused at school B, even for a look-alike account', async (t) => {
-  const app = await startApp();
+  const app = await startApp({}, { worker: false });
   const a = await lookAlike('Cedar');
   const b = await lookAlike('Cedar');
   const res = await app.request(b.school.slug, 'GET', '/api/v1/me', { token: a.teacher.token });
@@ -206,7 +207,7 @@ test('a token from school A is refused at school B, even for a look-alike accoun
 });
 
 test('the same email can be used at two schools; login at one never signs in to the other', async (t) => {
-  const app = await startApp();
+  const app = await startApp({}, { worker: false });
   const a = await lookAlike('Birch');
   const b = await lookAlike('Birch');
   const login = await app.request(a.school.slug, 'POST', '/api/v1/auth/login', { body: { email: 'teacher@same.test', password: 'correct horse battery' } });
@@ -217,7 +218,7 @@ test('the same email can be used at two schools; login at one never signs in to 
 });
 
 test('concurrent requests for different schools on a pool of one connection never mix rows', async (t) => {
-  const app = await startApp();
+  const app = await startApp({}, { worker: false });
   const { config } = testEnv();
   const { connect } = await import('../../api/db/connection.ts');
   const tiny = connect(config.appDatabaseUrl as string, 1);

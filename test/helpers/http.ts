@@ -47,8 +47,13 @@ export type Client = {
   request: (school: string | null, method: string, path: string, options?: RequestOptions) => Promise<Response>;
 };
 
-/** Starts the real app on a free port for this test file; stopped after the file's tests. */
-export async function startApp(overrides: Partial<Config> = {}, options: { clock?: () => Date; appPool?: Knex; log?: Logger } = {}): Promise<Client> {
+/** Starts the real app on a free port for this test file; stopped after the file's tests.
+ * `worker: false`: jobs are queued but nothing in this process runs them (a file that inspects
+ * what was queued before it is handled). */
+export async function startApp(
+  overrides: Partial<Config> = {},
+  options: { clock?: () => Date; appPool?: Knex; log?: Logger; worker?: boolean } = {},
+): Promise<Client> {
   const { config, dbs } = testEnv();
   const merged = Object.freeze({ ...config, ...overrides });
   const keys = overrides.signingSecrets ? tokenKeys(merged.signingSecrets, merged.accessTokenTtlSeconds) : testTokenKeys();
@@ -69,7 +74,7 @@ export async function startApp(overrides: Partial<Config> = {}, options: { clock
     plans: loadPlans(merged.plansFile),
     jobs: await testJobs(),
   };
-  await ensureTestWorker(mailer);
+  if (options.worker ?? true) await ensureTestWorker(mailer);
   const server = buildApp(deps).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   servers.push(server);

@@ -12,7 +12,8 @@ const HOUR = 3_600_000;
 
 async function world() {
   const clock = { now: new Date(Date.UTC(2026, 10, 23, 9, 0, 0)) };
-  const app = await startApp({}, { clock: () => clock.now });
+  // No worker here: these tests look at deliveries as queued, before the worker sends them.
+  const app = await startApp({}, { clock: () => clock.now, worker: false });
   const w = await classroom(app);
   const tick = (ms = 60_000) => {
     clock.now = new Date(clock.now.getTime() + ms);
@@ -310,7 +311,7 @@ test('bad input is a 422 with field errors; Markdown is sanitised', async (t) =>
   t.is((await w.get(w.admin, '/api/v1/notices?important=maybe')).status, 422);
   t.is((await w.get(w.admin, '/api/v1/notices?class_id=nope')).status, 422);
 
-  const roomy = await startApp({ bodyLimit: '5mb' });
+  const roomy = await startApp({ bodyLimit: '5mb' }, { worker: false });
   const huge = await roomy.request(w.school.slug, 'POST', `/api/v1/classes/${w.mine.id}/notices`, {
     token: w.teacher.token,
     body: { title: 'Huge', body: 'z'.repeat(2 * 1024 * 1024) },
