@@ -15,7 +15,11 @@ import { page, pageRoute } from './page.ts';
 
 const idParams = z.object({ id: z.uuid() });
 const gradingParams = z.object({ id: z.uuid(), studentId: z.uuid() });
-const handInForm = z.object({ _csrf: z.string().max(200).optional(), body: z.string().max(100_000) });
+const handInForm = z.object({
+  _csrf: z.string().max(200).optional(),
+  body: z.string().max(100_000),
+  file_ids: z.union([z.string().max(100), z.array(z.string().max(100)).max(20)]).optional(),
+});
 const gradeForm = z.object({
   _csrf: z.string().max(200).optional(),
   score: z.string().max(20),
@@ -54,7 +58,7 @@ export const homeworkPages = [
     access: { action: 'read', subject: 'Homework' },
     allowReadOnly: true,
     params: idParams,
-    handler: async ({ scope, deps, params }) => page(scope, deps, 'homework', await homeworkPage(scope, params.id)),
+    handler: async ({ scope, deps, params }) => page(scope, deps, 'homework', await homeworkPage(scope, params.id, { scripts: ['upload.js'] })),
   }),
   pageRoute({
     method: 'post',
@@ -65,7 +69,8 @@ export const homeworkPages = [
     form: true,
     body: handInForm,
     handler: async ({ scope, deps, params, body }) => {
-      const checked = checkForm(submitInput, { body: body.body });
+      const fileIds = body.file_ids === undefined ? [] : Array.isArray(body.file_ids) ? body.file_ids : [body.file_ids];
+      const checked = checkForm(submitInput, { body: body.body, attachments: fileIds.map((file_id) => ({ file_id })) });
       if (!checked.ok)
         return { ...page(scope, deps, 'homework', await homeworkPage(scope, params.id, { errors: checked.errors, draft: body.body })), status: 422 };
       try {

@@ -73,6 +73,8 @@ const WORDS: Record<string, string> = {
   'homework.hand_in_label': 'Your answer',
   'homework.hand_in_again_label': 'Change your answer',
   'homework.hand_in': 'Hand in',
+  'homework.attach': 'Attach files',
+  'homework.attach_help': 'Documents such as PDF, Word, or a photo of your work. Each file is checked before your teacher sees it.',
   'homework.hand_in_again': 'Hand in again',
   'homework.open_until': 'Open until {when}',
   'homework.closed': 'This homework is closed.',
