@@ -1,19 +1,10 @@
 // Notices, search and "my devices" in the browser, and the friendly pages for a suspended school.
 import test from 'ava';
-import type { Page } from 'playwright-core';
 import { withPlatform } from '../../tenants/session.ts';
-import { openContext, schoolUrl, seriousViolations } from '../helpers/browser.ts';
+import { openContext, schoolUrl, seriousViolations, signIn } from '../helpers/browser.ts';
 import { testEnv } from '../helpers/env.ts';
-import { createClassIn, createPerson, createSchool, PASSWORD, type Person } from '../helpers/factories.ts';
+import { createClassIn, createPerson, createSchool } from '../helpers/factories.ts';
 import { startApp } from '../helpers/http.ts';
-
-async function signIn(page: Page, url: string, person: Person) {
-  await page.goto(url);
-  await page.getByLabel('Email address').fill(person.email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(url);
-}
 
 async function world() {
   const app = await startApp();

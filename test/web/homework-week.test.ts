@@ -3,17 +3,9 @@
 // the guardian see the grade. axe-core on every page on the way.
 import test from 'ava';
 import type { Page } from 'playwright-core';
-import { openContext, PHONE, schoolUrl, screenshot, scrollsSideways, seriousViolations } from '../helpers/browser.ts';
-import { createPerson, createSchool, linkGuardian, PASSWORD, type Person } from '../helpers/factories.ts';
+import { openContext, PHONE, schoolUrl, screenshot, scrollsSideways, seriousViolations, signIn } from '../helpers/browser.ts';
+import { createPerson, createSchool, linkGuardian } from '../helpers/factories.ts';
 import { startApp } from '../helpers/http.ts';
-
-async function signIn(page: Page, url: string, person: Person) {
-  await page.goto(url);
-  await page.getByLabel('Email address').fill(person.email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(url);
-}
 
 test('teacher sets homework, student joins and hands in, teacher grades and returns, student and guardian see the grade', async (t) => {
   const app = await startApp();

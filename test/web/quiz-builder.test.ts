@@ -3,17 +3,8 @@
 // and the class's students then find it open.
 import test from 'ava';
 import type { Page } from 'playwright-core';
-import { openContext, schoolUrl, screenshot, seriousViolations } from '../helpers/browser.ts';
-import { PASSWORD, type Person } from '../helpers/factories.ts';
+import { openContext, schoolUrl, screenshot, seriousViolations, signIn } from '../helpers/browser.ts';
 import { quizWorld } from '../helpers/quizzes.ts';
-
-async function signIn(page: Page, url: string, person: Person) {
-  await page.goto(url);
-  await page.getByLabel('Email address').fill(person.email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(url);
-}
 
 async function addQuestion(
   page: Page,

@@ -3,17 +3,8 @@
 // countdown (driven by Playwright's clock, from the server's seconds left) hands the attempt in.
 import test from 'ava';
 import type { Page } from 'playwright-core';
-import { openContext, PHONE, schoolUrl, screenshot, scrollsSideways, seriousViolations } from '../helpers/browser.ts';
-import { PASSWORD, type Person } from '../helpers/factories.ts';
+import { openContext, PHONE, schoolUrl, screenshot, scrollsSideways, seriousViolations, signIn } from '../helpers/browser.ts';
 import { makeQuiz, quizWorld } from '../helpers/quizzes.ts';
-
-async function signIn(page: Page, url: string, person: Person) {
-  await page.goto(url);
-  await page.getByLabel('Email address').fill(person.email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(url);
-}
 
 /** Does `change` and waits until autosave has stored it (the API answered) and says so. */
 async function savedAfter(page: Page, change: () => Promise<void>) {
