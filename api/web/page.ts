@@ -29,13 +29,17 @@ export function pageRoute<P extends AnyObject = AnyObject, Q extends AnyObject =
   });
 }
 
-type NavItem = { href: string; label: string; current: boolean };
+type NavItem = { href: string; label: string; current: boolean; inbox?: boolean };
 
 function navFor(scope: Scope, current: string): NavItem[] {
   if (scope.actor.type !== 'user') return [];
-  const items = [{ href: '/', label: phrase('nav.home') }];
+  const items: Omit<NavItem, 'current'>[] = [{ href: '/', label: phrase('nav.home') }];
   if (scope.ability.can('read', 'Class')) items.push({ href: '/classes', label: phrase('nav.classes') });
-  items.push({ href: '/me/devices', label: phrase('nav.devices') }, { href: '/me/two-factor', label: phrase('nav.security') });
+  items.push(
+    { href: '/me/notifications', label: phrase('nav.inbox'), inbox: true },
+    { href: '/me/devices', label: phrase('nav.devices') },
+    { href: '/me/two-factor', label: phrase('nav.security') },
+  );
   return items.map((item) => ({ ...item, current: item.href === current }));
 }
 

@@ -14,6 +14,7 @@ import { classPages } from './classes.ts';
 import { everydayPages } from './everyday.ts';
 import { gradebookPages } from './gradebook.ts';
 import { homeworkPages } from './homework.ts';
+import { inboxPages } from './inbox.ts';
 import { page, pageRoute, safeNext } from './page.ts';
 import { quizPages } from './quizzes.ts';
 import { renderPage } from './render.ts';
@@ -37,6 +38,7 @@ export const webRoutes = [
   ...gradebookPages,
   ...twoFactorPages,
   ...quizPages,
+  ...inboxPages,
   platformRoute({
     method: 'get',
     path: '/',

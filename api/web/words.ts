@@ -18,6 +18,11 @@ const WORDS: Record<string, string> = {
   'nav.classes': 'Classes',
   'nav.grades': 'Grades',
   'nav.devices': 'My devices',
+  'nav.inbox': 'Notifications',
+  'inbox.heading': 'Notifications',
+  'inbox.read_all': 'Mark all {count} read',
+  'inbox.empty': 'Nothing new. Notifications about homework, grades, quizzes and notices appear here.',
+  'inbox.new': 'You have a new notification.',
 
   'signin.title': 'Sign in',
   'signin.heading': 'Sign in to {school}',
