@@ -121,7 +121,7 @@ test('a read-only school (trial over) shows the banner to everyone and explains 
   const context = await openContext();
   const page = await context.newPage();
   await signIn(page, home, teacher);
-  t.regex(await page.locator('.banner').innerText(), /free trial has ended/i);
+  t.regex(await page.locator('#billing-banner').innerText(), /free trial has ended/i);
   await page.goto(`${home}classes/${klass.id}`);
   await page.getByText('Post a notice').click();
   await page.getByLabel('Title').fill('Will not post');
