@@ -27,6 +27,8 @@ export const PROBLEMS = {
   'rate-limited': { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Internal error' },
   unavailable: { status: 503, title: 'Service unavailable' },
+  /** The database cannot be reached (restarting, failed over, network): nothing was done; retry. */
+  'database-unavailable': { status: 503, title: 'Database unavailable' },
 } as const;
 
 export type ProblemCode = keyof typeof PROBLEMS;
@@ -62,11 +64,57 @@ export const forbidden = (detail: string) => new AppError('forbidden', detail);
 export const conflict = (detail: string, extra?: Record<string, unknown>) => new AppError('conflict', detail, { extra });
 export const invalid = (errors: FieldError[], detail = 'Some fields are not valid; see errors.') => new AppError('validation-failed', detail, { errors });
 
+/** How long a client is told to wait when the database is away (a restart or failover takes seconds). */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** The one answer to "the database cannot be reached": 503 database-unavailable with Retry-After. */
+export const databaseUnavailable = (cause?: unknown) =>
+  new AppError('database-unavailable', 'The database cannot be reached right now; nothing was changed. Try again in a moment.', {
+    cause,
+    extra: { retry_after: DATABASE_RETRY_AFTER_SECONDS },
+  });
+
+/** Set by api/db/connection.ts on a socket error (ECONNREFUSED, ECONNRESET, ...) that came from a
+ * database connection: the same codes from an HTTP client or a mail relay are not the database. */
+export const FROM_DATABASE = Symbol.for('edify.database-connection');
+// pg's own messages for a connection that died or never came up (they carry no code).
+const LOST_CONNECTION = /Connection terminated|connection error and is not queryable|Client was closed and is not queryable/;
+// tarn's message when an acquire timed out with no failed connection attempt behind it (a full pool).
+const POOL_FULL = 'operation timed out for an unknown reason';
+
+/** True when the error says the database is unreachable or went away, not that a query was
+ * wrong: socket errors from a database connection, PostgreSQL's connection exceptions (class 08)
+ * and shutdown or start-up (57P01 admin_shutdown, 57P02 crash_shutdown, 57P03
+ * cannot_connect_now), pg's messages for a connection that ended, and a pool acquire that timed
+ * out because every attempt to connect failed. */
+export function isConnectionError(error: unknown): boolean {
+  const e = error as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown; [FROM_DATABASE]?: boolean } | undefined;
+  if (!e || typeof e !== 'object') return false;
+  if (e[FROM_DATABASE] === true) return true;
+  // pgbouncer reports its own waiting-queue timeout as 08P01: the database is busy, not away.
+  if (typeof e.message === 'string' && e.message.includes('query_wait_timeout')) return false;
+  if (e.name === 'KnexTimeoutError') {
+    // tarn keeps the last failed connection attempt's message as the timeout's cause.
+    const cause = (e.cause as { message?: unknown } | undefined)?.message;
+    return typeof cause === 'string' && cause !== POOL_FULL;
+  }
+  const code = e.code;
+  if (typeof code === 'string') {
+    // SQLSTATEs: five characters, class 08 and the three shutdown/start-up codes.
+    return /^(08...|57P0[123])$/.test(code);
+  }
+  return typeof e.message === 'string' && LOST_CONNECTION.test(e.message);
+}
+
 /** Maps database errors a client can cause into catalogue errors; anything else stays a bug. */
 export function fromDatabaseError(error: unknown): AppError | undefined {
-  // Every pooled connection stayed busy for the whole acquire timeout: the server is overloaded,
-  // not broken. A 503 with Retry-After lets clients (an exam hall's autosaves) back off and retry.
-  if ((error as { name?: unknown })?.name === 'KnexTimeoutError') {
+  // The database is away (restart, failover, network): 503 database-unavailable, never a 500.
+  if (isConnectionError(error)) return databaseUnavailable(error);
+  // Every pooled connection stayed busy for the whole acquire timeout (or, behind pgbouncer, the
+  // wait in its queue passed query_wait_timeout): the server is overloaded, not broken. A 503
+  // with Retry-After lets clients (an exam hall's autosaves) back off and retry.
+  const message = (error as { message?: unknown })?.message;
+  if ((error as { name?: unknown })?.name === 'KnexTimeoutError' || (typeof message === 'string' && message.includes('query_wait_timeout'))) {
     return new AppError('unavailable', 'The server is busy; try again in a moment.', { cause: error, extra: { retry_after: 2 } });
   }
   const code = (error as { code?: unknown })?.code;
@@ -88,6 +136,9 @@ export function fromDatabaseError(error: unknown): AppError | undefined {
       return new AppError('bad-request', 'A value has the wrong format.', { cause: error });
     case '57014':
       return new AppError('unavailable', 'The request took too long and was cancelled; try again.', { cause: error });
+    // Too many connections (the server's max_connections, or pgbouncer's limits): overload.
+    case '53300':
+      return new AppError('unavailable', 'The server is busy; try again in a moment.', { cause: error, extra: { retry_after: 2 } });
     default:
       return undefined;
   }

@@ -6,6 +6,7 @@ import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { APP_ROLE } from '../../tenants/schema.ts';
 import type { Config } from '../config.ts';
+import { databaseUnavailable, FROM_DATABASE, isConnectionError } from '../errors.ts';
 import { type DatabaseServer, startEmbeddedServer } from './embedded-server.ts';
 
 export type Databases = {
@@ -46,14 +47,85 @@ export async function openDatabases(config: Config, options: { log?: (line: stri
 }
 
 /** `acquireTimeoutMs`: how long a request waits for a free connection before it is answered 503
- * (api/errors.ts maps knex's timeout). */
-export function connect(url: string, max: number, options: { acquireTimeoutMs?: number } = {}): Knex {
-  return knexFactory({
+ * (api/errors.ts maps knex's timeout). A server that does not answer a connection attempt within
+ * `connectTimeoutMs` counts as unreachable. */
+export function connect(url: string, max: number, options: { acquireTimeoutMs?: number; connectTimeoutMs?: number } = {}): Knex {
+  const acquireTimeoutMs = options.acquireTimeoutMs ?? 10_000;
+  const db = knexFactory({
     client: 'pg',
-    connection: { connectionString: url, application_name: 'edify' },
+    connection: {
+      connectionString: url,
+      application_name: 'edify',
+      connectionTimeoutMillis: options.connectTimeoutMs ?? Math.min(5_000, acquireTimeoutMs),
+    },
     pool: { min: 0, max, idleTimeoutMillis: 10_000 },
-    acquireConnectionTimeout: options.acquireTimeoutMs ?? 10_000,
+    acquireConnectionTimeout: acquireTimeoutMs,
   });
+  watchReachability(db);
+  return db;
+}
+
+export type Reachability = { down: boolean; since: Date | undefined };
+const reachability = new WeakMap<Knex, Reachability>();
+
+/** Whether the pool's last attempt to connect failed (and none has succeeded since). */
+export const reachabilityOf = (db: Knex): Reachability => reachability.get(db) ?? { down: false, since: undefined };
+
+type Pool = {
+  on: (event: 'createSuccess' | 'createFail', listener: (id: number, value: unknown) => void) => void;
+  numPendingCreates: () => number;
+};
+
+// A lost database (a restart, a failover, the network) answers 503 database-unavailable, quickly:
+//  - every socket error that reaches knex from a database connection is marked as such
+//    (api/errors.ts FROM_DATABASE), so the same codes from Stripe or S3 are not taken for it;
+//  - every pool acquire goes through one wrapper that turns a failed connection attempt into the
+//    503 at once, and, while the server is known to be away, answers at once when another
+//    request's connection attempt is already on its way, instead of queueing every request in the
+//    pool for the acquire timeout. One attempt at a time keeps probing, so the pool comes back on
+//    its own within one attempt of the server's return (tarn's createSuccess clears the state).
+function watchReachability(db: Knex): void {
+  const client = db.client as { pool?: Pool; acquireConnection: () => Promise<unknown> };
+  const pool = client.pool;
+  if (!pool) return;
+  const state: Reachability & { lastError: unknown } = { down: false, since: undefined, lastError: undefined };
+  reachability.set(db, state);
+  const markDown = (error: unknown) => {
+    if (!state.down) state.since = new Date();
+    state.down = true;
+    state.lastError = error;
+  };
+  pool.on('createSuccess', () => {
+    state.down = false;
+    state.since = undefined;
+  });
+  pool.on('createFail', (_id, error) => {
+    if (isConnectionError(markFromDatabase(error))) markDown(error);
+  });
+  db.on('query-error', (error: unknown) => {
+    markFromDatabase(error);
+  });
+  const acquire = client.acquireConnection.bind(client);
+  client.acquireConnection = async () => {
+    if (state.down && pool.numPendingCreates() > 0) throw databaseUnavailable(state.lastError);
+    try {
+      return await acquire();
+    } catch (error) {
+      if (isConnectionError(markFromDatabase(error))) {
+        markDown(error);
+        throw databaseUnavailable(error);
+      }
+      throw error;
+    }
+  };
+}
+
+const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+
+function markFromDatabase(error: unknown): unknown {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && SOCKET_ERRORS.has(code)) (error as { [FROM_DATABASE]?: boolean })[FROM_DATABASE] = true;
+  return error;
 }
 
 export function appUrlFrom(ownerUrl: string, password: string): string {

@@ -13,13 +13,15 @@ const USER = 'postgres';
 // Local-only cluster listening on 127.0.0.1; the password keeps other local users out of it.
 const PASSWORD = 'edify-embedded';
 
-export async function startEmbeddedServer(dataDir: string, log: (line: string) => void = () => {}): Promise<DatabaseServer> {
+/** `port`: listen there instead of a free port (a fault test restarts a cluster where its pools
+ * expect it). */
+export async function startEmbeddedServer(dataDir: string, log: (line: string) => void = () => {}, options: { port?: number } = {}): Promise<DatabaseServer> {
   const databaseDir = path.join(dataDir);
   const running = runningPort(databaseDir);
   if (running !== undefined) {
     return { url: urlFor(running), stop: async () => {} };
   }
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
@@ -85,7 +87,7 @@ function runningPort(databaseDir: string): number | undefined {
   }
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = net.createServer();
     probe.unref();

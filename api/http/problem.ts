@@ -29,8 +29,13 @@ export function problemErrors(page?: ProblemPage): Middleware<AppState> {
       if (problem.code === 'internal') {
         (ctx.state.log ?? console).error({ err: error, request_id: ctx.state.requestId }, 'request failed');
       } else if (problem.status >= 500) {
-        // Overload and timeouts: expected under pressure, one line each, no stack.
-        (ctx.state.log ?? console).warn({ code: problem.code, request_id: ctx.state.requestId, reason: (error as Error)?.message }, 'request refused');
+        // Overload, timeouts, a database away: expected under pressure, one line each, no stack.
+        // The catalogue's words and the cause's code, never the cause's message (knex puts the SQL
+        // with its values in front of it).
+        (ctx.state.log ?? console).warn(
+          { code: problem.code, request_id: ctx.state.requestId, reason: problem.message, cause: causeCode(error) },
+          'request refused',
+        );
       }
       if (page && wantsPage(ctx)) {
         const shown = page(problem, ctx);
@@ -61,10 +66,18 @@ export function problemErrors(page?: ProblemPage): Middleware<AppState> {
         ...problem.extra,
       };
       if (problem.status === 401) ctx.set('WWW-Authenticate', 'Bearer');
-      if (problem.code === 'unavailable' && typeof problem.extra?.retry_after === 'number') ctx.set('Retry-After', String(problem.extra.retry_after));
+      if (problem.status === 503 && typeof problem.extra?.retry_after === 'number') ctx.set('Retry-After', String(problem.extra.retry_after));
       if (problem.code === 'method-not-allowed' && problem.extra?.allow) ctx.set('Allow', String(problem.extra.allow));
     }
   };
+}
+
+/** What caused a refusal, for the log: a SQLSTATE or socket code, or the error's name. */
+function causeCode(error: unknown): string | undefined {
+  const root = error instanceof AppError ? error.cause : error;
+  const e = root as { code?: unknown; name?: unknown } | undefined;
+  if (typeof e?.code === 'string') return e.code;
+  return typeof e?.name === 'string' ? e.name : undefined;
 }
 
 const HTTP_ERRORS: Record<number, ProblemCode> = {
