@@ -30,6 +30,7 @@ const schema = z.object({
   EDIFY_ENCRYPTION_KEY: z.string().optional(),
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   REDIS_URL: z.url().optional(),
+  REDIS_TIMEOUT_MS: z.coerce.number().int().min(10).max(10_000).default(500),
   SMTP_URL: z.url().optional(),
   MAIL_FROM: z.string().default('Edify <no-reply@edify.local>'),
   EDIFY_JOB_PREFIX: z
@@ -93,6 +94,8 @@ export type Config = Readonly<{
   accessTokenTtlSeconds: number;
   refreshTokenTtlDays: number;
   redisUrl: string | undefined;
+  /** Bounds connecting to Redis and each rate-limit command; past it the check counts in memory. */
+  redisTimeoutMs: number;
   smtpUrl: string | undefined;
   mailFrom: string;
   /** Prefixed to job queue names (several deployments or test processes on one database). */
@@ -202,6 +205,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTokenTtlDays: e.REFRESH_TOKEN_TTL_DAYS,
     redisUrl: e.REDIS_URL,
+    redisTimeoutMs: e.REDIS_TIMEOUT_MS,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     jobPrefix: e.EDIFY_JOB_PREFIX,

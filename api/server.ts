@@ -35,7 +35,7 @@ export async function startServer(config: Config, options: { migrate?: boolean; 
     }
     await assertAppRoleIsSafe(dbs);
     const keys = tokenKeys(config.signingSecrets, config.accessTokenTtlSeconds);
-    const limiter = createLimiterStore(config.redisUrl);
+    const limiter = createLimiterStore(config.redisUrl, { timeoutMs: config.redisTimeoutMs, log });
     const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailDir: path.join(config.dataDir, 'mail') });
     const secretBox = createSecretBox(parseEncryptionKeys(config.encryptionKeys));
     const runWorker = options.worker ?? true;

@@ -3,6 +3,9 @@
 // where a route has one, an identifier (the email being signed in, the token in use), so one
 // noisy client cannot lock out a whole school and a spread-out attack still meets a limit.
 // A limited request answers 429 with Retry-After, RateLimit-* headers and a problem document.
+// Redis holds counters only, so it is never worth a request: a Redis that is not connected (or
+// does not answer within REDIS_TIMEOUT_MS) makes the limits count in this process's memory until
+// Redis is back, logged once per outage and counted in `store.stats` (docs/operations.md, Faults).
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Context, Middleware } from 'koa';
@@ -26,28 +29,93 @@ export type LimitRule = {
   wholeSchool?: boolean;
 };
 
-export type LimiterStore =
-  | { driver: 'redis'; db: Redis; close: () => Promise<void> }
-  | { driver: 'memory'; db: Map<string, unknown>; close: () => Promise<void> };
+export type LimiterStats = {
+  /** Whether requests count in Redis right now (false without REDIS_URL or during an outage). */
+  usingRedis: boolean;
+  /** Times Redis went away (each logged once). */
+  outages: number;
+  /** Limit checks counted in process memory although REDIS_URL is set. */
+  fallbackChecks: number;
+  /** Redis commands that failed or timed out (each sends that check to memory). */
+  redisErrors: number;
+};
 
-export function createLimiterStore(redisUrl: string | undefined): LimiterStore {
+export type LimiterStore = {
+  driver: 'redis' | 'memory';
+  /** The Redis client (driver 'redis'). */
+  redis: Redis | undefined;
+  /** Counters in this process: the store without REDIS_URL, the fallback with it. */
+  memory: Map<string, unknown>;
+  /** Read by /metrics; changed only by the store. */
+  readonly stats: LimiterStats;
+  /** Whether the next check should go to Redis. */
+  useRedis: () => boolean;
+  /** A Redis command failed: count in memory until Redis is connected again. */
+  redisFailed: (error: unknown) => void;
+  close: () => Promise<void>;
+};
+
+type Log = { warn: (fields: object, message: string) => void; info: (fields: object, message: string) => void };
+const quiet: Log = { warn: () => {}, info: () => {} };
+
+/** `timeoutMs` bounds connecting to Redis and every command: past it, the check counts in memory. */
+export function createLimiterStore(redisUrl: string | undefined, options: { timeoutMs?: number; log?: Log } = {}): LimiterStore {
+  // koa-ratelimit's memory store never forgets a key: sweep expired counters so a flood of
+  // distinct keys (rotating emails, IPs) cannot grow the process without bound.
+  const memory = new Map<string, unknown>();
+  const sweep = setInterval(() => {
+    const now = Date.now() / 1000;
+    for (const [key, entry] of memory) if ((entry as { reset?: number }).reset !== undefined && (entry as { reset: number }).reset < now) memory.delete(key);
+  }, 60_000);
+  sweep.unref();
+  const stats: LimiterStats = { usingRedis: false, outages: 0, fallbackChecks: 0, redisErrors: 0 };
   if (!redisUrl) {
-    // koa-ratelimit's memory store never forgets a key: sweep expired counters so a flood of
-    // distinct keys (rotating emails, IPs) cannot grow the process without bound.
-    const db = new Map<string, unknown>();
-    const sweep = setInterval(() => {
-      const now = Date.now() / 1000;
-      for (const [key, entry] of db) if ((entry as { reset?: number }).reset !== undefined && (entry as { reset: number }).reset < now) db.delete(key);
-    }, 60_000);
-    sweep.unref();
-    return { driver: 'memory', db, close: async () => clearInterval(sweep) };
+    return { driver: 'memory', redis: undefined, memory, stats, useRedis: () => false, redisFailed: () => {}, close: async () => clearInterval(sweep) };
   }
-  const db = new Redis(redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+  const log = options.log ?? quiet;
+  const timeoutMs = options.timeoutMs ?? 500;
+  // No offline queue and no retries: a command while disconnected fails at once instead of
+  // waiting for a reconnection; reconnecting goes on in the background, every second at most.
+  const redis = new Redis(redisUrl, {
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
+  });
+  let away = false;
+  let closing = false;
+  const goAway = (error: unknown) => {
+    stats.usingRedis = false;
+    if (away || closing) return;
+    away = true;
+    stats.outages++;
+    log.warn({ err_message: (error as Error | undefined)?.message }, 'Redis unavailable: rate limits count in process memory until it is back');
+  };
+  redis.on('ready', () => {
+    if (away) log.info({}, 'Redis is back: rate limits count in Redis again');
+    away = false;
+    stats.usingRedis = true;
+  });
+  redis.on('error', goAway);
+  redis.on('close', () => goAway(new Error('connection closed')));
   return {
     driver: 'redis',
-    db,
+    redis,
+    memory,
+    stats,
+    useRedis: () => !away && redis.status === 'ready',
+    redisFailed: (error) => {
+      stats.redisErrors++;
+      goAway(error);
+      // A command that timed out on a connection that still looks open (a network partition):
+      // reconnect, so that 'ready' says when Redis answers again.
+      if (redis.status === 'ready') redis.disconnect(true);
+    },
     close: async () => {
-      await db.quit().catch(() => db.disconnect());
+      closing = true;
+      clearInterval(sweep);
+      await redis.quit().catch(() => redis.disconnect());
     },
   };
 }
@@ -55,9 +123,7 @@ export function createLimiterStore(redisUrl: string | undefined): LimiterStore {
 export const hashed = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 22);
 
 export function rateLimit(rule: LimitRule, store: LimiterStore): Middleware<AppState> {
-  const limiter = ratelimit({
-    driver: store.driver,
-    db: store.db as never,
+  const options = {
     namespace: `edify:limit:${rule.name}`,
     duration: rule.durationMs,
     max: rule.max,
@@ -68,12 +134,27 @@ export function rateLimit(rule: LimitRule, store: LimiterStore): Middleware<AppS
       return `${rule.wholeSchool ? '*' : ctx.ip}|${school}|${extra === undefined ? '-' : hashed(extra.toLowerCase())}`;
     },
     headers: { remaining: 'RateLimit-Remaining', reset: 'RateLimit-Reset', total: 'RateLimit-Limit' },
-  });
+  };
+  const inMemory = ratelimit({ ...options, driver: 'memory', db: store.memory as never }) as unknown as Middleware<AppState>;
+  const inRedis = store.redis ? (ratelimit({ ...options, driver: 'redis', db: store.redis as never }) as unknown as Middleware<AppState>) : undefined;
+  /** Runs the check in Redis when it is there, else (or when Redis fails) in memory. */
+  const limiter: Middleware<AppState> = async (ctx, next) => {
+    if (inRedis && store.useRedis()) {
+      try {
+        return await inRedis(ctx, next);
+      } catch (error) {
+        // Only the Redis command can fail here (next only notes that the check passed).
+        store.redisFailed(error);
+      }
+    }
+    if (store.driver === 'redis') store.stats.fallbackChecks++;
+    return inMemory(ctx, next);
+  };
   return async (ctx, next) => {
     // Several limits can apply to one request: the headers report the one closest to running out.
     const before = HEADERS.map((h) => ctx.response.get(h));
     let passed = false;
-    await (limiter as unknown as Middleware<AppState>)(ctx, async () => {
+    await limiter(ctx, async () => {
       passed = true;
     });
     // koa-ratelimit reports the reset as a Unix time; the RateLimit header fields use seconds from now.

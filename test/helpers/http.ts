@@ -57,13 +57,14 @@ export async function startApp(
   const { config, dbs } = testEnv();
   const merged = Object.freeze({ ...config, ...overrides });
   const keys = overrides.signingSecrets ? tokenKeys(merged.signingSecrets, merged.accessTokenTtlSeconds) : testTokenKeys();
-  const limiter = createLimiterStore(merged.redisUrl);
+  const log = options.log ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const limiter = createLimiterStore(merged.redisUrl, { timeoutMs: merged.redisTimeoutMs, log });
   limiters.push(limiter);
   const mailer = createMailer({ from: merged.mailFrom, mailDir: MAIL_DIR });
   const deps: AppDeps = {
     config: merged,
     dbs: options.appPool ? { ...dbs, app: options.appPool } : dbs,
-    log: options.log ?? createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
+    log,
     tokenKeys: keys,
     sessions: sessionPolicy(merged, keys),
     limiter,
