@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 const PACKAGES: { name: string; provides: string }[] = [
   { name: 'chromium', provides: '/usr/bin/chromium' },
   { name: 'clamav-daemon', provides: '/usr/sbin/clamd' },
+  // test/faults/redis.test.ts starts (and kills) its own redis-server.
+  { name: 'redis-server', provides: '/usr/bin/redis-server' },
 ];
 
 export function ensureSystemPackages(): void {
