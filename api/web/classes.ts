@@ -68,6 +68,46 @@ const noticeForm = z.object({
   pinned: z.literal('on').optional(),
 });
 
+const homeworkFormBody = z.object({
+  _csrf: z.string().max(200).optional(),
+  title: z.string().max(1000),
+  instructions: z.string().max(100_000),
+  points: z.string().max(20),
+  due_at: z.string().max(100),
+  late_until: z.string().max(100).optional(),
+  publish: z.enum(['now', 'later', 'draft']),
+  publish_at: z.string().max(100).optional(),
+  assign: z.enum(['all', 'some']).optional(),
+  assignee_ids: z.union([z.string().max(100), z.array(z.string().max(100)).max(1000)]).optional(),
+});
+type HomeworkFormBody = Partial<z.infer<typeof homeworkFormBody>>;
+
+// <input type="datetime-local"> gives the school's wall-clock time without seconds.
+const wallClock = (v: string | undefined) => (v === undefined || v.trim() === '' ? null : v.length === 16 ? `${v}:00` : v);
+const listOf = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** The homework form as the API's homework input. */
+function homeworkInputFromForm(body: z.infer<typeof homeworkFormBody>) {
+  return {
+    title: body.title,
+    instructions: body.instructions,
+    points: body.points.trim() === '' ? null : Number(body.points),
+    due_at: wallClock(body.due_at) ?? '',
+    late_until: wallClock(body.late_until),
+    publish_at: body.publish === 'now' ? 'now' : body.publish === 'later' ? (wallClock(body.publish_at) ?? '') : null,
+    assignee_ids: body.assign === 'some' ? listOf(body.assignee_ids) : null,
+  };
+}
+
+async function homeworkForm(scope: Scope, classId: string, form: HomeworkFormBody, errors?: FieldErrors) {
+  const klass = presentClass(scope, await findClass(scope, classId, 'update'));
+  const chosen = new Set(listOf(form.assignee_ids));
+  const students = (await listPeople(scope, classId, { limit: LIST })).data
+    .filter((p) => p.role === 'student')
+    .map((p) => ({ ...p, chosen: chosen.has(p.id) }));
+  return { title: 'New homework', klass, form, errors, students };
+}
+
 export const classPages = [
   pageRoute({
     method: 'get',
@@ -144,10 +184,7 @@ export const classPages = [
     summary: 'Set homework: the form',
     access: { action: 'create', subject: 'Homework' },
     params: idParams,
-    handler: async ({ scope, deps, params }) => {
-      const klass = presentClass(scope, await findClass(scope, params.id, 'update'));
-      return page(scope, deps, 'homework-form', { title: 'New homework', klass, form: { points: '10' } });
-    },
+    handler: async ({ scope, deps, params }) => page(scope, deps, 'homework-form', await homeworkForm(scope, params.id, { points: '10', publish: 'now' })),
   }),
   pageRoute({
     method: 'post',
@@ -156,28 +193,10 @@ export const classPages = [
     access: { action: 'create', subject: 'Homework' },
     params: idParams,
     form: true,
-    body: z.object({
-      _csrf: z.string().max(200).optional(),
-      title: z.string().max(1000),
-      instructions: z.string().max(100_000),
-      points: z.string().max(20),
-      due_at: z.string().max(100),
-      publish: z.enum(['now', 'draft']),
-    }),
+    body: homeworkFormBody,
     handler: async ({ scope, deps, params, body }) => {
-      const input = {
-        title: body.title,
-        instructions: body.instructions,
-        points: body.points.trim() === '' ? null : Number(body.points),
-        // <input type="datetime-local"> gives the school's wall-clock time without seconds.
-        due_at: body.due_at.length === 16 ? `${body.due_at}:00` : body.due_at,
-        publish_at: body.publish === 'now' ? 'now' : null,
-      };
-      const checked = checkForm(createHomeworkInput, input);
-      if (!checked.ok) {
-        const klass = presentClass(scope, await findClass(scope, params.id, 'update'));
-        return { ...page(scope, deps, 'homework-form', { title: 'New homework', klass, form: body, errors: checked.errors }), status: 422 };
-      }
+      const checked = checkForm(createHomeworkInput, homeworkInputFromForm(body));
+      if (!checked.ok) return { ...page(scope, deps, 'homework-form', await homeworkForm(scope, params.id, body, checked.errors)), status: 422 };
       const created = await createHomework(scope, params.id, checked.data);
       return { redirect: `/homework/${created.homework.id}` };
     },

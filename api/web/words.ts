@@ -137,6 +137,12 @@ const WORDS: Record<string, string> = {
   'hwform.when': 'When students see it',
   'hwform.now': 'Now',
   'hwform.draft': 'Keep as a draft',
+  'hwform.later': 'At a set time',
+  'hwform.publish_at': 'Show it to students at (for “At a set time”)',
+  'hwform.late_until': 'Accept late work until (empty: not after the due time)',
+  'hwform.who': 'Who does it',
+  'hwform.everyone': 'The whole class',
+  'hwform.some': 'Only the students ticked below',
   'hwform.submit': 'Save homework',
 
   'search.heading': 'Search',
