@@ -3,7 +3,7 @@
 // resources) and people; teachers also see the join code and set homework from here.
 import { z } from 'zod';
 import { createClassInput, joinClassInput } from '../classes/schema.ts';
-import { createClass, findClass, joinClass, listClasses, listPeople, presentClass } from '../classes/service.ts';
+import { createClass, findClass, joinClass, listClasses, listPeople, presentClass, updateClass } from '../classes/service.ts';
 import { AppError } from '../errors.ts';
 import { presentHomework } from '../homework/present.ts';
 import { createHomeworkInput } from '../homework/schema.ts';
@@ -39,6 +39,7 @@ async function classPage(scope: Scope, id: string) {
     klass,
     teaches,
     posts,
+    manages: scope.ability.can('update', 'Class'),
     notices: notices.data.map((n) => presentNotice(scope, n)).sort((a, b) => Number(b.pinned) - Number(a.pinned)),
     homework: homework.data.map((h) => presentHomework(scope, h.homework, h.assigneeIds)),
     quizzes: quizzes.data.map((q) => ({ id: q.id, title: q.title })),
@@ -160,6 +161,19 @@ export const classPages = [
     allowReadOnly: true,
     params: idParams,
     handler: async ({ scope, deps, params }) => page(scope, deps, 'class', await classPage(scope, params.id)),
+  }),
+  pageRoute({
+    method: 'post',
+    path: '/classes/:id/archive',
+    summary: 'Archive the class (read-only for everyone), or bring it back',
+    access: { action: 'update', subject: 'Class' },
+    params: idParams,
+    form: true,
+    body: z.object({ _csrf: z.string().max(200).optional(), archived: z.enum(['true', 'false']) }),
+    handler: async ({ scope, params, body }) => {
+      await updateClass(scope, params.id, { archived: body.archived === 'true' });
+      return { redirect: `/classes/${params.id}` };
+    },
   }),
   pageRoute({
     method: 'post',

@@ -4,7 +4,8 @@
 import { z } from 'zod';
 import { findClass } from '../classes/service.ts';
 import { AppError } from '../errors.ts';
-import { gradeOne } from '../homework/grading.ts';
+import { listGuardians } from '../guardians/service.ts';
+import { gradeMany, gradeOne } from '../homework/grading.ts';
 import { presentHomework } from '../homework/present.ts';
 import { gradeInput, submitInput } from '../homework/schema.ts';
 import { readHomework } from '../homework/service.ts';
@@ -46,6 +47,7 @@ async function homeworkPage(scope: Scope, id: string, extra: Record<string, unkn
     submissions,
     grades,
     turnedIn: submissions.filter((s) => s.status !== 'missing' && s.status !== 'assigned').length,
+    toReturn: submissions.filter((s) => s.status === 'graded').length,
     ...extra,
   };
 }
@@ -64,7 +66,9 @@ export const homeworkPages = [
     method: 'post',
     path: '/homework/:id/hand-in',
     summary: 'Hand work in (again)',
-    access: { action: 'submit', subject: 'Submission' },
+    // As the API's hand-in: admitted like a read, so homework this person cannot see is a 404
+    // before the service refuses anyone but its students (403).
+    access: { action: 'read', subject: 'Submission' },
     params: idParams,
     form: true,
     body: handInForm,
@@ -83,6 +87,20 @@ export const homeworkPages = [
         throw error;
       }
       return { redirect: `/homework/${params.id}?handed_in=1` };
+    },
+  }),
+  pageRoute({
+    method: 'post',
+    path: '/homework/:id/return-all',
+    summary: 'Return every graded but not yet returned hand-in at once',
+    access: { action: 'grade', subject: 'Submission' },
+    params: idParams,
+    form: true,
+    body: z.object({ _csrf: z.string().max(200).optional() }),
+    handler: async ({ scope, params }) => {
+      const graded = (await listSubmissions(scope, params.id, { limit: ROSTER_PAGE, status: 'graded' })).data;
+      if (graded.length > 0) await gradeMany(scope, params.id, { grades: graded.map((s) => ({ student_id: s.student.id, return: true })) });
+      return { redirect: `/homework/${params.id}?returned=${graded.length}` };
     },
   }),
   pageRoute({
@@ -140,7 +158,13 @@ async function gradingPage(scope: Scope, homeworkId: string, studentId: string, 
   const { homework, assigneeIds } = await readHomework(scope, homeworkId);
   const work = await readSubmission(scope, homeworkId, studentId);
   const { previous, next, all } = await neighbours(scope, homeworkId, studentId);
+  // Who to call about this student's work (teachers see their students' guardians).
+  const guardians = await listGuardians(scope, studentId).catch((error) => {
+    if (error instanceof AppError && (error.status === 403 || error.status === 404)) return [];
+    throw error;
+  });
   return {
+    guardians,
     title: `${work.student.first_name} ${work.student.last_name} · ${homework.title}`,
     homework: presentHomework(scope, homework, assigneeIds),
     work,

@@ -240,6 +240,10 @@ const WORDS: Record<string, string> = {
   'qtype.long_answer': 'Long answer',
 
   'class.post_notice': 'Post a notice',
+  'class.archive': 'Archive class',
+  'class.unarchive': 'Bring class back',
+  'homework.return_all': 'Return all {count} graded',
+  'grading.guardians': 'Guardians',
   'class.notice_text': 'Message',
   'class.post': 'Post',
   'notice.receipts': 'Read by {read} of {total}',

@@ -66,6 +66,8 @@ async function lookAlike(name: string): Promise<World> {
   const quiz = await seedQuizAttempt(school, klass.id, student);
   ids['/api/v1/quizzes'] = quiz.quizId;
   ids['/api/v1/quiz-attempts'] = quiz.attemptId;
+  // The web pages address the same records without the /api/v1 prefix.
+  for (const [prefix, id] of Object.entries(ids)) if (prefix.startsWith('/api/v1/')) ids[prefix.slice('/api/v1'.length)] = id;
   return { school, teacher, student, classId: klass.id, connectionId: connection.id, guardianId: guardian.id, quizQuestionId: quiz.questionId, ids };
 }
 
@@ -136,6 +138,20 @@ function bodyFor(method: string, path: string, a: World): unknown {
     'post /api/v1/quizzes/:id/questions/:questionId/regrade': { correct: false },
     'put /api/v1/quiz-attempts/:id/answers/:questionId': { response: { value: false } },
     'put /api/v1/quiz-attempts/:id/grades/:questionId': { score: 1 },
+    // Pages post forms (school A's ids in the path, valid fields in the body).
+    'post /homework/:id/hand-in': 'body=From+B',
+    'post /homework/:id/return-all': '_csrf=x',
+    'post /homework/:id/submissions/:studentId/grade': 'score=0&feedback=From+B&action=return',
+    'post /classes/:id/archive': 'archived=true',
+    'post /classes/:id/notices': 'title=B+notice&body=From+B',
+    'post /classes/:id/homework': 'title=B+homework&instructions=&points=1&due_at=2030-01-10T17:00&publish=now',
+    'post /classes/:id/quizzes':
+      'title=B+quiz&instructions=&time_limit_minutes=&attempts_allowed=1&opens_at=&closes_at=&score_release=after_attempt&correctness_release=after_close&answers_release=after_close',
+    'post /quizzes/:id/start': '_csrf=x',
+    'post /quizzes/:id/questions': 'type=true_false&prompt=B%3F&points=1&correct=false',
+    'post /quizzes/:id/publish': '_csrf=x',
+    'post /quiz-attempts/:id/submit': '_csrf=x',
+    'post /me/devices/:id/sign-out': '_csrf=x',
     'put /api/v1/sso/connections/:id/metadata': {
       metadata_xml: idpMetadata({ entityId: 'https://evil.test', ssoUrl: 'https://evil.test/sso', certs: [keyPair('attacker').cert] }),
     },
@@ -155,6 +171,7 @@ test('school A’s ids are not found at school B, on every route with an id, and
     const path = route.path
       .replace(':questionId', a.quizQuestionId)
       .replace(':userId', a.student.id)
+      .replace(':studentId', a.student.id)
       .replace(':connection', a.connectionId)
       .replace(':id', idFor(route.path, a));
     const body = route.body ? bodyFor(route.method, route.path, a) : undefined;

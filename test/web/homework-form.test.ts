@@ -40,3 +40,31 @@ test('homework for chosen students with a late window, and homework scheduled fo
   t.is((await w.get(w.sam, `/api/v1/homework/${scheduledId}`)).status, 404, 'not before its time');
   t.like((await w.get(w.teacher, `/api/v1/homework/${scheduledId}`)).body, { status: 'scheduled' });
 });
+
+test('a teacher returns every graded hand-in at once, sees a student’s guardians, and archives the class', async (t) => {
+  const w = await homeworkWorld();
+  const hw = await w.setHomework({ due_at: new Date(Date.now() + 86_400_000).toISOString() });
+  for (const student of [w.sam, w.ada]) {
+    t.is((await w.request(student, 'PUT', `/api/v1/homework/${hw.id}/submission`, { body: 'Done' })).status, 200);
+    t.is((await w.request(w.teacher, 'PUT', `/api/v1/homework/${hw.id}/submissions/${student.id}/grade`, { score: 7 })).status, 200);
+  }
+  const home = schoolUrl(w.app.port, w.school.slug);
+  const context = await openContext();
+  const page = await context.newPage();
+  await signIn(page, home, w.teacher);
+  await page.goto(`${home}homework/${hw.id}`);
+  await page.getByRole('button', { name: 'Return all 2 graded' }).click();
+  await page.waitForURL(/returned=2/);
+  const mine = await w.get(w.sam, `/api/v1/homework/${hw.id}/submission`);
+  t.like(mine.body, { status: 'returned', score: 7 });
+
+  await page.goto(`${home}homework/${hw.id}/submissions/${w.sam.id}`);
+  t.regex(await page.getByRole('region', { name: 'Work' }).innerText(), /Guardians[\s\S]*Parent/);
+  t.deepEqual(await seriousViolations(page), []);
+
+  await page.goto(`${home}classes/${w.maths.id}`);
+  await page.getByRole('button', { name: 'Archive class' }).click();
+  await page.getByRole('button', { name: 'Bring class back' }).waitFor();
+  t.true((await w.get(w.teacher, `/api/v1/classes/${w.maths.id}`)).body.archived);
+  await context.close();
+});
