@@ -320,6 +320,8 @@ const WORDS: Record<string, string> = {
   'error.title.rate-limited': 'Please wait a moment',
   'error.title.school-read-only': 'This school is read-only for now',
   'error.title.tenant-suspended': 'This school is paused',
+  'error.title.database-unavailable': 'Edify is catching its breath',
+  'error.title.unavailable': 'Edify is very busy right now',
   'error.title.default': 'Something went wrong',
   'error.retry': 'Try again in {seconds} seconds.',
   'error.reference': 'Reference: {id}',
