@@ -7,6 +7,7 @@
 import { accessOf } from '../billing/access.ts';
 import { recordAccessChange } from '../billing/access-changes.ts';
 import { schoolUrl } from '../config.ts';
+import { cleanupFiles, fileServices, scanPendingFiles } from '../files/service.ts';
 import { fanOutDueNotices } from '../notices/fan-out.ts';
 import { notificationsTick } from '../notifications/jobs.ts';
 import { finaliseExpiredAttempts } from '../quizzes/attempts.ts';
@@ -28,6 +29,7 @@ export async function tick(deps: WorkerDeps): Promise<{ schools: number }> {
 }
 
 export type TickReport = {
+  files?: { scanned: number; removed: number } | undefined;
   notices: number;
   attempts: number;
   pruned: number;
@@ -44,13 +46,30 @@ export async function schoolTick(deps: WorkerDeps, data: { tenant_id: string }):
   const pruned = await step('prune', pruneExpired);
   const notifications = await step('notifications', (scope) => notificationsTick(scope, schoolUrl(deps.config, scope.tenant.slug)));
   const access = await billingClock(deps, data.tenant_id);
+  const files = await filesTick(deps, data.tenant_id);
   return {
+    files,
     notices: notices.length,
     attempts: attempts?.finalised ?? 0,
     pruned: pruned ?? 0,
     ...(access ? { access } : {}),
     ...(notifications ? { notifications } : {}),
   };
+}
+
+/** Files that waited for the scanner are scanned now, and files never attached within a day or
+ * left by deleted records are removed (api/files/service.ts; also `edify files:scan` and
+ * `edify files:cleanup`). A failure here is logged and retried with the next tick. */
+async function filesTick(deps: WorkerDeps, tenantId: string): Promise<{ scanned: number; removed: number } | undefined> {
+  const services = fileServices(deps.config.files);
+  try {
+    const scanned = await scanPendingFiles(deps.dbs, services, { clock: deps.clock, schools: [tenantId] });
+    const removed = await cleanupFiles(deps.dbs, services.storage, { clock: deps.clock, schools: [tenantId] });
+    return { scanned: scanned.scanned, removed: removed.removed };
+  } catch (error) {
+    deps.log.warn({ err: error, tenant_id: tenantId }, 'school-tick: files step failed');
+    return undefined;
+  }
 }
 
 /** A change of access that only time causes (a trial or a grace period ending) is recorded,
@@ -81,5 +100,8 @@ export async function pruneExpired(scope: Scope): Promise<number> {
   count += await scope.db('password_resets').where('expires_at', '<', ago(1)).delete();
   count += await scope.db('email_verifications').where('expires_at', '<', ago(1)).delete();
   count += await scope.db('invitations').where('expires_at', '<', ago(30)).delete();
+  // Sign-in failures count over a sliding 15-minute window (api/auth/throttle.ts); older rows
+  // decide nothing any more.
+  count += await scope.db('sign_in_failures').where('occurred_at', '<', ago(1)).delete();
   return count;
 }
