@@ -231,7 +231,8 @@ export async function* readFrames(file: string, key: KeySource | undefined): Asy
         const manifest = parseJson<Manifest>(payload);
         // Read to the end: the GCM tag and gzip trailer are checked only there.
         if (await reader.read(1)) throw backupError('The backup is damaged (data after the manifest).');
-        if (manifest.school?.id !== header.school.id || manifest.created_at !== header.created_at || manifest.schema_version !== header.schema_version) {
+        const same = (a: SchoolInfo | undefined, b: SchoolInfo) => a?.id === b.id && a.slug === b.slug && a.name === b.name;
+        if (!same(manifest.school, header.school) || manifest.created_at !== header.created_at || manifest.schema_version !== header.schema_version) {
           throw backupError('The backup is damaged: its header does not match its manifest.');
         }
         yield { type, manifest };

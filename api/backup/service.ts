@@ -200,6 +200,7 @@ export async function restoreBackup(options: {
 }): Promise<RestoreResult> {
   const { header } = await readHeader(options.file);
   const client = await connect(options.ownerUrl, 'restore');
+  let copy: { stream: ReturnType<typeof copyFrom>; done: Promise<unknown> } | undefined;
   try {
     await client.query('begin');
     const current = await schemaVersion(client);
@@ -221,7 +222,6 @@ export async function restoreBackup(options: {
       }
       options.onProgress?.(`deleted the rows of ${tenant.slug}`);
     }
-    let copy: { stream: ReturnType<typeof copyFrom>; done: Promise<unknown> } | undefined;
     const skipped: string[] = [];
     let restoredTables = 0;
     let restoredRows = 0;
@@ -289,6 +289,12 @@ export async function restoreBackup(options: {
       skipped,
     };
   } catch (error) {
+    // A COPY still open (the archive failed mid-part) must be abandoned first: the client queues
+    // every other query behind it. Destroying the stream sends CopyFail.
+    if (copy) {
+      copy.stream.destroy(new Error('restore abandoned'));
+      await copy.done.catch(() => undefined);
+    }
     await client.query('rollback').catch(() => undefined);
     throw error;
   } finally {

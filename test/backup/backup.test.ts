@@ -100,7 +100,10 @@ const restore = (file: string, target: { as: string } | { replace: string }) => 
 
 /** Rewrites an archive frame by frame (checksums and manifest recomputed), so a test can make
  * one that passes every integrity check yet fails to load, or claims another schema. */
-async function rewrite(file: string, change: { header?: Partial<Header>; data?: (table: string, data: Buffer) => Buffer }): Promise<string> {
+async function rewrite(
+  file: string,
+  change: { header?: Partial<Header>; data?: (table: string, data: Buffer) => Buffer; keepChecksums?: boolean },
+): Promise<string> {
   const { header } = await readHeader(file);
   const out = path.join(await tempDir(), `rewritten${randomBytes(3).toString('hex')}.edifybak`);
   const next = { ...header, ...change.header };
@@ -118,7 +121,9 @@ async function rewrite(file: string, change: { header?: Partial<Header>; data?: 
     else if (frame.type === 'E') {
       const data = change.data ? change.data(table, Buffer.concat(buffered)) : Buffer.concat(buffered);
       await writer.data(data);
-      const end: PartEnd = { rows: data.toString().split('\n').length - 1, bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') };
+      const end: PartEnd = change.keepChecksums
+        ? frame.end
+        : { rows: data.toString().split('\n').length - 1, bytes: data.length, sha256: createHash('sha256').update(data).digest('hex') };
       await writer.end(end);
       parts.push({ name: table, kind: 'table', table, columns: [], ...end });
     } else {
@@ -209,6 +214,12 @@ test.serial('a --replace that fails midway (after every checksum passed) leaves 
   const broken = await rewrite(file, { data: (table, data) => (table === last?.table ? Buffer.concat([data, data]) : data) });
   t.is((await verifyBackup(broken, undefined)).school.id, header.school.id, 'the broken archive passes verify');
   await t.throwsAsync(restore(broken, { replace: school.slug }), { message: /duplicate key/ });
+  // A part whose bytes no longer match its checksum fails while its COPY is still open.
+  const tampered = await rewrite(file, {
+    keepChecksums: true,
+    data: (table, data) => (table === last?.table ? Buffer.from(data.toString().replace(/.$/s, 'X\n')) : data),
+  });
+  await t.throwsAsync(restore(tampered, { replace: school.slug }), { message: /fails its checksum/ });
   t.deepEqual(await rowsOf(school.tenant.id), before);
 });
 
@@ -267,7 +278,8 @@ test.serial('one flipped byte fails verify and restore', async (t) => {
   const cliVerify = await edify(['backup:verify', once]);
   t.is(cliVerify.code, 1);
   t.regex(cliVerify.stderr, /damaged/);
-  for (const at of [20, Math.floor(bytes.length / 2), bytes.length - 3]) {
+  // In the clear header (the school's slug), in the middle of the body, in the trailer.
+  for (const at of [bytes.indexOf(school.slug) + 2, Math.floor(bytes.length / 2), bytes.length - 3]) {
     const flipped = Buffer.from(bytes);
     flipped[at] = (flipped[at] as number) ^ 0x01;
     const damaged = path.join(await tempDir(), 'damaged.edifybak');
