@@ -109,11 +109,17 @@
 
   const countdown = document.getElementById('countdown');
   if (countdown && countdown.dataset.secondsLeft !== '') {
-    const endsAt = performance.now() + Number(countdown.dataset.secondsLeft) * 1000;
+    const startedWith = Number(countdown.dataset.secondsLeft);
+    const endsAt = performance.now() + startedWith * 1000;
+    let warned = false;
     const tick = () => {
       const left = Math.max(0, Math.round((endsAt - performance.now()) / 1000));
       countdown.textContent = `${Math.floor(left / 60)}:${String(left % 60).padStart(2, '0')}`;
-      if (left === 60) say('One minute left.');
+      // Warn once, when the last minute begins (not on a quiz that starts with a minute or less).
+      if (left === 60 && !warned && startedWith > 60) {
+        warned = true;
+        say('One minute left.');
+      }
       if (left === 0) {
         say('Time is up: handing in your answers…');
         submitting = true;
