@@ -235,6 +235,8 @@ function send(ctx: Parameters<Middleware<AppState>>[0], reply: Reply): void {
   if ('afterCommit' in reply) throw new Error('afterCommit replies are resolved by the tenant handler');
   if ('problem' in reply) throw reply.problem;
   if ('redirect' in reply) {
+    // A page's form answers POST → 303 → GET (the browser must not repost it).
+    if (ctx.state.page && ctx.method !== 'GET') ctx.status = 303;
     ctx.redirect(reply.redirect);
     return;
   }
@@ -303,6 +305,14 @@ const closeUnreadBody: Middleware<AppState> = async (ctx, next) => {
 
 const markPage: Middleware<AppState> = (ctx, next) => {
   ctx.state.page = true;
+  // A page's form is sent only from this school's own pages. The CSRF token covers signed-in
+  // forms; this also covers the forms posted before a session exists (signing in, accepting an
+  // invitation), which another site could otherwise post to sign a visitor into its own account.
+  if (ctx.method !== 'GET') {
+    // (Koa 3's ctx.origin is the request's Origin header, not this site's origin.)
+    const origin = ctx.get('origin');
+    if (origin && origin !== `${ctx.protocol}://${ctx.host}`) throw forbidden('This form can only be sent from this school’s own pages.');
+  }
   return next();
 };
 

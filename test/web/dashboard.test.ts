@@ -100,3 +100,18 @@ test('pages answer problems as pages: an unknown address is a friendly 404 with 
   t.deepEqual(await seriousViolations(page), []);
   await context.close();
 });
+
+test('a sign-in form posted from another site is refused (login CSRF); from the school’s own page it works', async (t) => {
+  const { app, school, sam } = await world();
+  const form = (origin: string) =>
+    app.request(school.slug, 'POST', '/sign-in', {
+      raw: new URLSearchParams({ email: sam.email, password: PASSWORD }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin },
+    });
+  const forged = await form('https://evil.example');
+  t.is(forged.status, 403);
+  t.falsy(forged.headers['set-cookie'], 'no session was started');
+  const own = await form(`http://${school.slug}.localhost:${app.port}`);
+  t.is(own.status, 303);
+  t.regex(String(own.headers['set-cookie']), /edify_session=/);
+});
