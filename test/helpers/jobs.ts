@@ -1,5 +1,6 @@
-// The job queue in tests. Each test process gets its own queue prefix, so a worker in one test
+// The job queue in tests. Each test file gets its own queue prefix, so a worker in one test
 // file never runs (or sends the email of) another file's jobs, though they share a database.
+import { threadId } from 'node:worker_threads';
 import test from 'ava';
 import type { Knex } from 'knex';
 import { createSecretBox, parseEncryptionKeys } from '../../api/auth/secret-box.ts';
@@ -12,7 +13,8 @@ import type { Mailer } from '../../api/mail/mailer.ts';
 import { closeEventHubs } from '../../api/notifications/events.ts';
 import { testEnv } from './env.ts';
 
-export const TEST_JOB_PREFIX = `t${process.pid}.`;
+// AVA runs test files in worker threads of one process: the thread id keeps files apart too.
+export const TEST_JOB_PREFIX = `t${process.pid}.${threadId}.`;
 
 const opened: Jobs[] = [];
 const pools: Knex[] = [];
