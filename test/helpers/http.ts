@@ -25,7 +25,16 @@ export const MAIL_DIR = path.join(os.tmpdir(), `edify-test-mail-${process.pid}`)
 const servers: http.Server[] = [];
 const limiters: LimiterStore[] = [];
 test.after.always(async () => {
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  // Event streams (GET /me/events) never end on their own: close every connection, not only idle ones.
+  await Promise.all(
+    servers.map(
+      (s) =>
+        new Promise<void>((resolve) => {
+          s.close(() => resolve());
+          s.closeAllConnections();
+        }),
+    ),
+  );
   await Promise.all(limiters.map((l) => l.close()));
 });
 
