@@ -239,7 +239,8 @@ test.serial('a --replace killed with SIGKILL midway leaves the school exactly as
   await locker.query('lock table public.users in share mode');
   const run = spawnEdify(['backup:restore', file, '--replace', school.slug, '--yes'], { DATABASE_URL: config.databaseUrl as string });
   let blocked = false;
-  for (;;) {
+  // Bounded: a restore that never reaches the lock fails this test with its output, never hangs it.
+  for (let polls = 0; polls < 1200; polls++) {
     const { rows } = await dbs.owner.raw(
       "select count(*)::int as n from pg_stat_activity where application_name = 'edify backup:restore' and wait_event_type = 'Lock' and query ilike 'delete from public.\"users\"%'",
     );
