@@ -29,7 +29,9 @@ export function createEventHub(url: string, onError: (error: unknown) => void): 
   emitter.setMaxListeners(0);
   let client: pg.Client | undefined;
   let connecting: Promise<void> | undefined;
+  let closed = false;
   const connect = () => {
+    if (closed) return Promise.reject(new Error('the event hub is closed'));
     connecting ??= (async () => {
       const c = new pg.Client({ connectionString: url, application_name: 'edify-events' });
       c.on('notification', (message) => {
@@ -47,6 +49,11 @@ export function createEventHub(url: string, onError: (error: unknown) => void): 
         connecting = undefined;
       });
       await c.connect();
+      // Closed while connecting: end this client too, or it would keep the process alive.
+      if (closed) {
+        await c.end().catch(() => undefined);
+        return;
+      }
       await c.query(`listen ${CHANNEL}`);
       client = c;
     })().catch((error) => {
@@ -63,6 +70,8 @@ export function createEventHub(url: string, onError: (error: unknown) => void): 
       return () => emitter.off(key, fn);
     },
     async close() {
+      closed = true;
+      await connecting?.catch(() => undefined);
       await client?.end().catch(() => undefined);
       client = undefined;
       connecting = undefined;

@@ -3,15 +3,15 @@
 // the test app's school. One browser per test file; each test gets its own context (cookies).
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import test from 'ava';
 import axe from 'axe-core';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { PASSWORD } from './factories.ts';
+import { atTeardown } from './teardown.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 let browser: Promise<Browser> | undefined;
 
-test.after.always(async () => {
+atTeardown('chromium', async () => {
   if (browser) await (await browser).close();
 });
 

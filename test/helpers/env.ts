@@ -1,13 +1,13 @@
 // One set of pools per AVA worker, on the throwaway database test/run.ts made.
-import test from 'ava';
 import { tokenKeys } from '../../api/auth/tokens.ts';
 import { type Config, loadConfig } from '../../api/config.ts';
 import { connect, type Databases } from '../../api/db/connection.ts';
+import { atTeardown } from './teardown.ts';
 
 let shared: { config: Config; dbs: Databases } | undefined;
 
-// Hooks must be declared when the test file loads, not from inside a test.
-test.after.always(() => shared?.dbs.close());
+// Closed after the test file (test/helpers/teardown.ts runs cleanups last-registered first).
+atTeardown('database pools', () => shared?.dbs.close());
 
 export function testEnv(): { config: Config; dbs: Databases } {
   if (shared) return shared;
@@ -16,12 +16,15 @@ export function testEnv(): { config: Config; dbs: Databases } {
     throw new Error('Run the tests with `npm test`: it prepares a throwaway database.');
   }
   const owner = connect(config.databaseUrl, 3);
-  const app = connect(config.appDatabaseUrl, 5);
+  // The same bounded waits as production (api/db/connection.ts openDatabases).
+  const app = connect(config.appDatabaseUrl, 5, { sessionLimits: config.sessionLimits });
   const dbs: Databases = {
     owner,
     app,
+    read: app,
     ownerUrl: config.databaseUrl,
     appUrl: config.appDatabaseUrl,
+    readUrl: config.appDatabaseUrl,
     close: async () => {
       await Promise.all([owner.destroy(), app.destroy()]);
     },

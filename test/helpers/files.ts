@@ -10,12 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import test from 'ava';
 import S3rver from 's3rver';
 import { fileServices } from '../../api/files/service.ts';
 import { testEnv } from './env.ts';
 import { inSchool, type Person, type School } from './factories.ts';
 import type { Client, Response } from './http.ts';
+import { atTeardown } from './teardown.ts';
 
 /** The EICAR test string: every scanner's harmless "virus". */
 export const EICAR = 'X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*';
@@ -26,7 +26,7 @@ export const PDF = Buffer.from('%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntraile
 export const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
 const cleanups: (() => Promise<void> | void)[] = [];
-test.after.always(async () => {
+atTeardown('file services', async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 

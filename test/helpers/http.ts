@@ -3,7 +3,6 @@
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import test from 'ava';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { buildApp } from '../../api/app.ts';
@@ -18,13 +17,14 @@ import { createLimiterStore, type LimiterStore } from '../../api/http/rate-limit
 import { createMailer } from '../../api/mail/mailer.ts';
 import { testEnv, testTokenKeys } from './env.ts';
 import { ensureTestWorker, testJobs } from './jobs.ts';
+import { atTeardown } from './teardown.ts';
 
 /** Where the test apps write email (no SMTP_URL); read with test/helpers/mail.ts. */
 export const MAIL_DIR = path.join(os.tmpdir(), `edify-test-mail-${process.pid}`);
 
 const servers: http.Server[] = [];
 const limiters: LimiterStore[] = [];
-test.after.always(async () => {
+atTeardown('test apps', async () => {
   // Event streams (GET /me/events) never end on their own: close every connection, not only idle ones.
   await Promise.all(
     servers.map(

@@ -1,7 +1,6 @@
 // The job queue in tests. Each test file gets its own queue prefix, so a worker in one test
 // file never runs (or sends the email of) another file's jobs, though they share a database.
 import { threadId } from 'node:worker_threads';
-import test from 'ava';
 import type { Knex } from 'knex';
 import { createSecretBox, parseEncryptionKeys } from '../../api/auth/secret-box.ts';
 import { connect } from '../../api/db/connection.ts';
@@ -12,6 +11,7 @@ import { startWorker, type Worker, type WorkerDeps } from '../../api/jobs/worker
 import type { Mailer } from '../../api/mail/mailer.ts';
 import { closeEventHubs } from '../../api/notifications/events.ts';
 import { testEnv } from './env.ts';
+import { atTeardown } from './teardown.ts';
 
 // AVA runs test files in worker threads of one process: the thread id keeps files apart too.
 export const TEST_JOB_PREFIX = `t${process.pid}.${threadId}.`;
@@ -21,7 +21,7 @@ const pools: Knex[] = [];
 let shared: Promise<Jobs> | undefined;
 let worker: Promise<Worker> | undefined;
 
-test.after.always(async () => {
+atTeardown('jobs and event hubs', async () => {
   await closeEventHubs();
   await Promise.all(opened.map((j) => j.stop(5_000)));
   await Promise.all(pools.map((p) => p.destroy()));

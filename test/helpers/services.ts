@@ -5,14 +5,14 @@ import { once } from 'node:events';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import test from 'ava';
 import type { Knex } from 'knex';
 import { appUrlFrom, connect, ensureDatabase } from '../../api/db/connection.ts';
 import { type DatabaseServer, freePort, startEmbeddedServer } from '../../api/db/embedded-server.ts';
 import { migrateLatest } from '../../api/db/migrate.ts';
+import { atTeardown } from './teardown.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
-test.after.always(async () => {
+atTeardown('private services', async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
 

@@ -13,9 +13,9 @@
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import test from 'ava';
 import Stripe from 'stripe';
 import { stripeId, subscriptionObject } from './stripe-webhooks.ts';
+import { atTeardown } from './teardown.ts';
 
 export type Metadata = Record<string, string>;
 export type List<T> = { object: 'list'; data: T[]; has_more: boolean; total_count?: number; url: string };
@@ -158,7 +158,7 @@ type Reply = { status: number; body: unknown; headers?: Record<string, string> }
 type StripeErrorBody = { type: string; message: string; code?: string; param?: string };
 
 const open = new Set<StripeStandIn>();
-test.after.always(async () => {
+atTeardown('stripe stand-ins', async () => {
   await Promise.all([...open].map((standIn) => standIn.close()));
 });
 
