@@ -179,6 +179,9 @@ export async function gradeAnswer(scope: Scope, attemptId: string, questionId: s
     throw invalid([{ in: 'body', field: 'score', message: `must be at most the question’s ${Number(question.points)} points` }]);
   }
   const at = now(scope);
+  // The score before this grading, for the audit log's before/after.
+  const previous = await scope.db('quiz_answers').where({ attempt_id: attempt.id, question_id: question.id }).first('score');
+  const oldScore = previous?.score === null || previous?.score === undefined ? null : Number(previous.score);
   await scope.db.raw(
     `insert into quiz_answers (tenant_id, attempt_id, question_id, response, score, feedback, graded_by, graded_at, created_at, updated_at)
      values (?, ?, ?, null, ?, ?, ?, ?, ?, ?)
@@ -188,7 +191,17 @@ export async function gradeAnswer(scope: Scope, attemptId: string, questionId: s
   );
   await refreshAttemptTotals(scope, [attempt.id]);
   await recount(scope, quiz, [attempt.student_id]);
-  await audit(scope, 'quiz.answer_graded', { type: 'quiz_attempt', id: attempt.id }, { quiz_id: quiz.id, question_id: question.id, score: input.score });
+  await audit(
+    scope,
+    'quiz.answer_graded',
+    { type: 'quiz_attempt', id: attempt.id },
+    {
+      quiz_id: quiz.id,
+      question_id: question.id,
+      old_score: oldScore,
+      score: input.score,
+    },
+  );
   return { quiz, attempt: await reload(scope, attempt.id) };
 }
 

@@ -116,7 +116,9 @@ export type RowError = { line: number; column: string; reason: string };
 export type ImportReport = { dry_run: boolean; rows: number; created: number; errors: RowError[] };
 
 const COLUMNS = ['email', 'first_name', 'last_name', 'role', 'class_codes'] as const;
-const rowSchema = z.object({
+// One schema per column, checked one by one: a row reports every bad column, not just the first,
+// and its other checks (repeats, taken addresses, class codes) run even when a name is missing.
+const columnSchemas = {
   email: emailSchema,
   first_name: z.string().trim().min(1, 'is required').max(100, 'is longer than 100 characters'),
   last_name: z.string().trim().min(1, 'is required').max(100, 'is longer than 100 characters'),
@@ -125,8 +127,8 @@ const rowSchema = z.object({
     .trim()
     .toLowerCase()
     .pipe(roleSchema.exclude(['admin', 'guardian'], { message: 'must be teacher or student' })),
-  class_codes: z.string().optional(),
-});
+} as const;
+type CheckedRow = { email?: string; first_name?: string; last_name?: string; role?: string };
 
 /** All-or-nothing CSV roster import: every row is checked first; any problem imports nothing and
  * reports each one by line and column. A dry run only reports. */
@@ -155,16 +157,18 @@ export async function importRoster(scope: Scope, csv: string, options: { dryRun:
   const parsed = rows.map((cells, index) => {
     const line = index + 2;
     const record = Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? '']));
-    const result = rowSchema.safeParse(record);
-    if (!result.success) {
-      for (const issue of result.error.issues) errors.push({ line, column: String(issue.path[0] ?? ''), reason: issue.message });
-      return undefined;
+    const row: CheckedRow = {};
+    for (const column of Object.keys(columnSchemas) as (keyof typeof columnSchemas)[]) {
+      const result = columnSchemas[column].safeParse(record[column] ?? '');
+      if (result.success) row[column] = result.data;
+      else for (const issue of result.error.issues) errors.push({ line, column, reason: issue.message });
     }
-    const row = result.data;
-    const earlier = seen.get(row.email);
-    if (earlier) errors.push({ line, column: 'email', reason: `repeats line ${earlier}` });
-    seen.set(row.email, line);
-    const codes = (row.class_codes ?? '')
+    if (row.email) {
+      const earlier = seen.get(row.email);
+      if (earlier) errors.push({ line, column: 'email', reason: `repeats line ${earlier}` });
+      else seen.set(row.email, line);
+    }
+    const codes = (record.class_codes ?? '')
       .split(/[\s;,]+/)
       .filter(Boolean)
       .map((c) => c.toUpperCase().replace(/-/g, ''));
@@ -192,10 +196,8 @@ export async function importRoster(scope: Scope, csv: string, options: { dryRun:
             .select('id', 'join_code', 'archived_at')
         ).map((c) => [c.join_code, { id: c.id, archived: c.archived_at !== null }]),
   );
-  for (const entry of parsed) {
-    if (!entry) continue;
-    const { line, row, codes } = entry;
-    if (taken.has(row.email)) errors.push({ line, column: 'email', reason: 'someone at this school already uses this address' });
+  for (const { line, row, codes } of parsed) {
+    if (row.email && taken.has(row.email)) errors.push({ line, column: 'email', reason: 'someone at this school already uses this address' });
     const classIds: string[] = [];
     for (const code of codes) {
       const found = classes.get(code);
@@ -203,16 +205,13 @@ export async function importRoster(scope: Scope, csv: string, options: { dryRun:
       else if (found.archived) errors.push({ line, column: 'class_codes', reason: `the class with code ${code} is archived` });
       else classIds.push(found.id);
     }
-    people.push({
-      email: row.email,
-      first_name: row.first_name,
-      last_name: row.last_name,
-      role: row.role as Role,
-      class_ids: classIds,
-      token: newOpaqueToken(),
-    });
+    const { email, first_name, last_name, role } = row;
+    if (!email || !first_name || !last_name || !role) continue;
+    people.push({ email, first_name, last_name, role: role as Role, class_ids: classIds, token: newOpaqueToken() });
   }
-  errors.sort((a, b) => a.line - b.line);
+  // Line by line, and within a line in the CSV's column order.
+  const order = (column: string) => (COLUMNS as readonly string[]).indexOf(column);
+  errors.sort((a, b) => a.line - b.line || order(a.column) - order(b.column));
   if (errors.length === 0) {
     try {
       await assertSeatsFor(scope, people.filter((p) => (SEAT_ROLES as readonly string[]).includes(p.role)).length);

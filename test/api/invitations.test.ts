@@ -136,6 +136,39 @@ test('a 500-row roster with 3 bad rows imports nothing and reports exactly those
   t.is(dry.body.errors.length, 3);
 });
 
+test('every problem of every row is reported, not only the first of each row', async (t) => {
+  const app = await startApp();
+  const school = await createSchool();
+  const taken = await createPerson(school, 'teacher');
+  const csv = [
+    'email,first_name,last_name,role,class_codes',
+    'not-an-email,,,headteacher,NOPE123',
+    `${taken.email},Tess,,student,`,
+    'ok@roster.test,Olive,Okay,student,',
+    'OK@roster.test,,Again,student,',
+  ].join('\n');
+  const dry = await app.request(school.slug, 'POST', '/api/v1/users/import', { token: school.admin.token, body: { csv, dry_run: true } });
+  t.is(dry.status, 200);
+  t.deepEqual(
+    dry.body.errors.map((e: { line: number; column: string }) => [e.line, e.column]),
+    [
+      [2, 'email'],
+      [2, 'first_name'],
+      [2, 'last_name'],
+      [2, 'role'],
+      [2, 'class_codes'],
+      [3, 'email'],
+      [3, 'last_name'],
+      [5, 'email'],
+      [5, 'first_name'],
+    ],
+  );
+  t.regex(dry.body.errors.find((e: { line: number; column: string }) => e.line === 5 && e.column === 'email').reason, /repeats line 4/);
+  const res = await app.request(school.slug, 'POST', '/api/v1/users/import', { token: school.admin.token, body: { csv } });
+  t.is(res.status, 422);
+  t.is(res.body.row_errors.length, 9);
+});
+
 test('a clean roster imports everyone, places them in classes by code, and invites them', async (t) => {
   const app = await startApp();
   const school = await createSchool();
