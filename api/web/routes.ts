@@ -9,6 +9,7 @@ import { bodyField, LIMITS } from '../http/rate-limit.ts';
 import { platformRoute, tenantRoute } from '../http/route.ts';
 import { safeColor } from '../mail/mailer.ts';
 import { accountPages } from './account.ts';
+import { adminSettingsPages } from './admin-settings.ts';
 import { assetRoutes } from './assets.ts';
 import { classPages } from './classes.ts';
 import { everydayPages } from './everyday.ts';
@@ -39,6 +40,7 @@ export const webRoutes = [
   ...twoFactorPages,
   ...quizPages,
   ...inboxPages,
+  ...adminSettingsPages,
   platformRoute({
     method: 'get',
     path: '/',
