@@ -9,6 +9,8 @@ import { bodyField, LIMITS } from '../http/rate-limit.ts';
 import { platformRoute, tenantRoute } from '../http/route.ts';
 import { safeColor } from '../mail/mailer.ts';
 import { accountPages } from './account.ts';
+import { adminPages } from './admin.ts';
+import { adminBillingPages } from './admin-billing.ts';
 import { adminSettingsPages } from './admin-settings.ts';
 import { assetRoutes } from './assets.ts';
 import { classPages } from './classes.ts';
@@ -40,7 +42,9 @@ export const webRoutes = [
   ...twoFactorPages,
   ...quizPages,
   ...inboxPages,
+  ...adminPages,
   ...adminSettingsPages,
+  ...adminBillingPages,
   platformRoute({
     method: 'get',
     path: '/',
