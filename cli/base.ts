@@ -77,7 +77,7 @@ export abstract class EdifyCommand extends Command {
   }
 
   protected operator(): Operator {
-    return { label: process.env.EDIFY_OPERATOR ?? `${userInfo().username}@${hostname()}` };
+    return { label: process.env.EDIFY_OPERATOR ?? `${userInfo().username}@${hostname()}`, via: 'cli' };
   }
 
   protected schoolUrl(config: Config, slug: string): string {

@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { abilityFor } from '../api/access/ability.ts';
+import { platformAudit } from '../api/audit/platform.ts';
 import { audit } from '../api/audit/service.ts';
 import { hashPassword } from '../api/auth/password.ts';
 import { AppError, conflict, type FieldError, invalid, notFound } from '../api/errors.ts';
@@ -14,6 +15,7 @@ import { startEmailVerification } from '../api/users/email-verification.ts';
 import type { User } from '../api/users/model.ts';
 import { createUserInput } from '../api/users/schema.ts';
 import { createUser } from '../api/users/service.ts';
+import { redirectHolding } from './renames.ts';
 import { beginTenantSession, withPlatform } from './session.ts';
 import { slugProblem, slugSkeleton } from './slug.ts';
 import { isTimeZone } from './timezone.ts';
@@ -32,7 +34,9 @@ export type NewTenant = {
   onCreated?: (db: Knex.Transaction, created: { tenant: Tenant; admin: User; verificationToken: string | undefined }) => Promise<void>;
 };
 
-export type Operator = { label: string };
+/** Who did it: the OS user and host for the CLI (cli/base.ts), 'signup' or 'demo-seed' otherwise;
+ * `via` says through what ('cli'; 'system' when unset). */
+export type Operator = { label: string; via?: string };
 
 export async function createTenant(
   owner: Knex,
@@ -64,11 +68,12 @@ export async function createTenant(
 
   return withPlatform(owner, async (db) => {
     const taken = await db('tenants').where({ slug }).first('id');
-    if (taken) throw conflict(`The subdomain "${slug}" is already taken.`, { field: 'slug' });
+    if (taken || (await redirectHolding(db, slug))) throw conflict(`The subdomain "${slug}" is already taken.`, { field: 'slug' });
     const alike = await db('tenants')
       .where({ slug_skeleton: slugSkeleton(slug) })
       .first('slug');
-    if (alike) throw conflict(`The subdomain "${slug}" looks too much like an existing school's; choose another.`, { field: 'slug' });
+    if (alike || (await redirectHolding(db, slug, { lookalike: true })))
+      throw conflict(`The subdomain "${slug}" looks too much like an existing school's; choose another.`, { field: 'slug' });
     const trial = input.plan
       ? {
           plan: input.plan.id,
@@ -80,6 +85,7 @@ export async function createTenant(
     const [created] = await db('tenants')
       .insert({ slug, slug_skeleton: slugSkeleton(slug), name, timezone, ...trial })
       .returning('id');
+    await platformAudit(db, operator, 'tenant.created', { id: created.id, slug }, { name, ...(input.plan ? { plan: input.plan.id } : {}) });
     const tenant = await beginTenantSession(db, { id: created.id });
     const scope = operatorScope(db, tenant, operator);
     await audit(scope, 'tenant.created', { type: 'tenant', id: tenant.id }, { slug });
@@ -136,6 +142,13 @@ export async function setTenantStatus(
     await db('tenants')
       .where({ id: current.id })
       .update({ status: change.status, suspended_reason: change.status === 'suspended' ? change.reason.trim() : null, updated_at: db.fn.now() });
+    await platformAudit(
+      db,
+      operator,
+      change.status === 'suspended' ? 'tenant.suspended' : 'tenant.resumed',
+      { id: current.id, slug: current.slug },
+      change.status === 'suspended' ? { reason: change.reason.trim() } : {},
+    );
     const tenant = await beginTenantSession(db, { id: current.id });
     await audit(
       operatorScope(db, tenant, operator),
@@ -158,6 +171,7 @@ export async function configureTenant(owner: Knex, slug: string, changes: Tenant
     if (!parsed.success) throw invalid(parsed.error.issues.map((i) => ({ in: 'body', field: i.path.join('.'), message: i.message })));
   }
   return withPlatform(owner, async (db) => {
+    await platformAudit(db, operator, 'tenant.configured', { id: found.id, slug: found.slug }, { ...changes });
     if (changes.seat_limit !== undefined) {
       await db('tenants').where({ id: found.id }).update({ seat_limit: changes.seat_limit, updated_at: db.fn.now() });
     }
