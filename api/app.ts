@@ -20,6 +20,7 @@ import { healthRoutes } from './http/health.ts';
 import { accessLog } from './http/logger.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { problemErrors } from './http/problem.ts';
+import { redirectRenamed } from './http/renamed.ts';
 import { requestId } from './http/request-id.ts';
 import { type AnyRoute, mountRoutes, platformRoute } from './http/route.ts';
 import { securityHeaders } from './http/security-headers.ts';
@@ -122,7 +123,7 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
   app.use(tenancy(config));
   app.use(cors(deps.dbs.app));
   app.use(anyHost.routes());
-  const dispatch = { tenant: dispatcher(tenant), platform: dispatcher(platform) };
+  const dispatch = { tenant: redirectRenamed(deps, dispatcher(tenant)), platform: dispatcher(platform) };
   app.use(async (ctx, next) => {
     const host = ctx.state.host;
     if (host.kind === 'foreign') throw new AppError('not-found', 'No school is served at this address.');
