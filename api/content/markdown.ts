@@ -38,6 +38,8 @@ const SANITIZE: sanitizeHtml.IOptions = {
   allowedClasses: { code: [/^language-[\w-]+$/] },
   transformTags: {
     a: sanitizeHtml.simpleTransform('a', { target: '_blank', rel: 'noopener noreferrer nofollow' }),
+    // Pasted HTML may carry an image without alt text: screen readers would read its address.
+    img: (_tag, attribs) => ({ tagName: 'img', attribs: { ...attribs, alt: attribs.alt ?? '' } }),
     input: (_tag, attribs) => ({ tagName: 'input', attribs: { type: 'checkbox', disabled: '', ...(attribs.checked !== undefined ? { checked: '' } : {}) } }),
   },
   disallowedTagsMode: 'escape',

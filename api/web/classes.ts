@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { createClassInput, joinClassInput } from '../classes/schema.ts';
 import { createClass, findClass, joinClass, listClasses, listPeople, presentClass, updateClass } from '../classes/service.ts';
+import { renderMarkdown } from '../content/markdown.ts';
 import { AppError } from '../errors.ts';
 import { presentHomework } from '../homework/present.ts';
 import { createHomeworkInput } from '../homework/schema.ts';
@@ -13,6 +14,7 @@ import { createClassNotice, listClassNotices, presentNotice } from '../notices/s
 import { listQuizzes } from '../quizzes/service.ts';
 import { listResources, presentResource } from '../resources/service.ts';
 import type { Scope } from '../scope.ts';
+import { fileAttachments, fileIdsField, filesErrors, pickedFiles } from './attach.ts';
 import { checkForm, type FieldErrors } from './forms.ts';
 import { page, pageRoute } from './page.ts';
 
@@ -46,6 +48,7 @@ async function classPage(scope: Scope, id: string) {
     resources: resources.data.map(presentResource),
     teachers: people.filter((p) => p.role === 'teacher'),
     students: people.filter((p) => p.role === 'student'),
+    scripts: posts ? ['upload.js'] : [],
   };
 }
 
@@ -67,6 +70,9 @@ const noticeForm = z.object({
   body: z.string().max(100_000),
   important: z.literal('on').optional(),
   pinned: z.literal('on').optional(),
+  file_ids: fileIdsField,
+  /** "Preview" shows the text as students will see it and keeps the form; "save" posts it. */
+  action: z.enum(['save', 'preview']).optional(),
 });
 
 const homeworkFormBody = z.object({
@@ -80,6 +86,8 @@ const homeworkFormBody = z.object({
   publish_at: z.string().max(100).optional(),
   assign: z.enum(['all', 'some']).optional(),
   assignee_ids: z.union([z.string().max(100), z.array(z.string().max(100)).max(1000)]).optional(),
+  file_ids: fileIdsField,
+  action: z.enum(['save', 'preview']).optional(),
 });
 type HomeworkFormBody = Partial<z.infer<typeof homeworkFormBody>>;
 
@@ -97,16 +105,46 @@ function homeworkInputFromForm(body: z.infer<typeof homeworkFormBody>) {
     late_until: wallClock(body.late_until),
     publish_at: body.publish === 'now' ? 'now' : body.publish === 'later' ? (wallClock(body.publish_at) ?? '') : null,
     assignee_ids: body.assign === 'some' ? listOf(body.assignee_ids) : null,
+    attachments: fileAttachments(body.file_ids),
   };
 }
 
-async function homeworkForm(scope: Scope, classId: string, form: HomeworkFormBody, errors?: FieldErrors) {
+async function homeworkForm(scope: Scope, classId: string, form: HomeworkFormBody, errors?: FieldErrors, preview?: string) {
   const klass = presentClass(scope, await findClass(scope, classId, 'update'));
   const chosen = new Set(listOf(form.assignee_ids));
   const students = (await listPeople(scope, classId, { limit: LIST })).data
     .filter((p) => p.role === 'student')
     .map((p) => ({ ...p, chosen: chosen.has(p.id) }));
-  return { title: 'New homework', klass, form, errors, students };
+  const files = await pickedFiles(scope, form.file_ids);
+  return {
+    title: 'New homework',
+    klass,
+    form,
+    errors: errors && filesErrors(errors),
+    students,
+    files,
+    preview: preview === undefined ? undefined : { html: preview },
+    scripts: ['upload.js'],
+  };
+}
+
+/** The class page with the notice form kept (after a mistake, or to show its preview). */
+async function classPageWithNotice(scope: Scope, id: string, body: z.infer<typeof noticeForm>, errors?: FieldErrors, preview?: string) {
+  return {
+    ...(await classPage(scope, id)),
+    noticeForm: body,
+    noticeErrors: errors && filesErrors(errors),
+    noticeFiles: await pickedFiles(scope, body.file_ids),
+    noticePreview: preview === undefined ? undefined : { html: preview },
+    noticeOpen: true,
+  };
+}
+
+/** A validation problem from a service (a file that cannot be attached) as field errors. */
+function fieldErrorsOf(error: unknown): FieldErrors | undefined {
+  if (error instanceof AppError && error.code === 'validation-failed' && error.errors?.length)
+    return Object.fromEntries(error.errors.map((e) => [e.field, e.message]));
+  return undefined;
 }
 
 export const classPages = [
@@ -184,12 +222,25 @@ export const classPages = [
     form: true,
     body: noticeForm,
     handler: async ({ scope, deps, params, body }) => {
-      const input = { title: body.title, body: body.body, important: body.important === 'on', pinned: body.pinned === 'on', publish_at: 'now' };
+      if (body.action === 'preview') return page(scope, deps, 'class', await classPageWithNotice(scope, params.id, body, undefined, renderMarkdown(body.body)));
+      const input = {
+        title: body.title,
+        body: body.body,
+        important: body.important === 'on',
+        pinned: body.pinned === 'on',
+        publish_at: 'now',
+        attachments: fileAttachments(body.file_ids),
+      };
       const checked = checkForm(createNoticeInput, input);
-      if (!checked.ok)
-        return { ...page(scope, deps, 'class', { ...(await classPage(scope, params.id)), noticeForm: body, noticeErrors: checked.errors }), status: 422 };
-      const created = await createClassNotice(scope, params.id, checked.data);
-      return { redirect: `/notices/${created.id}` };
+      if (!checked.ok) return { ...page(scope, deps, 'class', await classPageWithNotice(scope, params.id, body, checked.errors)), status: 422 };
+      try {
+        const created = await createClassNotice(scope, params.id, checked.data);
+        return { redirect: `/notices/${created.id}` };
+      } catch (error) {
+        const errors = fieldErrorsOf(error);
+        if (errors) return { ...page(scope, deps, 'class', await classPageWithNotice(scope, params.id, body, errors)), status: 422 };
+        throw error;
+      }
     },
   }),
   pageRoute({
@@ -209,10 +260,18 @@ export const classPages = [
     form: true,
     body: homeworkFormBody,
     handler: async ({ scope, deps, params, body }) => {
+      if (body.action === 'preview')
+        return page(scope, deps, 'homework-form', await homeworkForm(scope, params.id, body, undefined, renderMarkdown(body.instructions)));
       const checked = checkForm(createHomeworkInput, homeworkInputFromForm(body));
       if (!checked.ok) return { ...page(scope, deps, 'homework-form', await homeworkForm(scope, params.id, body, checked.errors)), status: 422 };
-      const created = await createHomework(scope, params.id, checked.data);
-      return { redirect: `/homework/${created.homework.id}` };
+      try {
+        const created = await createHomework(scope, params.id, checked.data);
+        return { redirect: `/homework/${created.homework.id}` };
+      } catch (error) {
+        const errors = fieldErrorsOf(error);
+        if (errors) return { ...page(scope, deps, 'homework-form', await homeworkForm(scope, params.id, body, errors)), status: 422 };
+        throw error;
+      }
     },
   }),
 ];

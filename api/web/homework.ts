@@ -11,6 +11,7 @@ import { gradeInput, submitInput } from '../homework/schema.ts';
 import { readHomework } from '../homework/service.ts';
 import { listSubmissions, readOwnSubmission, readSubmission, submitWork } from '../homework/submissions.ts';
 import type { Scope } from '../scope.ts';
+import { fileAttachments, fileIdsField, filesErrors, pickedFiles } from './attach.ts';
 import { checkForm } from './forms.ts';
 import { page, pageRoute } from './page.ts';
 
@@ -19,7 +20,7 @@ const gradingParams = z.object({ id: z.uuid(), studentId: z.uuid() });
 const handInForm = z.object({
   _csrf: z.string().max(200).optional(),
   body: z.string().max(100_000),
-  file_ids: z.union([z.string().max(100), z.array(z.string().max(100)).max(20)]).optional(),
+  file_ids: fileIdsField,
 });
 const gradeForm = z.object({
   _csrf: z.string().max(200).optional(),
@@ -48,6 +49,8 @@ async function homeworkPage(scope: Scope, id: string, extra: Record<string, unkn
     grades,
     turnedIn: submissions.filter((s) => s.status !== 'missing' && s.status !== 'assigned').length,
     toReturn: submissions.filter((s) => s.status === 'graded').length,
+    // The hand-in form's files: what the student last handed in (or, after a mistake, what they posted).
+    handInFiles: mine?.attachments.filter((a) => a.file_id),
     ...extra,
   };
 }
@@ -73,16 +76,22 @@ export const homeworkPages = [
     form: true,
     body: handInForm,
     handler: async ({ scope, deps, params, body }) => {
-      const fileIds = body.file_ids === undefined ? [] : Array.isArray(body.file_ids) ? body.file_ids : [body.file_ids];
-      const checked = checkForm(submitInput, { body: body.body, attachments: fileIds.map((file_id) => ({ file_id })) });
-      if (!checked.ok)
-        return { ...page(scope, deps, 'homework', await homeworkPage(scope, params.id, { errors: checked.errors, draft: body.body })), status: 422 };
+      const again = async (errors: Record<string, string>) =>
+        homeworkPage(scope, params.id, {
+          errors: filesErrors(errors),
+          draft: body.body,
+          handInFiles: await pickedFiles(scope, body.file_ids),
+          scripts: ['upload.js'],
+        });
+      const checked = checkForm(submitInput, { body: body.body, attachments: fileAttachments(body.file_ids) });
+      if (!checked.ok) return { ...page(scope, deps, 'homework', await again(checked.errors)), status: 422 };
       try {
         await submitWork(scope, params.id, checked.data);
       } catch (error) {
         // Closed, or the class is archived: the page says why, with the text kept.
-        if (error instanceof AppError && error.status === 409) {
-          return { ...page(scope, deps, 'homework', await homeworkPage(scope, params.id, { errors: { body: error.message }, draft: body.body })), status: 409 };
+        if (error instanceof AppError && error.status === 409) return { ...page(scope, deps, 'homework', await again({ body: error.message })), status: 409 };
+        if (error instanceof AppError && error.code === 'validation-failed') {
+          return { ...page(scope, deps, 'homework', await again(Object.fromEntries((error.errors ?? []).map((e) => [e.field, e.message])))), status: 422 };
         }
         throw error;
       }

@@ -10,7 +10,7 @@ import { readAttempt, saveAnswer, startAttempt, submitAttempt } from '../quizzes
 import { presentAttempt, presentQuestion, presentQuizFor } from '../quizzes/presenter.ts';
 import { addQuestion, listQuestions } from '../quizzes/questions.ts';
 import { myResults, quizResults, quizStatistics } from '../quizzes/results.ts';
-import { type AttemptQuestionView, createQuizInput, QUESTION_TYPE_NAMES, questionInput } from '../quizzes/schema.ts';
+import { type AttemptQuestionView, createQuizInput, QUESTION_TYPE_NAMES, type QuestionView, questionInput } from '../quizzes/schema.ts';
 import { createQuiz, findQuiz, publishQuiz } from '../quizzes/service.ts';
 import type { Scope } from '../scope.ts';
 import { checkForm } from './forms.ts';
@@ -18,6 +18,8 @@ import { page, pageRoute } from './page.ts';
 
 const idParams = z.object({ id: z.uuid() });
 const LIST = 100;
+/** `?layout=one`: one question per screen (api/web/assets/quiz-pages.js); otherwise all on one page. */
+const layoutQuery = z.object({ layout: z.enum(['one', 'all']).optional() });
 
 async function quizPage(scope: Scope, id: string, extra: Record<string, unknown> = {}) {
   const quiz = await findQuiz(scope, id);
@@ -51,6 +53,19 @@ export function responseFromForm(question: AttemptQuestionView, value: unknown):
     case 'long_answer':
       return first === undefined ? undefined : { text: first };
   }
+}
+
+/** A question as a student taking the quiz gets it: no key, no right options, nothing answered. */
+function asStudentSees(q: QuestionView): AttemptQuestionView {
+  return {
+    id: q.id,
+    position: q.position,
+    type: q.type,
+    prompt: q.prompt,
+    prompt_html: q.prompt_html,
+    points: q.points,
+    ...(q.options ? { options: q.options.map((o) => ({ id: o.id, text: o.text })) } : {}),
+  };
 }
 
 /** A question with its saved answer put into form terms (checked options, a value). */
@@ -239,6 +254,20 @@ export const quizPages = [
   }),
   pageRoute({
     method: 'get',
+    path: '/quizzes/:id/preview',
+    summary: 'Preview a quiz as a student sees it (teachers); nothing is recorded',
+    access: { action: 'update', subject: 'Quiz' },
+    allowReadOnly: true,
+    params: idParams,
+    query: layoutQuery,
+    handler: async ({ scope, deps, params, query }) => {
+      const quiz = await presentQuizFor(scope, await findQuiz(scope, params.id, 'update'));
+      const questions = (await listQuestions(scope, params.id, { limit: LIST })).data.map((q) => formQuestion(asStudentSees(presentQuestion(q))));
+      return page(scope, deps, 'quiz-preview', { title: `Preview · ${quiz.title}`, quiz, questions, one: query.layout === 'one', scripts: ['quiz-pages.js'] });
+    },
+  }),
+  pageRoute({
+    method: 'get',
     path: '/quizzes/:id',
     summary: 'A quiz: its window and rules, my standing (students), results and statistics (teachers)',
     access: { action: 'read', subject: 'Quiz' },
@@ -275,11 +304,20 @@ export const quizPages = [
     allowReadOnly: true,
     writes: true,
     params: idParams,
-    handler: async ({ scope, deps, params }) => {
+    query: layoutQuery,
+    handler: async ({ scope, deps, params, query }) => {
       const attempt = presentAttempt(await readAttempt(scope, params.id));
       const quiz = await presentQuizFor(scope, await findQuiz(scope, attempt.quiz_id));
       const questions = (attempt.questions ?? []).map(formQuestion);
-      return page(scope, deps, 'quiz-attempt', { title: quiz.title, quiz, attempt, questions, taking: attempt.status === 'in_progress', scripts: ['quiz.js'] });
+      return page(scope, deps, 'quiz-attempt', {
+        title: quiz.title,
+        quiz,
+        attempt,
+        questions,
+        taking: attempt.status === 'in_progress',
+        one: query.layout === 'one',
+        scripts: ['quiz.js', 'quiz-pages.js'],
+      });
     },
   }),
   pageRoute({

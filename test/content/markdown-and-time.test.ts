@@ -15,6 +15,7 @@ test('Markdown renders to HTML without scripts, handlers or javascript: links', 
   t.false(/<script/i.test(html));
   t.false(/onerror/i.test(html));
   t.false(/javascript:/i.test(html));
+  t.true(html.includes('<img src="x" alt="" />'), 'an image without alt text gets an empty one');
   t.true(html.includes('href="https://example.org" target="_blank" rel="noopener noreferrer nofollow"'));
   t.is(markdownToText('# Plan\n\n**Read** ch. 3'), 'Plan Read ch. 3');
   t.is(renderMarkdown(null), '');

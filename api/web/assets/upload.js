@@ -1,16 +1,48 @@
 // File picker with progress for forms: each chosen file is uploaded at once to the file service
 // (POST /api/v1/files, checked and virus-scanned there), and the form carries the uploaded ids as
-// hidden `file_ids` fields. Hand-in stays disabled while a file is on its way.
+// `file_ids` checkboxes (ticked; without JavaScript, unticking one leaves it out). Each file has a
+// "Remove" button: it leaves the file out of what the form sends, and a file uploaded on this page
+// and not yet used anywhere is deleted from the file service too. The form's buttons stay disabled
+// while a file is on its way.
 (() => {
   for (const input of document.querySelectorAll('input[type="file"][data-upload]')) {
     const form = input.form;
     const list = document.getElementById(input.dataset.list);
-    const submit = form.querySelector('button[type="submit"]');
+    const submits = form.querySelectorAll('button[type="submit"], button:not([type])');
     let busy = 0;
     const setBusy = (delta) => {
       busy += delta;
-      if (submit) submit.disabled = busy > 0;
+      for (const b of submits) b.disabled = busy > 0;
     };
+
+    const addRemove = (item, name, fileId, fresh) => {
+      const box = item.querySelector('input[name="file_ids"]');
+      if (box) box.hidden = true;
+      const remove = document.createElement('button');
+      remove.type = 'button';
+      remove.className = 'secondary small';
+      remove.textContent = 'Remove';
+      remove.setAttribute('aria-label', `Remove ${name}`);
+      remove.addEventListener('click', () => {
+        item.remove();
+        input.focus();
+        // Only a file uploaded just now: one already handed in stays in the earlier version.
+        if (fresh && fileId) {
+          fetch(`/api/v1/files/${encodeURIComponent(fileId)}`, {
+            method: 'DELETE',
+            headers: { 'x-csrf-token': form.dataset.csrf },
+            credentials: 'same-origin',
+          }).catch(() => {});
+        }
+      });
+      item.append(' ', remove);
+    };
+
+    for (const item of list.querySelectorAll('li')) {
+      const box = item.querySelector('input[name="file_ids"]');
+      if (box) addRemove(item, item.textContent.trim(), box.value, false);
+    }
+
     input.addEventListener('change', () => {
       for (const file of input.files) {
         const item = document.createElement('li');
@@ -42,11 +74,13 @@
           } catch {}
           if (xhr.status === 201 && answer.id) {
             status.textContent = 'Uploaded';
-            const hidden = document.createElement('input');
-            hidden.type = 'hidden';
-            hidden.name = 'file_ids';
-            hidden.value = answer.id;
-            item.append(hidden);
+            const box = document.createElement('input');
+            box.type = 'checkbox';
+            box.name = 'file_ids';
+            box.value = answer.id;
+            box.checked = true;
+            item.append(box);
+            addRemove(item, file.name, answer.id, true);
           } else {
             status.textContent = answer.detail || 'Could not upload this file. Try again.';
             item.classList.add('field-error');
