@@ -12,7 +12,8 @@ import { createHomework, listHomework } from '../homework/service.ts';
 import { createNoticeInput } from '../notices/schema.ts';
 import { createClassNotice, listClassNotices, presentNotice } from '../notices/service.ts';
 import { listQuizzes } from '../quizzes/service.ts';
-import { listResources, presentResource } from '../resources/service.ts';
+import type { ResourceView } from '../resources/schema.ts';
+import { listResources, listTopics, presentResource } from '../resources/service.ts';
 import type { Scope } from '../scope.ts';
 import { fileAttachments, fileIdsField, filesErrors, pickedFiles } from './attach.ts';
 import { checkForm, type FieldErrors } from './forms.ts';
@@ -21,19 +22,52 @@ import { page, pageRoute } from './page.ts';
 const idParams = z.object({ id: z.uuid() });
 const LIST = 100;
 
-async function classPage(scope: Scope, id: string) {
+/** Each list on the class page shows up to LIST items; a longer one continues on the next page
+ * of that list alone (`?homework_after=<next_cursor>`: the API's keyset cursor). */
+const classQuery = z.object({
+  homework_after: z.string().max(500).optional(),
+  quizzes_after: z.string().max(500).optional(),
+  resources_after: z.string().max(500).optional(),
+  people_after: z.string().max(500).optional(),
+});
+type ClassCursors = z.infer<typeof classQuery>;
+
+const after = (cursor: string | undefined) => ({ limit: LIST, ...(cursor ? { cursor } : {}) });
+const moreLink = (id: string, list: keyof ClassCursors, next: string | null) => (next ? `/classes/${id}?${list}=${encodeURIComponent(next)}` : undefined);
+
+/** Resources under their topics, in the teacher's order (the API sorts by topic, then place):
+ * the ungrouped ones first, then one group per topic. */
+export function groupByTopic(resources: ResourceView[], topics: { id: string; title: string }[]) {
+  const titles = new Map(topics.map((t) => [t.id, t.title]));
+  const groups: { id: string | null; title: string | undefined; resources: ResourceView[] }[] = [];
+  for (const r of resources) {
+    const last = groups.at(-1);
+    if (last && last.id === r.topic_id) last.resources.push(r);
+    else groups.push({ id: r.topic_id, title: r.topic_id ? titles.get(r.topic_id) : undefined, resources: [r] });
+  }
+  return groups;
+}
+
+async function resourceGroups(scope: Scope, classId: string, cursor: string | undefined) {
+  const resources = await listResources(scope, classId, after(cursor));
+  const topics = resources.data.some((r) => r.topic_id) ? (await listTopics(scope, classId, { limit: LIST })).data : [];
+  return { groups: groupByTopic(resources.data.map(presentResource), topics), next: resources.next_cursor };
+}
+
+async function classPage(scope: Scope, id: string, cursors: ClassCursors = {}) {
   const klass = presentClass(scope, await findClass(scope, id));
   const [notices, homework, quizzes, resources] = [
     await listClassNotices(scope, id, { limit: 25 }),
-    await listHomework(scope, id, { limit: LIST }),
-    await listQuizzes(scope, id, { limit: LIST }),
-    await listResources(scope, id, { limit: LIST }),
+    await listHomework(scope, id, after(cursors.homework_after)),
+    await listQuizzes(scope, id, after(cursors.quizzes_after)),
+    await resourceGroups(scope, id, cursors.resources_after),
   ];
   // Guardians see the class's work, not its roster.
-  const people =
+  const roster =
     scope.ability.can('read', 'Class') && scope.actor.type === 'user' && scope.actor.user.role !== 'guardian'
-      ? (await listPeople(scope, id, { limit: LIST })).data
-      : [];
+      ? await listPeople(scope, id, after(cursors.people_after))
+      : { data: [], next_cursor: null };
+  const people = roster.data;
   const teaches = scope.ability.can('create', 'Homework');
   const posts = scope.ability.can('create', 'Notice') && !klass.archived;
   return {
@@ -45,19 +79,26 @@ async function classPage(scope: Scope, id: string) {
     notices: notices.data.map((n) => presentNotice(scope, n)).sort((a, b) => Number(b.pinned) - Number(a.pinned)),
     homework: homework.data.map((h) => presentHomework(scope, h.homework, h.assigneeIds)),
     quizzes: quizzes.data.map((q) => ({ id: q.id, title: q.title })),
-    resources: resources.data.map(presentResource),
+    resourceGroups: resources.groups,
+    more: {
+      homework: moreLink(id, 'homework_after', homework.next_cursor),
+      quizzes: moreLink(id, 'quizzes_after', quizzes.next_cursor),
+      resources: resources.next ? `/classes/${id}/resources?cursor=${encodeURIComponent(resources.next)}` : undefined,
+      people: moreLink(id, 'people_after', roster.next_cursor),
+    },
     teachers: people.filter((p) => p.role === 'teacher'),
     students: people.filter((p) => p.role === 'student'),
     scripts: posts ? ['upload.js'] : [],
   };
 }
 
-async function classesPage(scope: Scope, extra: { errors?: FieldErrors; code?: string; name?: string } = {}) {
-  const classes = await listClasses(scope, { limit: LIST });
+async function classesPage(scope: Scope, extra: { errors?: FieldErrors; code?: string; name?: string } = {}, cursor?: string) {
+  const classes = await listClasses(scope, after(cursor));
   return {
     title: 'Classes',
     current: '/classes',
     classes: classes.data.map((c) => presentClass(scope, c)),
+    nextPage: classes.next_cursor ? `/classes?cursor=${encodeURIComponent(classes.next_cursor)}` : undefined,
     canJoin: scope.ability.can('join', 'Class'),
     canCreate: scope.ability.can('create', 'Class'),
     ...extra,
@@ -154,7 +195,8 @@ export const classPages = [
     summary: 'My classes; students join one by code here',
     access: { action: 'read', subject: 'Class' },
     allowReadOnly: true,
-    handler: async ({ scope, deps }) => page(scope, deps, 'classes', await classesPage(scope)),
+    query: z.object({ cursor: z.string().max(500).optional() }),
+    handler: async ({ scope, deps, query }) => page(scope, deps, 'classes', await classesPage(scope, {}, query.cursor)),
   }),
   pageRoute({
     method: 'post',
@@ -198,7 +240,28 @@ export const classPages = [
     access: { action: 'read', subject: 'Class' },
     allowReadOnly: true,
     params: idParams,
-    handler: async ({ scope, deps, params }) => page(scope, deps, 'class', await classPage(scope, params.id)),
+    query: classQuery,
+    handler: async ({ scope, deps, params, query }) => page(scope, deps, 'class', await classPage(scope, params.id, query)),
+  }),
+  pageRoute({
+    method: 'get',
+    path: '/classes/:id/resources',
+    summary: 'A class’s resources, grouped by topic in the teacher’s order (100 to a page)',
+    access: { action: 'read', subject: 'Class' },
+    allowReadOnly: true,
+    params: idParams,
+    query: z.object({ cursor: z.string().max(500).optional() }),
+    handler: async ({ scope, deps, params, query }) => {
+      const klass = await findClass(scope, params.id);
+      const { groups, next } = await resourceGroups(scope, params.id, query.cursor);
+      return page(scope, deps, 'resources', {
+        title: `Resources · ${klass.name}`,
+        klass: { id: klass.id, name: klass.name },
+        resourceGroups: groups,
+        nextPage: next ? `/classes/${klass.id}/resources?cursor=${encodeURIComponent(next)}` : undefined,
+        firstPage: query.cursor ? `/classes/${klass.id}/resources` : undefined,
+      });
+    },
   }),
   pageRoute({
     method: 'post',
