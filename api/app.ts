@@ -9,6 +9,7 @@ import { twoFactorRoutes } from './auth/two-factor-routes.ts';
 import { billingRoutes } from './billing/routes.ts';
 import { classRoutes } from './classes/routes.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
+import { enrolmentRoutes } from './enrolment/routes.ts';
 import { AppError } from './errors.ts';
 import { fileRoutes } from './files/routes.ts';
 import { gradebookRoutes } from './gradebook/routes.ts';
@@ -60,6 +61,7 @@ export function allRoutes(baseDomain: string): AnyRoute[] {
     ...schoolRoutes,
     ...ssoRoutes,
     ...billingRoutes,
+    ...enrolmentRoutes,
     ...auditRoutes,
     ...signupRoutes,
   ];

@@ -4,6 +4,7 @@ import { AbilityBuilder, createMongoAbility, type ForcedSubject, type MongoAbili
 import { auditRules } from '../audit/rules.ts';
 import { billingRules } from '../billing/rules.ts';
 import { classRules } from '../classes/rules.ts';
+import { enrolmentRules } from '../enrolment/rules.ts';
 import { fileRules } from '../files/rules.ts';
 import { gradebookRules } from '../gradebook/rules.ts';
 import { guardianRules } from '../guardians/rules.ts';
@@ -34,6 +35,8 @@ export type SubjectName =
   | 'QuizAttempt'
   | 'Gradebook'
   | 'File'
+  | 'Offering'
+  | 'CoursePayment'
   | 'all';
 
 // The fields rules may test, per subject. Each is mapped to SQL by the feature's model
@@ -65,6 +68,7 @@ const FEATURES: FeatureRules[] = [
   quizRules,
   gradebookRules,
   fileRules,
+  enrolmentRules,
 ];
 
 export function abilityFor(actor: Actor): AppAbility {

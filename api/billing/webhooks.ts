@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import type Stripe from 'stripe';
 import { withPlatform } from '../../tenants/session.ts';
 import { AppError } from '../errors.ts';
+import type { Tenant } from '../scope.ts';
 import type { Plan } from './plans.ts';
 import { adminsOf, applySubscription, type BillingNotice, findSchoolFor, subscriptionState } from './service.ts';
 import type { Billing } from './stripe.ts';
@@ -75,14 +76,58 @@ async function recordAndApply(
   graceDays: number,
   onNotice: Notify,
 ): Promise<WebhookOutcome> {
-  const seen = await owner('stripe_events').where({ id: event.id }).first('processed_at');
-  if (seen?.processed_at) return { received: true, duplicate: true };
+  if (await alreadyProcessed(owner, event.id)) return { received: true, duplicate: true };
 
   // Stripe first (outside any transaction), then one short transaction for the record and the change.
   const subscriptionId = HANDLED.includes(event.type) ? subscriptionIdOf(event) : undefined;
   const subscription = subscriptionId ? await billing.call(() => billing.stripe.subscriptions.retrieve(subscriptionId)) : undefined;
   const state = subscription ? subscriptionState(subscription) : undefined;
 
+  return recordOnce(
+    owner,
+    event,
+    now,
+    async (db) => {
+      const tenant = state ? await findSchoolFor(db, state) : undefined;
+      if (state && !tenant) throw new AppError('not-found', `No school matches Stripe customer ${state.customerId}.`);
+      return tenant;
+    },
+    async (db, tenant) => {
+      if (!state || !tenant) return { received: true, ignored: true };
+      await db('tenants').where({ id: tenant.id }).forUpdate().first('id');
+      const applied = await applySubscription(db, tenant, state, plans, now, `stripe:${event.type}`, graceDays);
+      if (applied.notice) await onNotice(db, applied.notice);
+      else if (event.type === 'customer.subscription.trial_will_end' && state.trialEnd) {
+        await onNotice(db, {
+          school: applied.tenant,
+          admins: await adminsOf(db),
+          message: `The free trial ends on ${state.trialEnd.toISOString().slice(0, 10)}. Add a payment method in Billing to keep full access after that.`,
+        });
+      }
+      return { received: true, school: tenant.slug };
+    },
+  );
+}
+
+/** Whether this event id was processed already (a redelivery): checked before calling Stripe. */
+export async function alreadyProcessed(owner: Knex, eventId: string): Promise<boolean> {
+  const seen = await owner('stripe_events').where({ id: eventId }).first('processed_at');
+  return Boolean(seen?.processed_at);
+}
+
+/** The event-dedup mechanism every Stripe webhook shares (subscriptions here, course payments in
+ * api/enrolment/payments.ts): the event is stored under its id and `apply` runs once, in one
+ * platform transaction. A redelivery, or the same event racing itself, finds it processed and does
+ * nothing. `school` names the school it belongs to, recorded before `apply` (which drops to the app
+ * role, and that role cannot touch this platform table); throwing rolls everything back, so Stripe
+ * delivers the event again later. */
+export async function recordOnce(
+  owner: Knex,
+  event: Stripe.Event,
+  now: Date,
+  school: (db: Knex.Transaction) => Promise<Tenant | undefined>,
+  apply: (db: Knex.Transaction, tenant: Tenant | undefined) => Promise<WebhookOutcome>,
+): Promise<WebhookOutcome> {
   return withPlatform(owner, async (db) => {
     const inserted = await db.raw(
       `insert into stripe_events (id, type, payload) values (?, ?, ?) on conflict (id) do update set id = excluded.id
@@ -92,23 +137,10 @@ async function recordAndApply(
     if (inserted.rows.length === 0) return { received: true, duplicate: true };
     const lock = await db('stripe_events').where({ id: event.id }).forUpdate().first('processed_at');
     if (lock?.processed_at) return { received: true, duplicate: true };
-    const tenant = state ? await findSchoolFor(db, state) : undefined;
-    if (state && !tenant) throw new AppError('not-found', `No school matches Stripe customer ${state.customerId}.`);
-    // Record first: applying the change drops to the app role, which cannot touch this platform table.
+    const tenant = await school(db);
     await db('stripe_events')
       .where({ id: event.id })
       .update({ processed_at: now, error: null, school_id: tenant?.id ?? null });
-    if (!state || !tenant) return { received: true, ignored: true };
-    await db('tenants').where({ id: tenant.id }).forUpdate().first('id');
-    const applied = await applySubscription(db, tenant, state, plans, now, `stripe:${event.type}`, graceDays);
-    if (applied.notice) await onNotice(db, applied.notice);
-    else if (event.type === 'customer.subscription.trial_will_end' && state.trialEnd) {
-      await onNotice(db, {
-        school: applied.tenant,
-        admins: await adminsOf(db),
-        message: `The free trial ends on ${state.trialEnd.toISOString().slice(0, 10)}. Add a payment method in Billing to keep full access after that.`,
-      });
-    }
-    return { received: true, school: tenant.slug };
+    return apply(db, tenant);
   });
 }

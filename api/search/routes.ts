@@ -3,7 +3,7 @@ import { MAX_LIMIT } from '../http/pagination.ts';
 import { tenantRoute } from '../http/route.ts';
 import { search } from './service.ts';
 
-const KINDS = ['class', 'homework', 'resource', 'notice'] as const;
+const KINDS = ['class', 'homework', 'resource', 'notice', 'offering'] as const;
 
 const searchQuery = z.object({
   q: z

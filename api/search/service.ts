@@ -36,6 +36,9 @@ export function searchQuery(scope: Scope, query: SearchQuery): Knex.QueryBuilder
   const db = scope.db;
   const branches = sources.map((source) =>
     db(source.table)
+      .modify((qb: Knex.QueryBuilder) => {
+        if (source.join) qb.joinRaw(source.join);
+      })
       .joinRaw('cross join q')
       .whereRaw(`${source.table}.search @@ q.query`)
       .modify(accessibleBy(scope.ability, 'read', source.subject, source.fields(scope)))

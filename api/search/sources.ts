@@ -4,12 +4,13 @@
 import type { SubjectName } from '../access/ability.ts';
 import type { FieldMap } from '../access/query.ts';
 import { CLASS_FIELDS } from '../classes/model.ts';
+import { OFFERING_JOIN, offeringFields } from '../enrolment/model.ts';
 import { homeworkFields } from '../homework/model.ts';
 import { noticeFields } from '../notices/model.ts';
 import { RESOURCE_FIELDS } from '../resources/model.ts';
 import { now, type Scope } from '../scope.ts';
 
-export type SearchKind = 'class' | 'homework' | 'resource' | 'notice';
+export type SearchKind = 'class' | 'homework' | 'resource' | 'notice' | 'offering';
 
 export type SearchSource = {
   kind: SearchKind;
@@ -21,6 +22,8 @@ export type SearchSource = {
   title: string;
   text: string;
   classId: string;
+  /** SQL joined onto the table (a source that reads another table's index, e.g. offerings over classes). */
+  join?: string;
 };
 
 export const SEARCH_SOURCES: SearchSource[] = [
@@ -60,5 +63,17 @@ export const SEARCH_SOURCES: SearchSource[] = [
     text: 'notices.body',
     // null for school-wide notices.
     classId: 'notices.class_id',
+  },
+  {
+    // Catalogue entries (api/enrolment/): a class's offering, found through the class's own index.
+    // Filtered by the Offering rule: students and guardians find listed offerings only.
+    kind: 'offering',
+    table: 'classes',
+    join: OFFERING_JOIN,
+    subject: 'Offering',
+    fields: () => offeringFields(),
+    title: 'classes.name',
+    text: "concat_ws(' ', classes.subject, classes.grade_level, classes.description)",
+    classId: 'classes.id',
   },
 ];

@@ -56,7 +56,9 @@ export const everydayPages = [
             ? `/homework/${h.id}`
             : h.kind === 'notice'
               ? `/notices/${h.id}`
-              : `/classes/${h.class_id}`;
+              : h.kind === 'offering'
+                ? `/catalogue/${h.id}`
+                : `/classes/${h.class_id}`;
       return page(scope, deps, 'search', { title: 'Search', searchQuery: q, searched: q !== '', hits: hits.map((h) => ({ ...h, href: href(h) })) });
     },
   }),

@@ -10,6 +10,11 @@
 // the key reused with different parameters (400 `idempotency_error`); echoes `Request-Id`, `Stripe-Version`
 // and `Idempotency-Key` headers. Failures injected with `failNext` are not stored for idempotency (as if the
 // request never reached the API), so the client's retry with the same key goes through.
+//
+// Connect (course payments): objects made with a `Stripe-Account: acct_…` header live on that connected account and
+// answer 404 from the platform or any other account; `payment`-mode Checkout takes `line_items[].price_data` and
+// `payment_intent_data` (an `application_fee_amount` needs the header, as on Stripe); `completeCheckout`, `expireCheckout`
+// and `dispute` play the payer and the bank; `POST /v1/refunds` refunds as the API does (full or partial, never twice).
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -115,6 +120,46 @@ export type Invoice = {
   [field: string]: unknown;
 };
 
+/** A PaymentIntent (Checkout in `payment` mode makes one when the payer pays). On a connected account. */
+export type PaymentIntent = {
+  id: string;
+  object: 'payment_intent';
+  amount: number;
+  amount_received: number;
+  currency: string;
+  status: 'requires_payment_method' | 'processing' | 'succeeded' | 'canceled';
+  metadata: Metadata;
+  application_fee_amount: number | null;
+  latest_charge: string | null;
+  [field: string]: unknown;
+};
+
+export type Charge = {
+  id: string;
+  object: 'charge';
+  amount: number;
+  amount_refunded: number;
+  currency: string;
+  paid: boolean;
+  refunded: boolean;
+  disputed: boolean;
+  payment_intent: string;
+  metadata: Metadata;
+  [field: string]: unknown;
+};
+
+export type Refund = { id: string; object: 'refund'; amount: number; charge: string; payment_intent: string; status: 'succeeded'; [field: string]: unknown };
+export type Dispute = {
+  id: string;
+  object: 'dispute';
+  amount: number;
+  charge: string;
+  payment_intent: string;
+  status: string;
+  reason: string;
+  [field: string]: unknown;
+};
+
 export type RecordedRequest = {
   method: string;
   /** The path without the query string, e.g. `/v1/subscriptions/sub_123`. */
@@ -137,6 +182,12 @@ export type StandInState = {
   checkoutSessions: Map<string, CheckoutSession>;
   portalSessions: Map<string, PortalSession>;
   subscriptions: Map<string, Subscription>;
+  paymentIntents: Map<string, PaymentIntent>;
+  charges: Map<string, Charge>;
+  refunds: Map<string, Refund>;
+  disputes: Map<string, Dispute>;
+  /** Which connected account (`Stripe-Account` header) owns each object; absent: the platform's own. */
+  accountOf: Map<string, string>;
   /** What `POST /v1/invoices/create_preview` charges; change it freely. */
   invoicePreview: { amount_due: number; currency: string };
 };
@@ -149,6 +200,13 @@ export type StripeStandIn = {
   state: StandInState;
   /** The next `count` requests answer `status` (default 500) with a Stripe `api_error`; `status = 0` destroys the connection instead. Calls queue up. */
   failNext(count: number, status?: number): void;
+  /** The payer pays a `payment`-mode Checkout Session: a succeeded PaymentIntent and a paid Charge appear on the session's
+   * account (metadata and `application_fee_amount` from `payment_intent_data`), the session becomes complete/paid. */
+  completeCheckout(sessionId: string): { session: CheckoutSession; paymentIntent: PaymentIntent; charge: Charge };
+  /** The session expires unpaid (`status: 'expired'`). */
+  expireCheckout(sessionId: string): CheckoutSession;
+  /** The payer's bank disputes the charge: a dispute appears and the charge turns `disputed: true`. */
+  dispute(chargeId: string, reason?: string): Dispute;
   /** Adds or updates a subscription for `GET /v1/subscriptions/:id`: merged over the stored one, or over a default active one-item subscription. */
   setSubscription(sub: Partial<Subscription> & { id: string }): void;
   close(): Promise<void>;
@@ -173,6 +231,11 @@ export async function startStripeServer(): Promise<StripeStandIn> {
     portalSessions: new Map(),
     subscriptions: new Map(),
     invoicePreview: { amount_due: 5000, currency: 'usd' },
+    paymentIntents: new Map(),
+    charges: new Map(),
+    refunds: new Map(),
+    disputes: new Map(),
+    accountOf: new Map(),
   };
 
   const server = http.createServer((req, res) => {
@@ -298,20 +361,53 @@ export async function startStripeServer(): Promise<StripeStandIn> {
         });
       }
       if (mode === 'subscription' && !Array.isArray(body.line_items)) return parameterMissing('line_items');
+      if (mode === 'payment' && !Array.isArray(body.line_items)) return parameterMissing('line_items');
+      let amountTotal: number | null = null;
+      let currency: string | null = null;
+      if (mode === 'payment') {
+        amountTotal = 0;
+        for (const item of body.line_items as Record<string, unknown>[]) {
+          const priceData = isRecord(item.price_data) ? item.price_data : undefined;
+          if (!priceData) return parameterMissing('line_items[0][price_data]');
+          if (typeof priceData.currency !== 'string') return parameterMissing('line_items[0][price_data][currency]');
+          currency = priceData.currency;
+          amountTotal += Number(priceData.unit_amount) * Number(item.quantity ?? 1);
+        }
+        const intentData = isRecord(body.payment_intent_data) ? body.payment_intent_data : {};
+        if (intentData.application_fee_amount !== undefined && request.headers['stripe-account'] === undefined) {
+          return error(400, {
+            type: 'invalid_request_error',
+            param: 'payment_intent_data[application_fee_amount]',
+            message:
+              'Can only apply an application_fee_amount when the PaymentIntent is attempting a direct payment (using an OAuth key or Stripe-Account header) or destination payment (using `transfer_data[destination]`).',
+          });
+        }
+      }
+      if (body.expires_at !== undefined) {
+        const expiresAt = Number(body.expires_at);
+        if (!(expiresAt >= created + 30 * 60 - 5 && expiresAt <= created + 24 * 60 * 60)) {
+          return error(400, {
+            type: 'invalid_request_error',
+            code: 'parameter_invalid_integer',
+            param: 'expires_at',
+            message: 'The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.',
+          });
+        }
+      }
       const id = stripeId('cs_test', 58);
       const session: CheckoutSession = {
         id,
         object: 'checkout.session',
         allow_promotion_codes: body.allow_promotion_codes === 'true' ? true : null,
-        amount_subtotal: null,
-        amount_total: null,
+        amount_subtotal: amountTotal,
+        amount_total: amountTotal,
         cancel_url: stringOrNull(body.cancel_url),
         client_reference_id: stringOrNull(body.client_reference_id),
         created,
-        currency: null,
+        currency,
         customer: stringOrNull(body.customer),
         customer_email: stringOrNull(body.customer_email),
-        expires_at: created + 24 * 60 * 60,
+        expires_at: body.expires_at !== undefined ? Number(body.expires_at) : created + 24 * 60 * 60,
         invoice: null,
         livemode: false,
         metadata: metadataOf(body.metadata),
@@ -324,14 +420,70 @@ export async function startStripeServer(): Promise<StripeStandIn> {
         ui_mode: 'hosted',
         url: `https://checkout.stripe.test/c/pay/${id}`,
       };
+      if (mode === 'payment') session.payment_intent_data = isRecord(body.payment_intent_data) ? body.payment_intent_data : {};
       state.checkoutSessions.set(id, session);
-      return ok(session);
+      own(id, request);
+      return ok(publicSession(session));
     }
 
     const sessionId = match(/^\/v1\/checkout\/sessions\/([^/]+)$/);
     if (method === 'GET' && sessionId !== undefined) {
       const session = state.checkoutSessions.get(sessionId);
-      return session ? ok(session) : missing('checkout.session', sessionId);
+      if (!session || !visible(sessionId, request)) return missing('checkout.session', sessionId);
+      const out: Record<string, unknown> = publicSession(session);
+      const expand = expansions(request.query.expand);
+      // Expanding `payment_intent.latest_charge` expands `payment_intent` too, as on Stripe.
+      if ((expand.has('payment_intent') || expand.has('payment_intent.latest_charge')) && typeof session.payment_intent === 'string') {
+        out.payment_intent = intentWith(session.payment_intent, expand.has('payment_intent.latest_charge'));
+      }
+      return ok(out);
+    }
+
+    const intentId = match(/^\/v1\/payment_intents\/([^/]+)$/);
+    if (method === 'GET' && intentId !== undefined) {
+      if (!state.paymentIntents.has(intentId) || !visible(intentId, request)) return missing('payment_intent', intentId, 'intent');
+      return ok(intentWith(intentId, expansions(request.query.expand).has('latest_charge')));
+    }
+
+    if (method === 'POST' && path === '/v1/refunds') {
+      const chargeId = stringOrNull(body.charge) ?? state.paymentIntents.get(stringOrNull(body.payment_intent) ?? '')?.latest_charge ?? null;
+      if (!chargeId && body.payment_intent === undefined) return parameterMissing('charge');
+      const charge = chargeId ? state.charges.get(chargeId) : undefined;
+      if (!charge || !visible(charge.id, request)) {
+        return body.payment_intent !== undefined
+          ? missing('payment_intent', String(body.payment_intent), 'payment_intent')
+          : missing('charge', String(chargeId), 'charge');
+      }
+      const left = charge.amount - charge.amount_refunded;
+      const amount = body.amount === undefined ? left : Number(body.amount);
+      if (left <= 0) {
+        return error(400, { type: 'invalid_request_error', code: 'charge_already_refunded', message: `Charge ${charge.id} has already been refunded.` });
+      }
+      if (!(amount > 0 && amount <= left)) {
+        return error(400, {
+          type: 'invalid_request_error',
+          code: 'amount_too_large',
+          param: 'amount',
+          message: `Refund amount (${amount}) is greater than unrefunded amount on charge (${left})`,
+        });
+      }
+      charge.amount_refunded += amount;
+      charge.refunded = charge.amount_refunded >= charge.amount;
+      const refund: Refund = {
+        id: stripeId('re', 24),
+        object: 'refund',
+        amount,
+        charge: charge.id,
+        created,
+        currency: charge.currency,
+        metadata: metadataOf(body.metadata),
+        payment_intent: charge.payment_intent,
+        reason: stringOrNull(body.reason),
+        status: 'succeeded',
+      };
+      state.refunds.set(refund.id, refund);
+      own(refund.id, request);
+      return ok(refund);
     }
 
     if (method === 'POST' && path === '/v1/billing_portal/sessions') {
@@ -449,6 +601,19 @@ export async function startStripeServer(): Promise<StripeStandIn> {
     });
   }
 
+  // Connect: an object made with a `Stripe-Account` header lives on that account and is invisible from any other.
+  function own(id: string, request: RecordedRequest): void {
+    const account = request.headers['stripe-account'];
+    if (account) state.accountOf.set(id, account);
+  }
+  function visible(id: string, request: RecordedRequest): boolean {
+    return state.accountOf.get(id) === request.headers['stripe-account'];
+  }
+  function intentWith(id: string, withCharge: boolean): Record<string, unknown> {
+    const intent = state.paymentIntents.get(id) as PaymentIntent;
+    return withCharge && intent.latest_charge ? { ...intent, latest_charge: state.charges.get(intent.latest_charge) } : { ...intent };
+  }
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
@@ -465,6 +630,82 @@ export async function startStripeServer(): Promise<StripeStandIn> {
       if (!Number.isInteger(count) || count < 0) throw new RangeError(`failNext: count must be a non-negative integer, got ${count}`);
       if (status !== 0 && (status < 400 || status > 599)) throw new RangeError(`failNext: status must be 0 or 4xx/5xx, got ${status}`);
       for (let i = 0; i < count; i++) failures.push(status);
+    },
+    completeCheckout(sessionId) {
+      const session = state.checkoutSessions.get(sessionId);
+      if (session?.mode !== 'payment' || session.status !== 'open') throw new Error(`completeCheckout: no open payment session ${sessionId}`);
+      const account = state.accountOf.get(sessionId);
+      const data = (session.payment_intent_data ?? {}) as Record<string, unknown>;
+      const amount = Number(session.amount_total);
+      const created = Math.floor(Date.now() / 1000);
+      const paymentIntent: PaymentIntent = {
+        id: stripeId('pi', 24),
+        object: 'payment_intent',
+        amount,
+        amount_received: amount,
+        application_fee_amount: data.application_fee_amount === undefined ? null : Number(data.application_fee_amount),
+        created,
+        currency: String(session.currency),
+        latest_charge: null,
+        livemode: false,
+        metadata: metadataOf(data.metadata),
+        status: 'succeeded',
+      };
+      const charge: Charge = {
+        id: stripeId('ch', 24),
+        object: 'charge',
+        amount,
+        amount_captured: amount,
+        amount_refunded: 0,
+        application_fee_amount: paymentIntent.application_fee_amount,
+        created,
+        currency: paymentIntent.currency,
+        disputed: false,
+        livemode: false,
+        metadata: { ...paymentIntent.metadata },
+        paid: true,
+        payment_intent: paymentIntent.id,
+        refunded: false,
+        status: 'succeeded',
+      };
+      paymentIntent.latest_charge = charge.id;
+      state.paymentIntents.set(paymentIntent.id, paymentIntent);
+      state.charges.set(charge.id, charge);
+      if (account) {
+        state.accountOf.set(paymentIntent.id, account);
+        state.accountOf.set(charge.id, account);
+      }
+      Object.assign(session, { status: 'complete', payment_status: 'paid', payment_intent: paymentIntent.id, url: null });
+      return { session: publicSession(session), paymentIntent: { ...paymentIntent }, charge: { ...charge } };
+    },
+    expireCheckout(sessionId) {
+      const session = state.checkoutSessions.get(sessionId);
+      if (session?.status !== 'open') throw new Error(`expireCheckout: no open session ${sessionId}`);
+      Object.assign(session, { status: 'expired', url: null });
+      return publicSession(session);
+    },
+    dispute(chargeId, reason = 'fraudulent') {
+      const charge = state.charges.get(chargeId);
+      if (!charge) throw new Error(`dispute: no charge ${chargeId}`);
+      charge.disputed = true;
+      const dispute: Dispute = {
+        id: stripeId('dp', 24),
+        object: 'dispute',
+        amount: charge.amount,
+        charge: charge.id,
+        created: Math.floor(Date.now() / 1000),
+        currency: charge.currency,
+        is_charge_refundable: false,
+        livemode: false,
+        metadata: {},
+        payment_intent: charge.payment_intent,
+        reason,
+        status: 'needs_response',
+      };
+      state.disputes.set(dispute.id, dispute);
+      const account = state.accountOf.get(chargeId);
+      if (account) state.accountOf.set(dispute.id, account);
+      return dispute;
     },
     setSubscription(sub) {
       const base =
@@ -508,6 +749,16 @@ function injectedFailure(status: number): Reply {
     });
   }
   return error(status, { type: 'api_error', message: 'Something went wrong on our end. Please try again later. (injected by the Stripe stand-in)' });
+}
+
+/** A session as the API shows it: `payment_intent_data` is a creation parameter, never echoed back. */
+function publicSession(session: CheckoutSession): CheckoutSession {
+  const { payment_intent_data: _data, ...shown } = session;
+  return shown as CheckoutSession;
+}
+
+function expansions(value: unknown): Set<string> {
+  return new Set(Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : []);
 }
 
 function ok(body: unknown): Reply {

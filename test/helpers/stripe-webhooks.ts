@@ -55,18 +55,22 @@ export type StripeEvent = {
   livemode: false;
   pending_webhooks: number;
   request: { id: string | null; idempotency_key: string | null };
+  /** Set on events from a connected account, delivered to a Connect endpoint. */
+  account?: string;
 };
 
 /**
  * A snapshot event as delivered to a webhook endpoint. `previousAttributes` becomes `data.previous_attributes`
- * (Stripe sends it on `*.updated` events: the changed fields' old values).
+ * (Stripe sends it on `*.updated` events: the changed fields' old values). `account` marks an event from a connected
+ * account (Connect endpoints receive those).
  */
 export function stripeEvent(
   type: string,
   object: Record<string, unknown>,
-  options: { id?: string; created?: number; previousAttributes?: Record<string, unknown> } = {},
+  options: { id?: string; created?: number; previousAttributes?: Record<string, unknown>; account?: string } = {},
 ): StripeEvent {
   return {
+    ...(options.account ? { account: options.account } : {}),
     id: options.id ?? stripeId('evt'),
     object: 'event',
     api_version: STRIPE_API_VERSION,
