@@ -202,3 +202,27 @@ export async function writableClass(scope: Scope, classId: string, action: Actio
   if (found.archived_at) throw conflict('This class is archived: its work stays readable, and nothing can be added or changed until it is unarchived.');
   return found;
 }
+
+export type RosterSummary = { teachers: { id: string; first_name: string; last_name: string }[]; students: number };
+
+/** Each class's teachers and number of students, for classes the actor may read (the admin's
+ * school-wide classes page): one query for the whole page, not one per class. */
+export async function rosterSummaries(scope: Scope, classIds: string[]): Promise<Map<string, RosterSummary>> {
+  const summaries = new Map<string, RosterSummary>(classIds.map((id) => [id, { teachers: [], students: 0 }]));
+  if (classIds.length === 0) return summaries;
+  const readable = Class.query(scope.db).modify(accessible(scope, 'read')).whereIn('classes.id', classIds).select('classes.id').toKnexQuery();
+  const rows = await scope
+    .db('enrollments as e')
+    .join('users as u', (j) => j.on('u.tenant_id', 'e.tenant_id').andOn('u.id', 'e.user_id'))
+    .whereIn('e.class_id', readable)
+    .whereNot('u.status', 'deactivated')
+    .orderBy(['u.last_name', 'u.first_name', 'u.id'])
+    .select('e.class_id', 'e.role', 'u.id', 'u.first_name', 'u.last_name');
+  for (const row of rows) {
+    const summary = summaries.get(row.class_id);
+    if (!summary) continue;
+    if (row.role === 'teacher') summary.teachers.push({ id: row.id, first_name: row.first_name, last_name: row.last_name });
+    else summary.students++;
+  }
+  return summaries;
+}

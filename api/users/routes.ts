@@ -5,7 +5,7 @@ import { pageQuery, pageSchema } from '../http/pagination.ts';
 import { LIMITS } from '../http/rate-limit.ts';
 import { tenantRoute } from '../http/route.ts';
 import { acceptInvitation, importRoster, invitePerson } from './invitations.ts';
-import { acceptInviteInput, createUserInput, importInput, importReport, inviteInput, updateUserInput, userView } from './schema.ts';
+import { acceptInviteInput, createUserInput, importInput, importReport, inviteInput, roleSchema, updateUserInput, userView } from './schema.ts';
 import { createUser, getUser, listUsers, presentUser, signOutEverywhere, unlockAccount, updateUser } from './service.ts';
 
 const idParams = z.object({ id: z.uuid() });
@@ -18,7 +18,11 @@ export const userRoutes = [
     description: 'Admins see everyone; teachers see staff and the students they teach; students see themselves.',
     tags: ['users'],
     access: { action: 'read', subject: 'User' },
-    query: pageQuery,
+    query: pageQuery.extend({
+      q: z.string().trim().max(200).optional().describe('Words that each match the email, first or last name.'),
+      role: roleSchema.optional(),
+      status: z.enum(['invited', 'active', 'deactivated']).optional(),
+    }),
     responses: { 200: { description: 'A page of people, by email', schema: pageSchema(userView) } },
     handler: async ({ scope, query }) => {
       const page = await listUsers(scope, query);

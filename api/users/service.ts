@@ -41,8 +41,18 @@ export async function createUser(scope: Scope, input: CreateUserInput, options: 
   return user;
 }
 
-export async function listUsers(scope: Scope, page: PageQuery): Promise<Page<User>> {
+export type UserFilter = { q?: string | undefined; role?: User['role'] | undefined; status?: User['status'] | undefined };
+
+export async function listUsers(scope: Scope, page: PageQuery & UserFilter): Promise<Page<User>> {
   const query = User.query(scope.db).modify(accessibleBy(scope.ability, 'read', 'User', USER_FIELDS));
+  if (page.role) query.where('users.role', page.role);
+  if (page.status) query.where('users.status', page.status);
+  const words = (page.q ?? '').trim().split(/\s+/).filter(Boolean).slice(0, 5);
+  // Every word matches the email or a name ("ada love" finds Ada Lovelace).
+  for (const word of words) {
+    const like = `%${word.replace(/[%_\\]/g, '\\$&')}%`;
+    query.where((w: typeof query) => w.whereILike('users.email', like).orWhereILike('users.first_name', like).orWhereILike('users.last_name', like));
+  }
   return paginate<User>(query, page, {
     sort: 'users.email',
     id: 'users.id',
