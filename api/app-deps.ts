@@ -7,6 +7,8 @@ import type { Plan } from './billing/plans.ts';
 import type { Billing } from './billing/stripe.ts';
 import type { Config } from './config.ts';
 import type { Databases } from './db/connection.ts';
+import type { ErrorReporter } from './http/error-report.ts';
+import type { Metrics } from './http/metrics.ts';
 import type { LimiterStore } from './http/rate-limit.ts';
 import type { Jobs } from './jobs/jobs.ts';
 import type { Mailer } from './mail/mailer.ts';
@@ -26,6 +28,10 @@ export type AppDeps = {
   plans: Plan[];
   /** The job queue (api/jobs): requests enqueue through their own transaction (scope.outbox). */
   jobs?: Jobs;
+  /** Prometheus registry and recorders (api/http/metrics.ts); buildApp makes one when missing. */
+  metrics?: Metrics;
+  /** The optional Sentry-compatible error hook (SENTRY_DSN): told of every 500. */
+  errorReporter?: ErrorReporter;
 };
 
 export function sessionPolicy(config: Config, keys: TokenKeys): SessionPolicy {

@@ -9,7 +9,6 @@ import { twoFactorRoutes } from './auth/two-factor-routes.ts';
 import { billingRoutes } from './billing/routes.ts';
 import { classRoutes } from './classes/routes.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
-import { enrolmentRoutes } from './enrolment/routes.ts';
 import { AppError } from './errors.ts';
 import { fileRoutes } from './files/routes.ts';
 import { gradebookRoutes } from './gradebook/routes.ts';
@@ -19,12 +18,14 @@ import { clientAddress } from './http/client-address.ts';
 import { cors } from './http/cors.ts';
 import { healthRoutes } from './http/health.ts';
 import { accessLog } from './http/logger.ts';
+import { createMetrics, metricsRoute } from './http/metrics.ts';
 import { openApiDocument } from './http/openapi.ts';
 import { problemErrors } from './http/problem.ts';
 import { redirectRenamed } from './http/renamed.ts';
 import { requestId } from './http/request-id.ts';
 import { type AnyRoute, mountRoutes, platformRoute } from './http/route.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { watchSlowQueries } from './http/slow.ts';
 import type { AppState } from './http/state.ts';
 import { tenancy } from './http/tenancy.ts';
 import { noticeRoutes } from './notices/routes.ts';
@@ -61,7 +62,6 @@ export function allRoutes(baseDomain: string): AnyRoute[] {
     ...schoolRoutes,
     ...ssoRoutes,
     ...billingRoutes,
-    ...enrolmentRoutes,
     ...auditRoutes,
     ...signupRoutes,
   ];
@@ -80,7 +80,7 @@ export function allRoutes(baseDomain: string): AnyRoute[] {
     },
     'any',
   );
-  routes.push(openapi);
+  routes.push(openapi, metricsRoute);
   return routes;
 }
 
@@ -96,6 +96,19 @@ function dispatcher(router: Router<AppState>): Koa.Middleware<AppState> {
 
 export function buildApp(deps: AppDeps): Koa<AppState> {
   const { config } = deps;
+  // Kept on deps (tests read deps.metrics): one registry per app unless the caller made one.
+  deps.metrics ??= createMetrics();
+  const metrics = deps.metrics;
+  metrics.watchPool('app', deps.dbs.app);
+  metrics.watchPool('owner', deps.dbs.owner);
+  metrics.watchLimiter(deps.limiter);
+  if (deps.jobs) metrics.watchJobs(deps.jobs);
+  const slowQueries = { thresholdMs: config.observability.slowQueryMs, log: deps.log };
+  watchSlowQueries(deps.dbs.app, { pool: 'app', ...slowQueries });
+  watchSlowQueries(deps.dbs.owner, { pool: 'owner', ...slowQueries });
+  // Read when an error happens, so it can be set after the app is built (tests).
+  const onInternal = (error: unknown, ctx: Koa.ParameterizedContext<AppState>) =>
+    void deps.errorReporter?.report(error, { method: ctx.method, route: (ctx as { _matchedRoute?: string })._matchedRoute, requestId: ctx.state.requestId });
   const app = new Koa<AppState>({ proxy: config.trustProxy, maxIpsCount: config.proxyHops ?? 0 });
   const routes = allRoutes(config.baseDomain);
   const anyHost = new Router<AppState>();
@@ -119,8 +132,9 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
 
   app.use(clientAddress(config));
   app.use(requestId());
-  app.use(accessLog(deps.log));
-  app.use(problemErrors(problemPage));
+  app.use(accessLog(deps.log, { slowRequestMs: config.observability.slowRequestMs }));
+  app.use(metrics.middleware);
+  app.use(problemErrors(problemPage, onInternal));
   app.use(securityHeaders(config.env === 'production'));
   app.use(tenancy(config));
   app.use(cors(deps.dbs.app));

@@ -41,9 +41,6 @@ const schema = z.object({
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   STRIPE_API_BASE: z.url().optional(),
-  /** The Connect endpoint's signing secret (course payments, api/enrolment/); comma-separated during rotation. */
-  STRIPE_CONNECT_WEBHOOK_SECRET: z.string().optional(),
-  COURSE_PLATFORM_FEE_PERCENT: z.coerce.number().min(0).max(50).default(5),
   BILLING_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(14),
   TRIAL_DAYS: z.coerce.number().int().min(0).max(90).default(14),
   EDIFY_PLANS_FILE: z.string().optional(),
@@ -73,6 +70,16 @@ const schema = z.object({
     .optional(),
   CLAMAV_WHEN_DOWN: z.enum(['wait', 'refuse']).default('wait'),
   CLAMAV_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  // Observability (docs/operations.md, Metrics and logs)
+  METRICS_TOKEN: z.string().optional(),
+  METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  METRICS_HOST: z.string().default('127.0.0.1'),
+  SLOW_REQUEST_MS: z.coerce.number().int().min(0).max(600_000).default(1_000),
+  SLOW_QUERY_MS: z.coerce.number().int().min(0).max(600_000).default(500),
+  SENTRY_DSN: z.url().optional(),
+  WORKER_HEARTBEAT_SECONDS: z.coerce.number().int().min(1).max(3600).default(15),
+  READY_WORKER_STALE_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  READY_REQUIRES_WORKER: boolean.optional(),
 });
 
 export type Config = Readonly<{
@@ -105,9 +112,7 @@ export type Config = Readonly<{
   jobPrefix: string;
   /** How long a stopping worker lets running jobs finish. */
   workerShutdownMs: number;
-  stripe: { secretKey: string | undefined; webhookSecrets: string[]; apiBase: string | undefined; connectWebhookSecrets?: string[] };
-  /** The platform's share of each course payment (Stripe `application_fee_amount`), in percent. */
-  coursePlatformFeePercent?: number;
+  stripe: { secretKey: string | undefined; webhookSecrets: string[]; apiBase: string | undefined };
   billingGraceDays: number;
   trialDays: number;
   plansFile: string | undefined;
@@ -118,6 +123,26 @@ export type Config = Readonly<{
   dataDir: string;
   seedDemo: boolean;
   files: FilesConfig;
+  observability: ObservabilityConfig;
+}>;
+
+/** Metrics, slow logs, the error hook and the worker heartbeat (docs/operations.md, Metrics and logs). */
+export type ObservabilityConfig = Readonly<{
+  /** Bearer token for /metrics on the main port; without it the main port serves /metrics only in development. */
+  metricsToken: string | undefined;
+  /** A separate internal port serving only /metrics (the token is still asked for when set). */
+  metricsPort: number | undefined;
+  metricsHost: string;
+  /** A request (or query) taking at least this long is logged at warn; 0 logs every one. */
+  slowRequestMs: number;
+  slowQueryMs: number;
+  /** Sentry-compatible DSN: 500s are posted to its envelope endpoint. */
+  sentryDsn: string | undefined;
+  workerHeartbeatMs: number;
+  /** A worker heartbeat older than this counts as silent. */
+  workerStaleMs: number;
+  /** /readyz is not ready while no worker has been heard from within workerStaleMs. */
+  readyRequiresWorker: boolean;
 }>;
 
 /** Uploads, storage and scanning (api/files/, docs/files.md). */
@@ -188,6 +213,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       problems.push('EDIFY_APP_DB_PASSWORD is a development or well-known password; set a strong one');
     }
   }
+  if (production && e.METRICS_TOKEN !== undefined) {
+    const tokenProblem = weakSecret(e.METRICS_TOKEN);
+    if (tokenProblem) problems.push(`METRICS_TOKEN ${tokenProblem}; generate one with \`openssl rand -base64 32\``);
+  }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) problems.push('METRICS_PORT must differ from PORT (it is the internal metrics port)');
   if (e.FILES_STORAGE === 's3' && !e.S3_BUCKET) problems.push('S3_BUCKET is required when FILES_STORAGE=s3');
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -223,12 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .map((s) => s.trim())
         .filter(Boolean),
       apiBase: e.STRIPE_API_BASE,
-      connectWebhookSecrets: (e.STRIPE_CONNECT_WEBHOOK_SECRET ?? '')
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean),
     },
-    coursePlatformFeePercent: e.COURSE_PLATFORM_FEE_PERCENT,
     billingGraceDays: e.BILLING_GRACE_DAYS,
     trialDays: e.TRIAL_DAYS,
     plansFile: e.EDIFY_PLANS_FILE,
@@ -254,6 +279,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             }
           : undefined,
       clamav: e.CLAMAV_URL ? { url: e.CLAMAV_URL, whenDown: e.CLAMAV_WHEN_DOWN, timeoutMs: e.CLAMAV_TIMEOUT_MS } : undefined,
+    }),
+    observability: Object.freeze({
+      metricsToken: e.METRICS_TOKEN,
+      metricsPort: e.METRICS_PORT,
+      metricsHost: e.METRICS_HOST,
+      slowRequestMs: e.SLOW_REQUEST_MS,
+      slowQueryMs: e.SLOW_QUERY_MS,
+      sentryDsn: e.SENTRY_DSN,
+      workerHeartbeatMs: e.WORKER_HEARTBEAT_SECONDS * 1000,
+      workerStaleMs: e.READY_WORKER_STALE_SECONDS * 1000,
+      readyRequiresWorker: e.READY_REQUIRES_WORKER ?? false,
     }),
   });
 }

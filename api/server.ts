@@ -13,7 +13,9 @@ import { createBilling } from './billing/stripe.ts';
 import type { Config } from './config.ts';
 import { type Databases, openDatabases } from './db/connection.ts';
 import { migrateLatest } from './db/migrate.ts';
+import { createErrorReporter } from './http/error-report.ts';
 import { createLogger } from './http/logger.ts';
+import { createMetrics, type MetricsServer, startMetricsServer } from './http/metrics.ts';
 import { createLimiterStore } from './http/rate-limit.ts';
 import { openJobs } from './jobs/jobs.ts';
 import { startWorker } from './jobs/worker.ts';
@@ -48,7 +50,10 @@ export async function startServer(config: Config, options: { migrate?: boolean; 
     stopJobs = () => jobs.stop(0);
     // After the job queue: the demo's published notice queues its notification job.
     const seeded = config.seedDemo ? await seedDemoIfEmpty(dbs.owner, { jobs, box: secretBox }) : false;
+    const metrics = createMetrics({ defaults: true });
     const deps: AppDeps = {
+      metrics,
+      ...(config.observability.sentryDsn ? { errorReporter: createErrorReporter(config.observability.sentryDsn, { environment: config.env, log }) } : {}),
       config,
       dbs,
       log,
@@ -68,7 +73,9 @@ export async function startServer(config: Config, options: { migrate?: boolean; 
       s.once('error', reject);
     });
     // Handlers start once the server answers (a job queued meanwhile waits in the table).
-    const worker = runWorker ? await startWorker({ config, dbs, log, mailer, secretBox, clock: () => new Date(), jobs }) : undefined;
+    const worker = runWorker ? await startWorker({ config, dbs, log, mailer, secretBox, clock: () => new Date(), jobs, metrics }) : undefined;
+    // The internal metrics port (METRICS_PORT), when set: /metrics only, never on a school's address.
+    const metricsServer: MetricsServer | undefined = config.observability.metricsPort ? await startMetricsServer(metrics, config) : undefined;
     // Keep-alive sockets would hold close() open; close them once the server stops accepting.
     server.keepAliveTimeout = 5_000;
     const address = server.address();
@@ -81,6 +88,7 @@ export async function startServer(config: Config, options: { migrate?: boolean; 
       // Running jobs get up to WORKER_SHUTDOWN_SECONDS to finish; the rest are retried elsewhere.
       await closeEventHubs();
       await (worker ?? jobs).stop(config.workerShutdownMs);
+      await metricsServer?.close();
       await limiter.close();
       await dbs.close();
     };

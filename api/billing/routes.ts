@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { schoolUrl } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { readRawBody } from '../http/body.ts';
+import { toAppError } from '../http/problem.ts';
 import { platformRoute, tenantRoute } from '../http/route.ts';
 import { planById } from './plans.ts';
 import { type BillingNotice, billingSummary, createCheckout, createPortal, nextInvoice, queueBillingNotice } from './service.ts';
@@ -94,12 +95,18 @@ export const billingRoutes = [
     tags: ['billing'],
     responses: { 200: { description: 'Received' } },
     handler: async ({ ctx, deps }) => {
-      const billing = requireBilling(deps.billing);
-      const raw = await readRawBody(ctx as never, 1_000_000);
-      const event = verifyEvent(billing, raw, ctx.get('stripe-signature'), deps.config.stripe.webhookSecrets);
-      const outbox = deps.jobs && { jobs: deps.jobs, box: deps.secretBox };
-      const notify = (db: Knex.Transaction, notice: BillingNotice) => queueBillingNotice(db, outbox, notice, schoolUrl(deps.config, notice.school.slug));
-      return { body: await handleEvent(deps.dbs.owner, billing, event, deps.plans, deps.clock(), notify, deps.config.billingGraceDays) };
+      try {
+        const billing = requireBilling(deps.billing);
+        const raw = await readRawBody(ctx as never, 1_000_000);
+        const event = verifyEvent(billing, raw, ctx.get('stripe-signature'), deps.config.stripe.webhookSecrets);
+        const outbox = deps.jobs && { jobs: deps.jobs, box: deps.secretBox };
+        const notify = (db: Knex.Transaction, notice: BillingNotice) => queueBillingNotice(db, outbox, notice, schoolUrl(deps.config, notice.school.slug));
+        return { body: await handleEvent(deps.dbs.owner, billing, event, deps.plans, deps.clock(), notify, deps.config.billingGraceDays) };
+      } catch (error) {
+        // Counted for /metrics by problem code (a bad signature, an unknown customer, Stripe or the database away, a bug).
+        deps.metrics?.webhookFailed(toAppError(error).code);
+        throw error;
+      }
     },
   }),
 ];

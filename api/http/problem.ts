@@ -17,7 +17,9 @@ export function wantsPage(ctx: { state: AppState; path: string; accepts: (...typ
   return ctx.accepts('json', 'html') === 'html';
 }
 
-export function problemErrors(page?: ProblemPage): Middleware<AppState> {
+/** `onInternal`: told of every unexpected error answered 500 (the optional error hook,
+ * api/http/error-report.ts); it must not throw or wait. */
+export function problemErrors(page?: ProblemPage, onInternal?: (error: unknown, ctx: Parameters<Middleware<AppState>>[0]) => void): Middleware<AppState> {
   return async (ctx, next) => {
     try {
       await next();
@@ -28,6 +30,7 @@ export function problemErrors(page?: ProblemPage): Middleware<AppState> {
       const problem = toAppError(error);
       if (problem.code === 'internal') {
         (ctx.state.log ?? console).error({ err: error, request_id: ctx.state.requestId }, 'request failed');
+        onInternal?.(error, ctx);
       } else if (problem.status >= 500) {
         // Overload, timeouts, a database away: expected under pressure, one line each, no stack.
         // The catalogue's words and the cause's code, never the cause's message (knex puts the SQL

@@ -38,6 +38,8 @@ export type LimiterStats = {
   fallbackChecks: number;
   /** Redis commands that failed or timed out (each sends that check to memory). */
   redisErrors: number;
+  /** Requests refused (429), by limit name (a fixed set: LIMITS). */
+  refusals: Record<string, number>;
 };
 
 export type LimiterStore = {
@@ -68,7 +70,7 @@ export function createLimiterStore(redisUrl: string | undefined, options: { time
     for (const [key, entry] of memory) if ((entry as { reset?: number }).reset !== undefined && (entry as { reset: number }).reset < now) memory.delete(key);
   }, 60_000);
   sweep.unref();
-  const stats: LimiterStats = { usingRedis: false, outages: 0, fallbackChecks: 0, redisErrors: 0 };
+  const stats: LimiterStats = { usingRedis: false, outages: 0, fallbackChecks: 0, redisErrors: 0, refusals: {} };
   if (!redisUrl) {
     return { driver: 'memory', redis: undefined, memory, stats, useRedis: () => false, redisFailed: () => {}, close: async () => clearInterval(sweep) };
   }
@@ -164,6 +166,7 @@ export function rateLimit(rule: LimitRule, store: LimiterStore): Middleware<AppS
       for (const [i, h] of HEADERS.entries()) ctx.set(h, before[i] ?? '');
     }
     if (!passed) {
+      store.stats.refusals[rule.name] = (store.stats.refusals[rule.name] ?? 0) + 1;
       const retry = Math.max(1, Number(ctx.response.get('Retry-After')) || 1);
       ctx.set('Retry-After', String(retry));
       throw new AppError('rate-limited', `Too many attempts. Try again in ${retry} second${retry === 1 ? '' : 's'}.`, { extra: { retry_after: retry } });

@@ -13,10 +13,12 @@ import type { SecretBox } from '../auth/secret-box.ts';
 import { type Config, schoolUrl } from '../config.ts';
 import type { Databases } from '../db/connection.ts';
 import { AppError } from '../errors.ts';
+import type { Metrics } from '../http/metrics.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { noticeJob } from '../notifications/jobs.ts';
 import { mailSchool } from '../school/service.ts';
 import { runAfterCommit, type Scope } from '../scope.ts';
+import { startHeartbeat } from './heartbeat.ts';
 import { type Jobs, type QueueName, SCHEDULES } from './jobs.ts';
 import type { EmailJob } from './outbox.ts';
 import { schoolTick, tick } from './timed.ts';
@@ -29,6 +31,8 @@ export type WorkerDeps = {
   secretBox: SecretBox;
   clock: () => Date;
   jobs: Jobs;
+  /** Counts failed job attempts for /metrics (api/http/metrics.ts). */
+  metrics?: Pick<Metrics, 'jobFailed'>;
 };
 
 type Handler = (deps: WorkerDeps, job: Job<Record<string, unknown>>) => Promise<unknown>;
@@ -54,12 +58,20 @@ export async function startWorker(deps: WorkerDeps, options: { schedules?: boole
       } catch (error) {
         // No job data in the log: it may hold addresses or (sealed) links.
         log.warn({ queue, job_id: job.id, err: error }, 'job failed; pg-boss retries it with backoff');
+        deps.metrics?.jobFailed(queue);
         throw error;
       }
     });
   }
   if (options.schedules ?? true) await registerSchedules(jobs.boss, jobs);
-  return { stop: (timeoutMs) => jobs.stop(timeoutMs) };
+  // On the owner pool, like pg-boss: /readyz reads it (api/http/health.ts).
+  const heartbeat = await startHeartbeat(deps.dbs.owner, { prefix: jobs.prefix, intervalMs: deps.config.observability.workerHeartbeatMs, log });
+  return {
+    stop: async (timeoutMs) => {
+      await heartbeat.stop();
+      await jobs.stop(timeoutMs);
+    },
+  };
 }
 
 async function registerSchedules(boss: PgBoss, jobs: Jobs): Promise<void> {

@@ -1,5 +1,6 @@
 import { createSecretBox, parseEncryptionKeys } from '../../api/auth/secret-box.ts';
 import { createLogger } from '../../api/http/logger.ts';
+import { createMetrics, startMetricsServer } from '../../api/http/metrics.ts';
 import { openJobs } from '../../api/jobs/jobs.ts';
 import { startWorker } from '../../api/jobs/worker.ts';
 import { createMailer } from '../../api/mail/mailer.ts';
@@ -23,15 +24,24 @@ export default class Worker extends EdifyCommand {
     });
     const mailer = createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom, mailDir: `${config.dataDir}/mail` });
     const secretBox = createSecretBox(parseEncryptionKeys(config.encryptionKeys));
-    const worker = await startWorker({ config, dbs, log, mailer, secretBox, clock: () => new Date(), jobs });
+    // A worker-only process has no HTTP server: with METRICS_PORT it serves its own /metrics there.
+    const metrics = createMetrics({ defaults: true });
+    metrics.watchPool('app', dbs.app);
+    metrics.watchPool('owner', dbs.owner);
+    metrics.watchJobs(jobs);
+    const worker = await startWorker({ config, dbs, log, mailer, secretBox, clock: () => new Date(), jobs, metrics });
+    const metricsServer = config.observability.metricsPort ? await startMetricsServer(metrics, config) : undefined;
     this.logToStderr('Worker running. Press Ctrl-C to stop.');
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         this.logToStderr(`${signal}: letting running jobs finish (up to ${config.workerShutdownMs / 1000} s)…`);
-        worker.stop(config.workerShutdownMs).then(resolve, (error) => {
-          this.logToStderr(String(error));
-          resolve();
-        });
+        worker
+          .stop(config.workerShutdownMs)
+          .then(() => metricsServer?.close())
+          .then(resolve, (error) => {
+            this.logToStderr(String(error));
+            resolve();
+          });
       };
       process.once('SIGINT', () => stop('SIGINT'));
       process.once('SIGTERM', () => stop('SIGTERM'));

@@ -56,7 +56,7 @@ test('PostgreSQL stopped and started under load: 503 database-unavailable with R
   await pg.start();
   // Back: readiness returns and requests succeed, with no restart of the app.
   const back = await until(50, ready, (res) => res.status === 200);
-  t.deepEqual(back.body, { status: 'ready', database: 'ok', migrations: { pending: [] } });
+  t.like(back.body, { status: 'ready', database: 'ok', migrations: { pending: [] } });
   await until(50, read, (res) => res.status === 200);
   const answers = await load.stop();
   t.is((await app.request(slug, 'POST', '/api/v1/auth/login', { body: { email: `admin@${slug}.test`, password: PASSWORD } })).status, 200);
@@ -95,7 +95,7 @@ test('/readyz on a busy database answers within its own deadline, without cancel
     const busy = await app.request(null, 'GET', '/readyz');
     // Up a moment ago with every migration applied: busy is still ready, and says why it did not look.
     t.is(busy.status, 200);
-    t.deepEqual(busy.body, { status: 'ready', database: 'busy', migrations: { pending: [] } });
+    t.like(busy.body, { status: 'ready', database: 'busy', migrations: { pending: [] }, worker: { status: 'unknown' } });
   } finally {
     release();
     await holding;
