@@ -9,6 +9,7 @@ import { twoFactorRoutes } from './auth/two-factor-routes.ts';
 import { billingRoutes } from './billing/routes.ts';
 import { classRoutes } from './classes/routes.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
+import { enrolmentRoutes } from './enrolment/routes.ts';
 import { AppError } from './errors.ts';
 import { fileRoutes } from './files/routes.ts';
 import { gradebookRoutes } from './gradebook/routes.ts';
@@ -41,7 +42,7 @@ import { problemPage } from './web/errors.ts';
 import { webRoutes } from './web/routes.ts';
 
 /** Every route of the product. The OpenAPI document and the route tests read this list. */
-export function allRoutes(baseDomain: string): AnyRoute[] {
+export function allRoutes(): AnyRoute[] {
   const routes: AnyRoute[] = [
     ...healthRoutes,
     ...webRoutes,
@@ -62,19 +63,27 @@ export function allRoutes(baseDomain: string): AnyRoute[] {
     ...schoolRoutes,
     ...ssoRoutes,
     ...billingRoutes,
+    ...enrolmentRoutes,
     ...auditRoutes,
     ...signupRoutes,
   ];
-  let document: unknown;
+  const documents = new Map<string, unknown>();
   const openapi = platformRoute(
     {
       method: 'get',
       path: '/openapi.json',
-      summary: 'This document',
+      operationId: 'getOpenApiDocument',
+      summary: 'This document: the school API on a school’s subdomain, the platform API on the apex',
       tags: ['meta'],
       responses: { 200: { description: 'OpenAPI 3.1' } },
-      handler: async () => {
-        document ??= openApiDocument(routes, baseDomain);
+      handler: async ({ deps, ctx }) => {
+        const host = ctx.state.host.kind === 'tenant' ? 'tenant' : 'platform';
+        let document = documents.get(host);
+        if (!document) {
+          const { baseDomain, port, env } = deps.config;
+          document = openApiDocument(routes, { baseDomain, port, production: env === 'production', host });
+          documents.set(host, document);
+        }
         return { body: document };
       },
     },
@@ -110,7 +119,7 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
   const onInternal = (error: unknown, ctx: Koa.ParameterizedContext<AppState>) =>
     void deps.errorReporter?.report(error, { method: ctx.method, route: (ctx as { _matchedRoute?: string })._matchedRoute, requestId: ctx.state.requestId });
   const app = new Koa<AppState>({ proxy: config.trustProxy, maxIpsCount: config.proxyHops ?? 0 });
-  const routes = allRoutes(config.baseDomain);
+  const routes = allRoutes();
   const anyHost = new Router<AppState>();
   const platform = new Router<AppState>();
   const tenant = new Router<AppState>();

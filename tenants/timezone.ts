@@ -1,3 +1,12 @@
+import { z } from 'zod';
+
+/** An IANA time zone in a request body (signup, school settings). */
+export const timeZoneInput = z
+  .string()
+  .max(100)
+  .refine(isTimeZone, 'is not an IANA time zone such as Europe/London')
+  .meta({ examples: ['Europe/London', 'America/Chicago'] });
+
 /** Whether the runtime knows this IANA time zone (e.g. Europe/London). */
 export function isTimeZone(zone: string): boolean {
   try {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { exactlyOneOf } from '../http/input.ts';
 import { email, password } from '../users/schema.ts';
 
 export const sessionMode = z
@@ -63,11 +64,9 @@ const recoveryCode = z.string().trim().min(8).max(40);
 
 export const secondFactorInput = z
   .strictObject({ challenge_token: z.string().min(20).max(2000), code: code.optional(), recovery_code: recoveryCode.optional(), session: sessionMode })
-  .refine((v) => Boolean(v.code) !== Boolean(v.recovery_code), { message: 'send either code or recovery_code', path: ['code'] });
+  .apply(exactlyOneOf, ['code', 'recovery_code']);
 
-export const factorInput = z
-  .strictObject({ code: code.optional(), recovery_code: recoveryCode.optional() })
-  .refine((v) => Boolean(v.code) !== Boolean(v.recovery_code), { message: 'send either code or recovery_code', path: ['code'] });
+export const factorInput = z.strictObject({ code: code.optional(), recovery_code: recoveryCode.optional() }).apply(exactlyOneOf, ['code', 'recovery_code']);
 
 export const confirmInput = z.strictObject({ code });
 

@@ -47,6 +47,7 @@ export const billingRoutes = [
   tenantRoute({
     method: 'post',
     path: '/api/v1/billing/checkout',
+    idempotent: true,
     summary: 'Start a Stripe Checkout for a plan',
     tags: ['billing'],
     access: { action: 'manage', subject: 'Billing' },

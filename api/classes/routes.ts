@@ -43,6 +43,7 @@ export const classRoutes = [
   tenantRoute({
     method: 'post',
     path: '/api/v1/classes',
+    idempotent: true,
     summary: 'Create a class',
     description: 'A teacher who creates a class teaches it.',
     tags: ['classes'],

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { atLeastOneField } from '../http/input.ts';
 import { userView } from '../users/schema.ts';
 
 const day = z.iso.date({ message: 'must be a date like 2026-09-01' });
@@ -27,7 +28,7 @@ export const updateClassInput = z
     join_code_enabled: z.boolean().optional(),
   })
   .refine(termOrder, termMessage)
-  .refine((v) => Object.keys(v).length > 0, { message: 'send at least one field to change' });
+  .apply(atLeastOneField);
 export type UpdateClassInput = z.infer<typeof updateClassInput>;
 
 export const joinClassInput = z.strictObject({

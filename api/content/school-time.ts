@@ -22,7 +22,12 @@ export const schoolTimeInput = z
   .refine((v) => realLocal(v) || (z.iso.datetime({ offset: true }).safeParse(v).success && !Number.isNaN(Date.parse(v))), {
     message: 'must be a date-time like 2026-12-01T17:00 (school time) or 2026-12-01T17:00:00Z',
   })
-  .describe('A date-time. Without an offset it is read in the school’s time zone.');
+  .describe('A date-time. Without an offset it is read in the school’s time zone.')
+  // The document's words for the refinement above (a plain refine is invisible in JSON Schema).
+  .meta({
+    pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})?$',
+    examples: ['2026-12-01T17:00', '2026-12-01T17:00:00Z'],
+  });
 
 /** The instant a schoolTimeInput names, for this school. */
 export function toInstant(scope: Pick<Scope, 'tenant'>, value: string): Date {

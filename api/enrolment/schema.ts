@@ -56,6 +56,7 @@ export const accountInput = z.strictObject({
     .string()
     .trim()
     .regex(/^acct_[A-Za-z0-9]{6,64}$/, 'must be a Stripe account id like acct_1Nv0FGQ9RKHgCVdK')
+    .meta({ examples: ['acct_1Nv0FGQ9RKHgCVdK'] })
     .nullable(),
 });
 

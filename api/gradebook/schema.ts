@@ -51,6 +51,7 @@ export const weightsInput = z.strictObject({
   weights: z
     .strictObject({ homework: z.number().min(0).max(100), quizzes: z.number().min(0).max(100) })
     .refine((w) => Math.abs(w.homework + w.quizzes - 100) < 1e-9, { message: 'must add up to 100' })
+    .meta({ examples: [{ homework: 60, quizzes: 40 }] })
     .nullable()
     .describe('Percent of the final grade per category; null: every point counts the same.'),
 });

@@ -44,6 +44,7 @@ export const homeworkRoutes: AnyRoute[] = [
   tenantRoute({
     method: 'post',
     path: '/api/v1/classes/:id/homework',
+    idempotent: true,
     summary: 'Set homework for a class',
     description: 'A draft unless publish_at is given ("now" or a time). Points default to 100; null makes it ungraded.',
     tags,
@@ -124,6 +125,7 @@ export const homeworkRoutes: AnyRoute[] = [
   tenantRoute({
     method: 'put',
     path: '/api/v1/homework/:id/submission',
+    idempotent: true,
     summary: 'Turn in your work, or turn it in again',
     description:
       'Accepted until due_at, then (flagged late) until late_until if set; 409 afterwards. Turning in again keeps the earlier version, with any grade it had, in the history.',

@@ -2,18 +2,19 @@ import { z } from 'zod';
 import { attachmentsInput, attachmentView } from '../content/attachments.ts';
 import { markdownSchema } from '../content/markdown.ts';
 import { publishAtInput, schoolTimeInput } from '../content/school-time.ts';
+import { atLeastOneField } from '../http/input.ts';
 import { pageQuery } from '../http/pagination.ts';
 
 export const MAX_POINTS = 1000;
 /** One request grades at most a page's worth of students. */
 export const MAX_BULK_GRADES = 100;
 
-const hundredths = (v: number) => Number(v.toFixed(2)) === v;
-const amount = z.number().refine(hundredths, 'must have at most 2 decimal places');
+// Stated as multipleOf/minimum/maximum (not refinements) so the API document says them too.
+const amount = z.number().multipleOf(0.01, 'must have at most 2 decimal places');
 
 const points = amount
-  .refine((v) => v > 0, 'must be more than 0; send null for ungraded homework')
-  .refine((v) => v <= MAX_POINTS, `must be at most ${MAX_POINTS}`)
+  .gt(0, 'must be more than 0; send null for ungraded homework')
+  .max(MAX_POINTS, `must be at most ${MAX_POINTS}`)
   .describe(`Maximum points, up to ${MAX_POINTS} with 2 decimals; null for ungraded homework (feedback only).`);
 
 const publishAt = publishAtInput.describe('When students see it: "now", a date-time (scheduled while in the future), or null to keep or make it a draft.');
@@ -51,7 +52,7 @@ export const updateHomeworkInput = z
     assignee_ids: assigneeIds.optional(),
     attachments: attachmentsInput.optional(),
   })
-  .refine((v) => Object.keys(v).length > 0, { message: 'send at least one field to change' });
+  .apply(atLeastOneField);
 export type UpdateHomeworkInput = z.infer<typeof updateHomeworkInput>;
 
 export const HOMEWORK_STATES = ['draft', 'scheduled', 'published'] as const;
@@ -95,12 +96,19 @@ export const submitInput = z
   .refine((v) => (v.body ?? '').trim() !== '' || (v.attachments?.length ?? 0) > 0, {
     message: 'write something or attach your work',
     path: ['body'],
+  })
+  .meta({
+    anyOf: [
+      { required: ['body'], properties: { body: { type: 'string', pattern: '\\S' } } },
+      { required: ['attachments'], properties: { attachments: { minItems: 1 } } },
+    ],
+    examples: [{ body: 'My essay is attached as a link: https://example.org/essay' }],
   });
 export type SubmitInput = z.infer<typeof submitInput>;
 
 const gradeFields = {
   score: amount
-    .refine((v) => v >= 0, 'must not be negative')
+    .min(0, 'must not be negative')
     .nullable()
     .optional()
     .describe('From 0 to the homework’s points; null clears it. Students see it once returned.'),
@@ -110,12 +118,22 @@ const gradeFields = {
 const someGrade = (v: Record<string, unknown>) => v.score !== undefined || v.feedback !== undefined || v.return === true;
 const someGradeMessage = 'send a score, feedback, or return: true';
 
-export const gradeInput = z.strictObject(gradeFields).refine(someGrade, { message: someGradeMessage });
+// The document's words for someGrade (at least one of score, feedback, return).
+const someGradeSets = { anyOf: [{ required: ['score'] }, { required: ['feedback'] }, { required: ['return'] }] };
+export const gradeInput = z
+  .strictObject(gradeFields)
+  .refine(someGrade, { message: someGradeMessage })
+  .meta({ ...someGradeSets, examples: [{ score: 8.5, feedback: 'Clear argument; cite your sources.', return: true }] });
 export type GradeInput = z.infer<typeof gradeInput>;
 
 export const bulkGradeInput = z.strictObject({
   grades: z
-    .array(z.strictObject({ student_id: z.uuid(), ...gradeFields }).refine(someGrade, { message: someGradeMessage }))
+    .array(
+      z
+        .strictObject({ student_id: z.uuid(), ...gradeFields })
+        .refine(someGrade, { message: someGradeMessage })
+        .meta(someGradeSets),
+    )
     .min(1, 'send at least one grade')
     .max(MAX_BULK_GRADES, `at most ${MAX_BULK_GRADES} grades per request`)
     .superRefine((grades, ctx) => {

@@ -16,9 +16,10 @@ import { authenticate, probeCredentials, type SignInProbe, signInStatement } fro
 import { COOKIE, csrfTokenValid, SECURE_COOKIE } from '../auth/sessions.ts';
 import { accessOf } from '../billing/access.ts';
 import { recordAccessChange } from '../billing/access-changes.ts';
-import { AppError, type FieldError, forbidden, notFound } from '../errors.ts';
+import { AppError, type FieldError, forbidden, notFound, type ProblemCode } from '../errors.ts';
 import { type Actor, runAfterCommit, type Scope } from '../scope.ts';
 import { formBody, jsonBody } from './body.ts';
+import { claimIdempotencyKey, fingerprint, IDEMPOTENCY_HEADER, releaseKey, storeAnswer } from './idempotency.ts';
 import { hashed, LIMITS, type LimitRule, rateLimit, verifiedAccount } from './rate-limit.ts';
 import type { AppState } from './state.ts';
 
@@ -74,7 +75,16 @@ type Common<P extends AnyObject, Q extends AnyObject, B extends z.ZodType> = {
   /** Extra rate limits (api/http/rate-limit.ts LIMITS). Every route also gets the per-token
    * limit when a token is sent, and writes get the write limit. */
   limits?: LimitRule[];
-  /** Successful responses by status; errors are documented once for all routes. */
+  /** A creating request people retry (a hand-in, an attempt, a payment): an `Idempotency-Key`
+   * header makes a retry replay the first answer instead of changing anything again
+   * (api/http/idempotency.ts). School routes only. */
+  idempotent?: boolean;
+  /** The OpenAPI operationId, when the one derived from the method and path reads badly. */
+  operationId?: string;
+  /** Problems this route answers beyond those its declaration implies (e.g. 'conflict'), for the
+   * OpenAPI document (api/http/openapi.ts errorStatuses). */
+  errors?: ProblemCode[];
+  /** Successful responses by status; problems are derived (api/http/openapi.ts). */
   responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
 };
 
@@ -221,7 +231,14 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps, perAcco
           if (scope.actor.type === 'user' && perAccount.length > 0) await limitAccount(scope.actor.user.id);
         }
         const reopen: Reopen = (fn) => withTenant(deps.dbs.app, { id: scope.tenant.id }, (next, tenant) => fn({ ...scope, db: next, tenant }));
-        return route.handler({ ...input, scope, reopen, limitAccount, deps, ctx: ctx as unknown as Context });
+        const key = route.idempotent ? ctx.get(IDEMPOTENCY_HEADER) : '';
+        if (key) {
+          const { replay } = await claimIdempotencyKey(scope, key, fingerprint(route.method, ctx.path, input));
+          if (replay) return replay;
+        }
+        const answer = await route.handler({ ...input, scope, reopen, limitAccount, deps, ctx: ctx as unknown as Context });
+        if (key) return keepAnswer(answer, key, scope, reopen);
+        return answer;
       },
       { readOnly: route.method === 'get' && !route.writes, prefetch: probe && signInStatement(probe) },
     ).finally(recordAccess);
@@ -229,6 +246,31 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps, perAcco
     // Not awaited: the answer must not wait for (or reveal, by its timing) an email being sent.
     if (tasks.length > 0) void runAfterCommit(tasks, (error) => ctx.state.log.error({ err: error }, 'after-commit task failed'));
   };
+}
+
+/** Keeps an idempotent request's answer with its key: in the request's transaction, or (for an
+ * answer made after commit, such as a payment) in a session of its own once it is known. */
+async function keepAnswer(reply: Reply, key: string, scope: Scope, reopen: Reopen): Promise<Reply> {
+  if ('problem' in reply) {
+    await releaseKey(scope, key);
+    return reply;
+  }
+  if ('afterCommit' in reply) {
+    return {
+      afterCommit: async () => {
+        const later = await reply.afterCommit();
+        if (!('html' in later) && !('redirect' in later) && !('problem' in later) && !('afterCommit' in later)) {
+          await reopen((next) =>
+            storeAnswer(next, key, { status: later.status ?? (later.body === undefined ? 204 : 200), body: later.body, headers: later.headers }),
+          );
+        }
+        return later;
+      },
+    };
+  }
+  if ('html' in reply || 'redirect' in reply) return reply;
+  await storeAnswer(scope, key, { status: reply.status ?? (reply.body === undefined ? 204 : 200), body: reply.body, headers: reply.headers });
+  return reply;
 }
 
 function send(ctx: Parameters<Middleware<AppState>>[0], reply: Reply): void {

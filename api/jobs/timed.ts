@@ -8,6 +8,7 @@ import { accessOf } from '../billing/access.ts';
 import { recordAccessChange } from '../billing/access-changes.ts';
 import { schoolUrl } from '../config.ts';
 import { cleanupFiles, fileServices, scanPendingFiles } from '../files/service.ts';
+import { pruneIdempotencyKeys } from '../http/idempotency.ts';
 import { fanOutDueNotices } from '../notices/fan-out.ts';
 import { notificationsTick } from '../notifications/jobs.ts';
 import { finaliseExpiredAttempts } from '../quizzes/attempts.ts';
@@ -103,5 +104,7 @@ export async function pruneExpired(scope: Scope): Promise<number> {
   // Sign-in failures count over a sliding 15-minute window (api/auth/throttle.ts); older rows
   // decide nothing any more.
   count += await scope.db('sign_in_failures').where('occurred_at', '<', ago(1)).delete();
+  // Idempotency-Key answers are replayed for a day (api/http/idempotency.ts).
+  count += await pruneIdempotencyKeys(scope);
   return count;
 }

@@ -71,6 +71,7 @@ export const noticeRoutes: AnyRoute[] = [
   tenantRoute({
     method: 'post',
     path: '/api/v1/classes/:id/notices',
+    idempotent: true,
     summary: 'Post a notice to a class',
     tags,
     access: { action: 'create', subject: 'Notice' },

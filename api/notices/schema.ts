@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { attachmentsInput, attachmentView } from '../content/attachments.ts';
 import { markdownSchema } from '../content/markdown.ts';
 import { publishAtInput } from '../content/school-time.ts';
+import { atLeastOneField } from '../http/input.ts';
 import { pageQuery } from '../http/pagination.ts';
 import { roleSchema } from '../users/schema.ts';
 
@@ -24,7 +25,7 @@ export type CreateNoticeInput = z.infer<typeof createNoticeInput>;
 
 export const updateNoticeInput = z
   .strictObject({ title: title.optional(), body: body.optional(), ...flags, publish_at: publishAt, attachments: attachmentsInput.optional() })
-  .refine((v) => Object.keys(v).length > 0, { message: 'send at least one field to change' });
+  .apply(atLeastOneField);
 export type UpdateNoticeInput = z.infer<typeof updateNoticeInput>;
 
 const flag = (what: string) =>

@@ -54,6 +54,7 @@ export const quizRoutes = [
   tenantRoute({
     method: 'post',
     path: '/api/v1/classes/:id/quizzes',
+    idempotent: true,
     summary: 'Create a quiz (a draft)',
     tags,
     access: { action: 'create', subject: 'Quiz' },
@@ -185,6 +186,7 @@ export const quizRoutes = [
   tenantRoute({
     method: 'post',
     path: '/api/v1/quizzes/:id/attempts',
+    idempotent: true,
     summary: 'Start an attempt (students)',
     description: 'Returns the attempt in progress if there is one. Refused (409) outside the window or with no attempts left.',
     tags,

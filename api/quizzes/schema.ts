@@ -1,14 +1,13 @@
 import { z } from 'zod';
 import { markdownSchema } from '../content/markdown.ts';
 import { schoolTimeInput } from '../content/school-time.ts';
+import { atLeastOneField } from '../http/input.ts';
 import type { Option, QuestionType } from './model.ts';
 
 /** Upper bound on questions per quiz: an attempt presents them all at once. */
 export const MAX_QUESTIONS = 200;
 
 const text = (max: number) => z.string().trim().max(max);
-const nonEmpty = { message: 'send at least one field to change' };
-const hasFields = (v: object) => Object.keys(v).length > 0;
 
 const attemptsAllowed = z
   .union([z.number().int().min(1, 'must be between 1 and 10').max(10, 'must be between 1 and 10'), z.literal('unlimited'), z.null()])
@@ -58,7 +57,7 @@ export const updateQuizInput = z
     correctness_released: releaseNow('which questions were right'),
     answers_released: releaseNow('the right answers'),
   })
-  .refine(hasFields, nonEmpty);
+  .apply(atLeastOneField);
 export type UpdateQuizInput = z.infer<typeof updateQuizInput>;
 
 // Questions. Authoring marks right options with `correct`; the server stores that in the key.
@@ -115,7 +114,19 @@ const shortAnswer = z
 const numeric = z.strictObject({ type: z.literal('numeric'), ...common, answer: z.number(), tolerance: z.number().min(0).default(0) });
 const longAnswer = z.strictObject({ type: z.literal('long_answer'), ...common });
 
-export const questionInput = z.discriminatedUnion('type', [singleChoice, multipleChoice, trueFalse, shortAnswer, numeric, longAnswer]);
+export const questionInput = z.discriminatedUnion('type', [singleChoice, multipleChoice, trueFalse, shortAnswer, numeric, longAnswer]).meta({
+  examples: [
+    {
+      type: 'single_choice',
+      prompt: 'What is 7 × 8?',
+      points: 1,
+      options: [
+        { text: '56', correct: true },
+        { text: '54', correct: false },
+      ],
+    },
+  ],
+});
 export type QuestionInput = z.infer<typeof questionInput>;
 
 export const QUESTION_TYPE_NAMES = [
@@ -142,7 +153,7 @@ export const updateQuestionInput = z
     answer: z.number().optional(),
     tolerance: z.number().min(0).optional(),
   })
-  .refine(hasFields, nonEmpty);
+  .apply(atLeastOneField);
 export type UpdateQuestionInput = z.infer<typeof updateQuestionInput>;
 
 /** A corrected key (and, if need be, points or scoring) for a question already answered. */
@@ -156,7 +167,7 @@ export const regradeInput = z
     points: z.number().min(0).max(1000).optional(),
     scoring: z.enum(['all_or_nothing', 'partial']).optional().describe('multiple_choice.'),
   })
-  .refine(hasFields, nonEmpty);
+  .apply(atLeastOneField);
 export type RegradeInput = z.infer<typeof regradeInput>;
 
 export const answerInput = z.strictObject({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { attachmentInput, attachmentView } from '../content/attachments.ts';
 import { markdownSchema } from '../content/markdown.ts';
+import { atLeastOneField } from '../http/input.ts';
 import { pageQuery } from '../http/pagination.ts';
 
 /** More than this many in one group (a topic, or the ungrouped resources) or topics in one
@@ -32,7 +33,7 @@ export const updateResourceInput = z
     url: httpUrl.optional().describe('Links only.'),
     attachment: attachmentInput.optional().describe('Files only.'),
   })
-  .refine((v) => Object.keys(v).length > 0, { message: 'send at least one field to change' });
+  .apply(atLeastOneField);
 export type UpdateResourceInput = z.infer<typeof updateResourceInput>;
 
 const uniqueIds = (max: number) =>

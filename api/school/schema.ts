@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { isTimeZone } from '../../tenants/timezone.ts';
+import { timeZoneInput } from '../../tenants/timezone.ts';
+import { atLeastOneField } from '../http/input.ts';
 
 /** Languages search can stem (migrations/…_search.ts edify_search_config maps them). */
 export const SCHOOL_LANGUAGES = ['en', 'es', 'fr', 'de', 'pt', 'it', 'nl', 'sv', 'da', 'nb', 'fi'] as const;
@@ -22,7 +23,7 @@ export const origin = z
 export const updateSchoolInput = z
   .strictObject({
     name: z.string().trim().min(1).max(200).optional(),
-    timezone: z.string().refine(isTimeZone, 'is not an IANA time zone such as Europe/London').optional(),
+    timezone: timeZoneInput.optional(),
     color: z
       .string()
       .regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #2457c5')
@@ -32,7 +33,7 @@ export const updateSchoolInput = z
     sso_required: z.boolean().optional().describe('Everyone signs in through single sign-on; only admins with two-factor sign-in keep a break-glass password.'),
     language: z.enum(SCHOOL_LANGUAGES).optional().describe('The language of the school’s content (ISO 639-1): search stems words in it.'),
   })
-  .refine((v) => Object.keys(v).length > 0, { message: 'send at least one setting to change' });
+  .apply(atLeastOneField, 'send at least one setting to change');
 export type UpdateSchoolInput = z.infer<typeof updateSchoolInput>;
 
 export const schoolView = z.object({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { MIN_PASSWORD_LENGTH } from '../auth/password.ts';
 import { isCommonPassword } from '../auth/password-policy.ts';
+import { atLeastOneField } from '../http/input.ts';
 
 export const email = z
   .string()
@@ -51,7 +52,8 @@ export const importInput = z.strictObject({
   csv: z
     .string()
     .min(1)
-    .max(2_000_000)
+    // The whole request body is limited to BODY_LIMIT (1 MB by default): the field says so.
+    .max(1_000_000)
     .describe('CSV with a header row: email, first_name, last_name, role, class_codes (join codes, separated by spaces or semicolons).'),
   dry_run: z.boolean().default(false).describe('Check every row and report, importing nothing.'),
 });
@@ -75,5 +77,5 @@ export const updateUserInput = z
     role: roleSchema.optional().describe('Takes effect on the person’s next request.'),
     status: z.enum(['active', 'deactivated']).optional().describe('Deactivated people are signed out at once and cannot sign in.'),
   })
-  .refine((v) => Object.keys(v).length > 0, { message: 'send at least one field to change' });
+  .apply(atLeastOneField);
 export type UpdateUserInput = z.infer<typeof updateUserInput>;
