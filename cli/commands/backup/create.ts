@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { Args, Flags } from '@oclif/core';
+import { platformAudit } from '../../../api/audit/platform.ts';
 import { backupError, keyFrom } from '../../../api/backup/archive.ts';
 import { type BackupResult, createBackup } from '../../../api/backup/service.ts';
 import { listTenants } from '../../../tenants/provision.ts';
@@ -39,6 +40,12 @@ export default class BackupCreate extends EdifyCommand {
         onProgress: (m) => this.logToStderr(`${prefix}${m}`),
       });
       results.push(result);
+      await platformAudit(dbs.owner, this.operator(), 'tenant.backed_up', result.school, {
+        file: result.file,
+        rows: result.rows,
+        bytes: result.bytes,
+        encrypted: result.encrypted,
+      });
     }
     const rows = results.map((r) => ({ school: r.school.slug, file: r.file, tables: r.tables, rows: r.rows, bytes: r.bytes, encrypted: r.encrypted }));
     this.log(table(rows));

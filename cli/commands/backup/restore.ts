@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import { platformAudit } from '../../../api/audit/platform.ts';
 import { keyFrom } from '../../../api/backup/archive.ts';
 import { restoreBackup } from '../../../api/backup/service.ts';
 import { EdifyCommand, yesFlag } from '../../base.ts';
@@ -34,6 +35,12 @@ export default class BackupRestore extends EdifyCommand {
       ...(key ? { key } : {}),
       target: flags.as ? { as: flags.as, ...(flags.name ? { name: flags.name } : {}) } : { replace: flags.replace as string },
       onProgress: (m) => this.logToStderr(`restore: ${m}`),
+    });
+    await platformAudit(dbs.owner, this.operator(), 'tenant.restored', result.school, {
+      mode: result.mode,
+      file: args.file,
+      rows: result.rows,
+      tables: result.tables,
     });
     this.log(
       `Restored ${result.rows} rows in ${result.tables} tables into ${result.school.slug}${result.skipped.length ? ` (not restored: ${result.skipped.join(', ')})` : ''}.`,
