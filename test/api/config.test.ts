@@ -91,3 +91,12 @@ test('TRUST_PROXY=true without naming the proxies is refused in production and m
   t.like(loadConfig({ NODE_ENV: 'development', TRUST_PROXY: 'true' }), { trustProxy: true, proxyHops: 1 });
   t.like(loadConfig({ NODE_ENV: 'development' }), { trustProxy: false, proxyHops: undefined });
 });
+
+test('metrics settings: a weak METRICS_TOKEN is refused in production, METRICS_PORT must not be PORT, thresholds and the heartbeat parse', (t) => {
+  t.true(problems(production({ METRICS_TOKEN: 'changeme' })).some((p) => /^METRICS_TOKEN is a well-known default/.test(p)));
+  t.true(problems(production({ METRICS_TOKEN: 'short-token' })).some((p) => /^METRICS_TOKEN is too short/.test(p)));
+  t.deepEqual(problems(production({ METRICS_TOKEN: randomBytes(32).toString('base64url'), METRICS_PORT: '9100' })), []);
+  t.true(problems(production({ METRICS_PORT: '3000', PORT: '3000' })).some((p) => /METRICS_PORT must differ from PORT/.test(p)));
+  const config = loadConfig(production({ SLOW_REQUEST_MS: '250', SLOW_QUERY_MS: '0', WORKER_HEARTBEAT_SECONDS: '5', READY_REQUIRES_WORKER: 'true' }));
+  t.like(config.observability, { slowRequestMs: 250, slowQueryMs: 0, workerHeartbeatMs: 5000, readyRequiresWorker: true, metricsHost: '127.0.0.1' });
+});
