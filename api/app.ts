@@ -8,6 +8,7 @@ import { authRoutes } from './auth/routes.ts';
 import { twoFactorRoutes } from './auth/two-factor-routes.ts';
 import { billingRoutes } from './billing/routes.ts';
 import { classRoutes } from './classes/routes.ts';
+import { courseRoutes } from './courses/routes.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 import { enrolmentRoutes } from './enrolment/routes.ts';
 import { AppError } from './errors.ts';
@@ -50,6 +51,7 @@ export function allRoutes(): AnyRoute[] {
     ...twoFactorRoutes,
     ...userRoutes,
     ...classRoutes,
+    ...courseRoutes,
     ...guardianRoutes,
     ...homeworkRoutes,
     ...resourceRoutes,

@@ -4,6 +4,7 @@ import { AbilityBuilder, createMongoAbility, type ForcedSubject, type MongoAbili
 import { auditRules } from '../audit/rules.ts';
 import { billingRules } from '../billing/rules.ts';
 import { classRules } from '../classes/rules.ts';
+import { courseRules } from '../courses/rules.ts';
 import { enrolmentRules } from '../enrolment/rules.ts';
 import { fileRules } from '../files/rules.ts';
 import { gradebookRules } from '../gradebook/rules.ts';
@@ -35,6 +36,9 @@ export type SubjectName =
   | 'QuizAttempt'
   | 'Gradebook'
   | 'File'
+  | 'Course'
+  | 'CourseProgress'
+  | 'Certificate'
   | 'Offering'
   | 'CoursePayment'
   | 'all';
@@ -68,6 +72,7 @@ const FEATURES: FeatureRules[] = [
   quizRules,
   gradebookRules,
   fileRules,
+  courseRules,
   enrolmentRules,
 ];
 

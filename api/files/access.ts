@@ -2,6 +2,8 @@
 // record it is attached to, by that record's own rules. A file is therefore never more visible
 // than the homework, submission, resource or notice it belongs to, and a hidden one is 404.
 import { accessibleBy } from '../access/query.ts';
+import { findCertificate } from '../courses/certificates.ts';
+import { openLesson } from '../courses/progress.ts';
 import { AppError, notFound } from '../errors.ts';
 import { SUBMISSION_FIELDS, Submission } from '../homework/model.ts';
 import { findHomework } from '../homework/service.ts';
@@ -32,6 +34,13 @@ async function recordReadable(scope: Scope, kind: NonNullable<StoredFile['attach
         return true;
       case 'notice':
         await findNotice(scope, id);
+        return true;
+      case 'lesson':
+        // A student's locked lesson keeps its files locked too (403 inside: not readable).
+        await openLesson(scope, id);
+        return true;
+      case 'certificate':
+        await findCertificate(scope, id);
         return true;
       case 'submission':
         return (

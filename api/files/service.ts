@@ -219,7 +219,14 @@ export async function bindFiles(scope: Scope, ids: string[], target: Required<At
 /** Never attached within this long: removed. */
 export const UNATTACHED_TTL_MS = 24 * 60 * 60 * 1000;
 
-const OWNERS: Record<AttachedKind, string> = { homework: 'homework', submission: 'submissions', resource: 'resources', notice: 'notices' };
+const OWNERS: Record<AttachedKind, string> = {
+  homework: 'homework',
+  submission: 'submissions',
+  resource: 'resources',
+  notice: 'notices',
+  lesson: 'course_lessons',
+  certificate: 'certificates',
+};
 
 function staleCondition(q: Knex.QueryBuilder, cutoff: Date): void {
   q.where((w) => {

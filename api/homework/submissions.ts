@@ -3,6 +3,7 @@
 import { writableClass } from '../classes/service.ts';
 import { attachResolved, resolveAttachments } from '../content/attachments.ts';
 import { schoolClock } from '../content/school-time.ts';
+import { courseActivity } from '../courses/progress.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
 import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
@@ -87,6 +88,8 @@ export async function submitWork(scope: Scope, homeworkId: string, input: Submit
   }
   // Files of earlier versions stay attached to the submission: its history still shows them.
   if (submissionId) await attachResolved(scope, attachments, { kind: 'submission', id: submissionId, classId: homework.class_id });
+  // Handing in may complete a lesson, and so the course (a certificate): api/courses/progress.ts.
+  await courseActivity(scope, homework.class_id, me);
   return detail(scope, homework, me);
 }
 

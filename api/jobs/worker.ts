@@ -11,6 +11,7 @@ import { withTenant } from '../../tenants/session.ts';
 import { abilityFor } from '../access/ability.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { type Config, schoolUrl } from '../config.ts';
+import { certificateJob } from '../courses/certificate-job.ts';
 import type { Databases } from '../db/connection.ts';
 import { AppError } from '../errors.ts';
 import type { Metrics } from '../http/metrics.ts';
@@ -42,6 +43,7 @@ const HANDLERS: Record<QueueName, Handler> = {
   'notice-published': (deps, job) => noticeJob(deps, job.data as { tenant_id: string; notice_id: string }),
   tick: (deps) => tick(deps),
   'school-tick': (deps, job) => schoolTick(deps, job.data as { tenant_id: string; at: string }),
+  'certificate-render': (deps, job) => certificateJob(deps, job.data as { tenant_id: string; certificate_id: string }),
 };
 
 export type Worker = { stop(timeoutMs?: number): Promise<void> };

@@ -9,7 +9,16 @@ import { enqueueMail } from '../jobs/outbox.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
 import { publishEvents } from './events.ts';
 
-export const KINDS = ['homework_assigned', 'homework_due', 'submission_returned', 'notice', 'notice_important', 'quiz_opening', 'guardian_summary'] as const;
+export const KINDS = [
+  'homework_assigned',
+  'homework_due',
+  'submission_returned',
+  'notice',
+  'notice_important',
+  'quiz_opening',
+  'guardian_summary',
+  'certificate_issued',
+] as const;
 export type Kind = (typeof KINDS)[number];
 export const MODES = ['immediately', 'daily', 'off'] as const;
 export type Mode = (typeof MODES)[number];
@@ -23,6 +32,7 @@ export const DEFAULT_MODES: Record<Kind, Mode> = {
   notice_important: 'immediately',
   quiz_opening: 'immediately',
   guardian_summary: 'immediately',
+  certificate_issued: 'immediately',
 };
 
 export type NewNotification = {

@@ -2,6 +2,7 @@
 // keeping each attempt's totals and the counted attempt per student in step. Callers hold the
 // locks of locks.ts first.
 import { audit } from '../audit/service.ts';
+import { quizActivity } from '../courses/progress.ts';
 import { now, type Scope } from '../scope.ts';
 import { type GradableQuestion, scoreResponse } from './grading.ts';
 import { lockQuiz, lockStudentAttempts } from './locks.ts';
@@ -91,6 +92,8 @@ export async function recount(scope: Scope, quiz: Pick<Quiz, 'id' | 'counted_att
     ...bind(),
     ...bind(),
   ]);
+  // A passed quiz may complete a lesson, and so the course (a certificate): api/courses/progress.ts.
+  await quizActivity(scope, quiz.id, studentIds);
 }
 
 /** Closes attempts of this quiz left in progress past their deadline and the grace (of these

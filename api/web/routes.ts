@@ -14,6 +14,7 @@ import { adminBillingPages } from './admin-billing.ts';
 import { adminSettingsPages } from './admin-settings.ts';
 import { assetRoutes } from './assets.ts';
 import { classPages } from './classes.ts';
+import { coursePages } from './courses.ts';
 import { everydayPages } from './everyday.ts';
 import { gradebookPages } from './gradebook.ts';
 import { homeworkPages } from './homework.ts';
@@ -34,6 +35,7 @@ const signInForm = z.object({
 
 export const webRoutes = [
   ...assetRoutes,
+  ...coursePages,
   ...accountPages,
   ...classPages,
   ...homeworkPages,

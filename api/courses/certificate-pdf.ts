@@ -1,0 +1,86 @@
+// A certificate as a PDF: the Handlebars template templates/certificates/certificate.hbs gives
+// the lines (kind|size|text), pdf-lib draws them centred on an A4 landscape page with a border in
+// the school's colour. The standard PDF fonts only cover Latin-1 (WinAnsi): other characters are
+// reduced to their base letter where one exists (é → é stays; Ł → L), else '?'.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import Handlebars from 'handlebars';
+import { PDFDocument, type PDFFont, rgb, StandardFonts } from 'pdf-lib';
+import { safeColor } from '../mail/mailer.ts';
+
+export type CertificateContent = { school: string; color: string | undefined; name: string; course: string; date: string; code: string; verifyUrl: string };
+
+let template: Handlebars.TemplateDelegate | undefined;
+function certificateTemplate(): Handlebars.TemplateDelegate {
+  template ??= Handlebars.create().compile(readFileSync(path.resolve(import.meta.dirname, '../../templates/certificates/certificate.hbs'), 'utf8'), {
+    noEscape: true,
+    strict: true,
+  });
+  return template;
+}
+
+function encodable(font: PDFFont, text: string): string {
+  let out = '';
+  for (const ch of text.replace(/[\r\n|]+/g, ' ')) {
+    try {
+      font.encodeText(ch);
+      out += ch;
+    } catch {
+      const base = ch.normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+      try {
+        font.encodeText(base);
+        out += base;
+      } catch {
+        out += '?';
+      }
+    }
+  }
+  return out;
+}
+
+function hexToRgb(hex: string) {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return rgb(((n >> 16) & 255) / 255, ((n >> 8) & 255) / 255, (n & 255) / 255);
+}
+
+export async function renderCertificatePdf(content: CertificateContent): Promise<Uint8Array> {
+  const lines = certificateTemplate()(content)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0)
+    .map((l) => {
+      const [kind, size, ...text] = l.split('|');
+      return { kind: kind ?? 'text', size: Number(size) || 12, text: text.join('|') };
+    });
+  const doc = await PDFDocument.create();
+  doc.setTitle(`Certificate: ${content.course}`.slice(0, 200));
+  doc.setAuthor(content.school.slice(0, 200));
+  doc.setCreator('Edify');
+  const page = doc.addPage([842, 595]);
+  const regular = await doc.embedFont(StandardFonts.Helvetica);
+  const bold = await doc.embedFont(StandardFonts.HelveticaBold);
+  const colour = hexToRgb(safeColor(content.color));
+  page.drawRectangle({ x: 24, y: 24, width: 842 - 48, height: 595 - 48, borderColor: colour, borderWidth: 6 });
+  let y = 595 - 90;
+  for (const line of lines) {
+    if (line.kind === 'gap') {
+      y -= line.size;
+      continue;
+    }
+    const font = line.kind === 'name' || line.kind === 'heading' || line.kind === 'school' ? bold : regular;
+    let size = line.size;
+    const text = encodable(font, line.text);
+    // Long names and titles shrink to fit the page.
+    while (size > 8 && font.widthOfTextAtSize(text, size) > 842 - 120) size -= 1;
+    const width = font.widthOfTextAtSize(text, size);
+    page.drawText(text, {
+      x: (842 - width) / 2,
+      y,
+      size,
+      font,
+      color: line.kind === 'school' ? colour : line.kind === 'small' ? rgb(0.3, 0.3, 0.3) : rgb(0, 0, 0),
+    });
+    y -= size * 1.6;
+  }
+  return doc.save();
+}
