@@ -80,4 +80,10 @@ test('Redis killed and restarted under load: a rate-limited route keeps answerin
   t.is(store.stats.outages, 1);
   t.is(lines.filter((l) => l.message.startsWith('Redis unavailable')).length, 1, 'the outage is logged once');
   t.is(lines.filter((l) => l.message.startsWith('Redis is back')).length, 1);
+  // The same, as /metrics shows it (api/http/metrics.ts reads the store's stats at scrape time).
+  const text = (await app.deps.metrics?.registry.metrics()) ?? '';
+  t.regex(text, /^edify_rate_limit_redis_outages_total 1$/m);
+  t.regex(text, /^edify_rate_limit_redis_connected 1$/m);
+  const fallback = Number(/^edify_rate_limit_fallback_checks_total (\d+)$/m.exec(text)?.[1]);
+  t.true(fallback >= fallbackChecks, `fallback checks in /metrics: ${fallback}`);
 });
