@@ -370,4 +370,99 @@ export const PROBES: Record<string, Probe> = {
   'Files · storage usage (`GET /school/storage`, also `edify tenant:show`)': async (w, role) => [
     await check('storage', w.call(as(w, role), 'GET', '/api/v1/school/storage')),
   ],
+  'Courses · read the outline and lessons (`GET /classes/:id/course`, `GET /lessons/:id`)': async (w, role) => {
+    const { lesson } = await courseIn(w, w.klass.id);
+    return inTurn(
+      () => see('outline', w.call(as(w, role), 'GET', `/api/v1/classes/${w.klass.id}/course`), (b) => b.units.length > 0),
+      () => check('lesson', w.call(as(w, role), 'GET', `/api/v1/lessons/${lesson.id}`)),
+    );
+  },
+  'Courses · build: settings, units, lessons, reorder, copy into a new class': async (w, role) => {
+    const klass = await w.freshClass();
+    const me = as(w, role);
+    let unit: { id: string } | undefined;
+    return inTurn(
+      () => check('settings', w.call(me, 'PUT', `/api/v1/classes/${klass.id}/course`, { pass_percent: 50 })),
+      async () => {
+        const res = await w.call(me, 'POST', `/api/v1/classes/${klass.id}/course/units`, { title: 'Unit' });
+        unit = ok(res) ? res.body : undefined;
+        return { action: 'unit', res };
+      },
+      async () => {
+        const target = unit ?? (await courseIn(w, klass.id)).unit;
+        return check('lesson', w.call(me, 'POST', `/api/v1/course-units/${target.id}/lessons`, { title: 'Lesson' }));
+      },
+      async () => {
+        const course = await w.call(w.teacher, 'GET', `/api/v1/classes/${klass.id}/course`);
+        const ids = course.body.units.map((u: { id: string }) => u.id);
+        return check('reorder', w.call(me, 'PUT', `/api/v1/classes/${klass.id}/course/unit-order`, { unit_ids: ids.reverse(), version: course.body.version }));
+      },
+      () => check('copy', w.call(me, 'POST', `/api/v1/classes/${klass.id}/course/copy`, { name: `Copy ${w.unique()}` })),
+    );
+  },
+  'Course progress · mark a lesson done (`POST /lessons/:id/progress`)': async (w, role) => {
+    const { lesson } = await courseIn(w, w.klass.id);
+    return [await check('done', w.call(as(w, role), 'POST', `/api/v1/lessons/${lesson.id}/progress`, { event_id: `p-${w.unique()}` }))];
+  },
+  'Course progress · read (`GET /classes/:id/course/progress`)': async (w, role) => {
+    await courseIn(w, w.klass.id);
+    return [await see('progress', w.call(as(w, role), 'GET', `/api/v1/classes/${w.klass.id}/course/progress`), (b) => b.data.length > 0)];
+  },
+  'Certificates · read (`GET /classes/:id/certificates`, `GET /certificates/:id`, the PDF)': async (w, role) => {
+    const cert = await certificateIn(w, w.klass.id);
+    return inTurn(
+      () => check('read', w.call(as(w, role), 'GET', `/api/v1/certificates/${cert.id}`)),
+      () => see('list', w.call(as(w, role), 'GET', `/api/v1/classes/${w.klass.id}/certificates`), (b) => b.data.length > 0),
+    );
+  },
+  'Certificates · revoke': async (w, role) => {
+    const cert = await certificateIn(w, (await w.freshClass()).id);
+    return [await check('revoke', w.call(as(w, role), 'POST', `/api/v1/certificates/${cert.id}/revoke`, { reason: 'Probe' }))];
+  },
+  'Certificates · verify a code (`GET /certificates/verify/:code`, `/verify/:code`)': async (w, role) => {
+    const cert = await certificateIn(w, w.klass.id);
+    return inTurn(
+      () => see('verify', w.call(as(w, role), 'GET', `/api/v1/certificates/verify/${cert.code}`), (b) => b.status === 'genuine' || b.status === 'revoked'),
+      () => check('page', w.call(as(w, role), 'GET', `/verify/${cert.code}`)),
+    );
+  },
 };
+
+/** The class's course with one released unit and lesson, made by its teacher on first use. */
+const courses = new Map<string, Promise<{ unit: { id: string }; lesson: { id: string } }>>();
+function courseIn(w: MatrixWorld, classId: string) {
+  let found = courses.get(classId);
+  if (!found) {
+    found = (async () => {
+      const unit = (await w.must(w.call(w.teacher, 'POST', `/api/v1/classes/${classId}/course/units`, { title: 'Start', publish_at: 'now' }), 'unit')) as {
+        id: string;
+      };
+      const lesson = (await w.must(w.call(w.teacher, 'POST', `/api/v1/course-units/${unit.id}/lessons`, { title: 'First', publish_at: 'now' }), 'lesson')) as {
+        id: string;
+      };
+      return { unit, lesson };
+    })();
+    courses.set(classId, found);
+  }
+  return found;
+}
+
+/** The student's certificate for the class's course (they complete its one lesson). */
+const certificates = new Map<string, Promise<{ id: string; code: string }>>();
+function certificateIn(w: MatrixWorld, classId: string) {
+  let found = certificates.get(classId);
+  if (!found) {
+    found = (async () => {
+      const { lesson } = await courseIn(w, classId);
+      await w.must(w.call(w.student, 'POST', `/api/v1/lessons/${lesson.id}/progress`, { event_id: `done-${lesson.id}` }), 'complete');
+      const list = (await w.must(w.call(w.teacher, 'GET', `/api/v1/classes/${classId}/certificates`), 'certificates')) as {
+        data: { id: string; code: string }[];
+      };
+      const cert = list.data[0];
+      if (!cert) throw new Error('no certificate was issued');
+      return cert;
+    })();
+    certificates.set(classId, found);
+  }
+  return found;
+}
