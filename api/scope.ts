@@ -1,7 +1,7 @@
 // The scope every service function takes first: the transaction, the school, who is acting and
 // what they may do. Routes get it from ctx.state; the CLI and jobs build it with withTenant.
 import type { Knex } from 'knex';
-import type { AppAbility } from './access/ability.ts';
+import { type AppAbility, abilityFor } from './access/ability.ts';
 import type { Outbox } from './jobs/outbox.ts';
 
 export type Tenant = {
@@ -62,6 +62,18 @@ export type Scope = {
   /** The time, injectable so tests can move it (quiz deadlines, due dates). Read it with now(scope). */
   clock?: () => Date;
 };
+
+/** The one way to make a scope: its ability always follows from its actor. Requests, the CLI,
+ * jobs and webhooks all build theirs here. */
+export function createScope(parts: Omit<Scope, 'ability'>): Scope {
+  return { ...parts, ability: abilityFor(parts.actor) };
+}
+
+/** Changes who a scope acts for (a request that has just authenticated), ability included. */
+export function actAs(scope: Scope, actor: Actor): void {
+  scope.actor = actor;
+  scope.ability = abilityFor(actor);
+}
 
 /** The current time as this scope sees it: the app's clock for requests, the real one otherwise. */
 export function now(scope: Pick<Scope, 'clock'>): Date {

@@ -3,14 +3,13 @@
 // so work on a school's own tables sets app.tenant_id inside the same transaction.
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { abilityFor } from '../api/access/ability.ts';
 import { platformAudit } from '../api/audit/platform.ts';
 import { audit } from '../api/audit/service.ts';
 import { hashPassword } from '../api/auth/password.ts';
 import { AppError, conflict, type FieldError, invalid, notFound } from '../api/errors.ts';
 import { type UpdateSchoolInput, updateSchoolInput } from '../api/school/schema.ts';
 import { updateSchool } from '../api/school/service.ts';
-import type { Scope, Tenant } from '../api/scope.ts';
+import { createScope, type Scope, type Tenant } from '../api/scope.ts';
 import { startEmailVerification } from '../api/users/email-verification.ts';
 import type { User } from '../api/users/model.ts';
 import { createUserInput } from '../api/users/schema.ts';
@@ -98,7 +97,7 @@ export async function createTenant(
 
 export function operatorScope(db: Knex.Transaction, tenant: Tenant, operator: Operator): Scope {
   const actor = { type: 'operator' as const, label: operator.label };
-  return { db, tenant, actor, ability: abilityFor(actor) };
+  return createScope({ db, tenant, actor });
 }
 
 export async function listTenants(owner: Knex, filter: { status?: 'active' | 'suspended' } = {}): Promise<Tenant[]> {

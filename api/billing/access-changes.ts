@@ -4,11 +4,10 @@
 // (api/jobs/timed.ts), or by the first request after it if that comes sooner.
 
 import { beginTenantSession, withPlatform } from '../../tenants/session.ts';
-import { abilityFor } from '../access/ability.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { audit } from '../audit/service.ts';
 import { schoolUrl } from '../config.ts';
-import type { Tenant } from '../scope.ts';
+import { createScope, type Tenant } from '../scope.ts';
 import type { Access } from './access.ts';
 import { adminsOf, type BillingNotice, queueBillingNotice } from './service.ts';
 
@@ -24,7 +23,7 @@ export async function recordAccessChange(
     const current = await beginTenantSession(db, { id: tenant.id });
     const actor = { type: 'system' as const, label: 'billing-clock' };
     await audit(
-      { db, tenant: current, actor, ability: abilityFor(actor) },
+      createScope({ db, tenant: current, actor }),
       'billing.access_changed',
       { type: 'tenant', id: tenant.id },
       { from: tenant.access_level, to: access.level },

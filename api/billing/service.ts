@@ -5,11 +5,10 @@
 import type { Knex } from 'knex';
 import type Stripe from 'stripe';
 import { beginTenantSession, isUuid, TENANT_FIELDS, withPlatform } from '../../tenants/session.ts';
-import { abilityFor } from '../access/ability.ts';
 import { audit } from '../audit/service.ts';
 import { AppError, forbidden } from '../errors.ts';
 import { enqueueMail, type Outbox } from '../jobs/outbox.ts';
-import type { BillingStatus, Scope, Tenant } from '../scope.ts';
+import { type BillingStatus, createScope, type Scope, type Tenant } from '../scope.ts';
 import { seatsInUse } from '../users/seats.ts';
 import { accessOf } from './access.ts';
 import { type Plan, planById, planByPrice } from './plans.ts';
@@ -100,7 +99,7 @@ export async function applySubscription(
   let notice: BillingNotice | undefined;
   if (updated.billing_status !== tenant.billing_status || updated.plan !== tenant.plan) {
     const actor = { type: 'system' as const, label: source };
-    const scope: Scope = { db, tenant: updated, actor, ability: abilityFor(actor) };
+    const scope = createScope({ db, tenant: updated, actor });
     await audit(
       scope,
       'billing.status_changed',

@@ -7,14 +7,13 @@
 import type { Knex } from 'knex';
 import type Stripe from 'stripe';
 import { beginTenantSession, isUuid, TENANT_FIELDS } from '../../tenants/session.ts';
-import { abilityFor } from '../access/ability.ts';
 import { audit } from '../audit/service.ts';
 import type { Billing } from '../billing/stripe.ts';
 import { alreadyProcessed, recordOnce, type WebhookOutcome } from '../billing/webhooks.ts';
 import { Enrollment } from '../classes/model.ts';
 import { AppError } from '../errors.ts';
 import { enqueueMail, type Outbox } from '../jobs/outbox.ts';
-import type { Scope, Tenant } from '../scope.ts';
+import { createScope, type Scope, type Tenant } from '../scope.ts';
 import type { PaymentStatus } from './model.ts';
 import { formatPrice } from './present.ts';
 import type { Hold } from './service.ts';
@@ -117,7 +116,7 @@ export async function handleCourseEvent(
       if (!state || !tenant || !isUuid(state.metadata.payment_id ?? '')) return { received: true, ignored: true };
       const school = await beginTenantSession(db, { id: tenant.id });
       const actor = { type: 'system' as const, label: `stripe:${event.type}` };
-      const scope: Scope = { db, tenant: school, actor, ability: abilityFor(actor), outbox, clock: () => now };
+      const scope = createScope({ db, tenant: school, actor, outbox, clock: () => now });
       await applyPayment(scope, state, siteUrl(school.slug));
       return { received: true, school: school.slug };
     },

@@ -5,14 +5,13 @@
 import { subject } from '@casl/ability';
 import type { Knex } from 'knex';
 import { withPlatform, withTenant } from '../../tenants/session.ts';
-import { abilityFor } from '../access/ability.ts';
 import { accessibleBy } from '../access/query.ts';
 import { audit } from '../audit/service.ts';
 import { type Plan, planById } from '../billing/plans.ts';
 import type { FilesConfig } from '../config.ts';
 import type { Databases } from '../db/connection.ts';
 import { AppError, conflict, type FieldError, forbidden, invalid, notFound } from '../errors.ts';
-import { actorUserId, now, type Scope } from '../scope.ts';
+import { actorUserId, createScope, now, type Scope } from '../scope.ts';
 import { type AttachedKind, FILE_FIELDS, StoredFile } from './model.ts';
 import { createScanner, type Scanner, ScannerDown } from './scanner.ts';
 import { createStorage, type Storage } from './storage.ts';
@@ -334,7 +333,7 @@ export async function scanPendingFiles(
       }
       const at = options.clock ? options.clock() : new Date();
       await withTenant(dbs.app, { id }, async (db, tenant) => {
-        const scope: Scope = { db, tenant, actor: system, ability: abilityFor(system) };
+        const scope = createScope({ db, tenant, actor: system });
         if (verdict.verdict === 'clean') {
           await db('files').where({ id: file.id, status: 'pending' }).update({ status: 'clean', scanned_at: at });
         } else {

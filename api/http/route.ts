@@ -10,14 +10,14 @@ import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { z } from 'zod';
 import { withTenant } from '../../tenants/session.ts';
-import { type Action, abilityFor, type SubjectName } from '../access/ability.ts';
+import type { Action, SubjectName } from '../access/ability.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { authenticate, probeCredentials, type SignInProbe, signInStatement } from '../auth/authenticate.ts';
 import { COOKIE, csrfTokenValid, SECURE_COOKIE } from '../auth/sessions.ts';
 import { accessOf } from '../billing/access.ts';
 import { recordAccessChange } from '../billing/access-changes.ts';
 import { AppError, type FieldError, forbidden, notFound, type ProblemCode } from '../errors.ts';
-import { type Actor, runAfterCommit, type Scope } from '../scope.ts';
+import { type Actor, actAs, createScope, runAfterCommit, type Scope } from '../scope.ts';
 import { formBody, jsonBody } from './body.ts';
 import { claimIdempotencyKey, fingerprint, IDEMPOTENCY_HEADER, releaseKey, storeAnswer } from './idempotency.ts';
 import { hashed, LIMITS, type LimitRule, rateLimit, verifiedAccount } from './rate-limit.ts';
@@ -198,16 +198,15 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps, perAcco
       { slug: host.slug },
       async (db, tenant, prefetched) => {
         if (refusal || !input) throw refusal;
-        const scope: Scope = {
+        const scope = createScope({
           db,
           tenant,
           actor: { type: 'anonymous' },
-          ability: abilityFor({ type: 'anonymous' }),
           request: { id: ctx.state.requestId, ip: ctx.ip },
           afterCommit: tasks,
           clock: deps.clock,
           ...(deps.jobs ? { outbox: { jobs: deps.jobs, box: deps.secretBox } } : {}),
-        };
+        });
         ctx.state.scope = scope;
         const access = accessOf(tenant, deps.config.billingGraceDays, deps.clock());
         if (access.banner) ctx.set('Edify-Billing-Notice', access.banner);
@@ -216,15 +215,15 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps, perAcco
           throw new AppError('school-read-only', `${access.banner ?? 'This school is read-only.'} Everyone can still sign in and download their work.`);
         }
         if (probe) {
-          scope.actor =
+          const actor =
             route.access === 'public' ? await authenticate(scope, probe, prefetched).catch(anonymousWhenUnknown) : await authenticate(scope, probe, prefetched);
+          actAs(scope, actor);
           if (scope.actor.type === 'user' && scope.actor.user.via === 'cookie' && !SAFE_METHODS.has(route.method)) {
             checkCsrf(ctx, deps, scope.actor.user.sessionId);
           }
           if (scope.actor.type === 'user' && scope.actor.user.enrolmentOnly && !route.duringEnrolment) {
             throw new AppError('two-factor-enrolment-required', 'Your school requires two-factor sign-in. Set it up first: POST /api/v1/me/two-factor.');
           }
-          scope.ability = abilityFor(scope.actor);
           if (typeof route.access === 'object' && scope.ability.cannot(route.access.action, route.access.subject)) {
             throw forbidden('You do not have permission to do this.');
           }

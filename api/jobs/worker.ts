@@ -8,7 +8,6 @@
 import type { Job, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { withTenant } from '../../tenants/session.ts';
-import { abilityFor } from '../access/ability.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { type Config, schoolUrl } from '../config.ts';
 import { certificateJob } from '../courses/certificate-job.ts';
@@ -18,7 +17,7 @@ import type { Metrics } from '../http/metrics.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { noticeJob } from '../notifications/jobs.ts';
 import { mailSchool } from '../school/service.ts';
-import { runAfterCommit, type Scope } from '../scope.ts';
+import { createScope, runAfterCommit, type Scope } from '../scope.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { type Jobs, type QueueName, SCHEDULES } from './jobs.ts';
 import type { EmailJob } from './outbox.ts';
@@ -94,15 +93,7 @@ export async function inSchool<T>(
     const result = await withTenant(deps.dbs.app, { id: tenantId }, async (db, tenant) => {
       entered = true;
       const actor = { type: 'system' as const, label };
-      return fn({
-        db,
-        tenant,
-        actor,
-        ability: abilityFor(actor),
-        afterCommit: tasks,
-        clock: deps.clock,
-        outbox: { jobs: deps.jobs, box: deps.secretBox },
-      });
+      return fn(createScope({ db, tenant, actor, afterCommit: tasks, clock: deps.clock, outbox: { jobs: deps.jobs, box: deps.secretBox } }));
     });
     await runAfterCommit(tasks, (error) => deps.log.error({ err: error, job: label }, 'after-commit task failed'));
     return result;
