@@ -18,14 +18,16 @@
   for (const button of document.querySelectorAll('button[data-copy]')) {
     const source = document.getElementById(button.dataset.copy);
     if (!source || !navigator.clipboard) continue;
-    const label = button.textContent;
+    // Only the visible word changes ("Copy" → "Copied"); the hidden rest of the name stays.
+    const word = button.querySelector('[data-copy-label]') ?? button;
+    const label = word.textContent;
     button.hidden = false;
     button.addEventListener('click', () => {
       navigator.clipboard.writeText(source.value ?? source.textContent).then(
         () => {
-          button.textContent = button.dataset.copied || label;
+          word.textContent = button.dataset.copied || label;
           setTimeout(() => {
-            button.textContent = label;
+            word.textContent = label;
           }, 2000);
         },
         () => {
