@@ -17,6 +17,9 @@ const schema = z.object({
   APP_DATABASE_URL: z.url().optional(),
   EDIFY_APP_DB_PASSWORD: z.string().min(1).default('edify_app_local'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  READ_DATABASE_URL: z.url().optional(),
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(10_000),
+  DB_LOCK_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(3_000),
   EDIFY_BASE_DOMAIN: z
     .string()
     .regex(/^[a-z0-9.-]+$/i, 'a host name such as edify.app')
@@ -90,6 +93,10 @@ export type Config = Readonly<{
   appDatabaseUrl: string | undefined;
   appDbPassword: string;
   poolMax: number;
+  /** The app role on a streaming standby, for heavy reads (api/db/read.ts); unset: the primary. */
+  readDatabaseUrl: string | undefined;
+  /** Per tenant session on the app and read pools (tenants/session.ts): the bounded wait. 0: none. */
+  sessionLimits: { statementTimeoutMs: number; lockTimeoutMs: number };
   baseDomain: string;
   /** Believe X-Forwarded-* headers at all (set by TRUST_PROXY, TRUST_PROXY_HOPS or TRUSTED_PROXIES). */
   trustProxy: boolean;
@@ -230,6 +237,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     appDatabaseUrl: e.APP_DATABASE_URL,
     appDbPassword: e.EDIFY_APP_DB_PASSWORD,
     poolMax: e.DB_POOL_MAX,
+    readDatabaseUrl: e.READ_DATABASE_URL,
+    sessionLimits: { statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, lockTimeoutMs: e.DB_LOCK_TIMEOUT_MS },
     baseDomain: e.EDIFY_BASE_DOMAIN,
     ...proxies,
     signingSecrets: [

@@ -82,12 +82,21 @@ const LOST_CONNECTION = /Connection terminated|connection error and is not query
 // tarn's message when an acquire timed out with no failed connection attempt behind it (a full pool).
 const POOL_FULL = 'operation timed out for an unknown reason';
 
+/** Objection wraps a query's error (db-errors' DBError, without the SQLSTATE): the driver's own
+ * error is its `nativeError`. Without this, a lock or statement timeout inside an Objection query
+ * (a class rename waiting on a held row) answered 500 instead of 503. */
+function unwrapped(error: unknown): unknown {
+  const native = (error as { nativeError?: unknown } | undefined)?.nativeError;
+  return native && typeof native === 'object' ? native : error;
+}
+
 /** True when the error says the database is unreachable or went away, not that a query was
  * wrong: socket errors from a database connection, PostgreSQL's connection exceptions (class 08)
  * and shutdown or start-up (57P01 admin_shutdown, 57P02 crash_shutdown, 57P03
  * cannot_connect_now), pg's messages for a connection that ended, and a pool acquire that timed
  * out because every attempt to connect failed. */
 export function isConnectionError(error: unknown): boolean {
+  error = unwrapped(error);
   const e = error as { name?: unknown; code?: unknown; message?: unknown; cause?: unknown; [FROM_DATABASE]?: boolean } | undefined;
   if (!e || typeof e !== 'object') return false;
   if (e[FROM_DATABASE] === true) return true;
@@ -108,6 +117,7 @@ export function isConnectionError(error: unknown): boolean {
 
 /** Maps database errors a client can cause into catalogue errors; anything else stays a bug. */
 export function fromDatabaseError(error: unknown): AppError | undefined {
+  error = unwrapped(error);
   // The database is away (restart, failover, network): 503 database-unavailable, never a 500.
   if (isConnectionError(error)) return databaseUnavailable(error);
   // Every pooled connection stayed busy for the whole acquire timeout (or, behind pgbouncer, the
@@ -134,8 +144,12 @@ export function fromDatabaseError(error: unknown): AppError | undefined {
     case '22007':
     case '22008':
       return new AppError('bad-request', 'A value has the wrong format.', { cause: error });
+    // A tenant session's bounded wait ran out (tenants/session.ts: statement_timeout, lock_timeout):
+    // the database is busy or a row is held by someone else; nothing was changed, retry shortly.
     case '57014':
-      return new AppError('unavailable', 'The request took too long and was cancelled; try again.', { cause: error });
+      return new AppError('unavailable', 'The request took too long and was cancelled; try again.', { cause: error, extra: { retry_after: 2 } });
+    case '55P03':
+      return new AppError('unavailable', 'Someone else is changing this right now; try again in a moment.', { cause: error, extra: { retry_after: 2 } });
     // Too many connections (the server's max_connections, or pgbouncer's limits): overload.
     case '53300':
       return new AppError('unavailable', 'The server is busy; try again in a moment.', { cause: error, extra: { retry_after: 2 } });

@@ -28,8 +28,24 @@ import { APP_ROLE } from './schema.ts';
 
 export type TenantKey = { id: string } | { slug: string };
 
+/** A tenant session's bounded wait (docs/operations.md, Bounded waits): `statement_timeout` and
+ * `lock_timeout` for the rest of the transaction, set by the tenant statement itself (no extra
+ * round trip). They hold whether the connection is direct or behind pgbouncer, where a request's
+ * wait for a server connection is bounded by pgbouncer's own `query_wait_timeout`. 0: no limit. */
+export type SessionLimits = { statementTimeoutMs: number; lockTimeoutMs: number };
+
+const poolLimits = new WeakMap<Knex, SessionLimits>();
+
+/** Every withTenant session on this pool gets these limits (api/db/connection.ts sets them on the
+ * app and read pools from the configuration). */
+export function limitSessions(pool: Knex, limits: SessionLimits): void {
+  poolLimits.set(pool, limits);
+}
+
 export type SessionOptions = {
   readOnly?: boolean;
+  /** Overrides the pool's limits for this session (false: none, for a long job). */
+  limits?: SessionLimits | false;
   allowSuspended?: boolean;
   /** One more statement (literals only) to run right after the school is set, in the same
    * message: its rows reach fn as `prefetched` (the request's sign-in lookup). */
@@ -71,7 +87,8 @@ export async function withTenant<T>(
   };
   // Inside an outer transaction knex opens a savepoint, not a transaction: keep the plain path.
   if (app.isTransaction) return app.transaction(async (db) => fn(db, checked(await beginTenantSession(db, key))), { readOnly });
-  const lookup = tenantStatement(key, 'inline');
+  const limits = options.limits === false ? undefined : (options.limits ?? poolLimits.get(app));
+  const lookup = tenantStatement(key, 'inline', limits);
   if (!lookup) throw notFound('The school');
   // A simple-query message cannot carry bind parameters: the key is inlined (checked or quoted).
   // When no school matched, set_config never ran: the prefetch then sees no rows (RLS).
@@ -114,14 +131,25 @@ export async function beginTenantSession(db: Knex.Transaction, key: TenantKey): 
  * locally) it means work inside a school is bound by exactly the same row-level security as a
  * request. `inline` puts the key in the SQL (a uuid checked, anything else quoted with pg's
  * escapeLiteral) for a simple-query message; `bound` passes it as knex's one binding.
+ * With `limits`, it also sets statement_timeout and lock_timeout transaction-locally (whole
+ * milliseconds, checked, inlined), from the next statement on; like the tenant, only when a
+ * school matched.
  * A key no school can have (not a uuid, a NUL byte) gives undefined: the school is not found. */
-function tenantStatement(key: TenantKey, form: 'inline' | 'bound'): { sql: string; bindings: string[] } | undefined {
+function tenantStatement(key: TenantKey, form: 'inline' | 'bound', limits?: SessionLimits): { sql: string; bindings: string[] } | undefined {
   const [column, value] = 'id' in key ? ['id', key.id] : ['slug', key.slug];
   if (column === 'id' && !UUID.test(value)) return undefined;
   if (value.includes('\0')) return undefined;
-  const sql = `select ${TENANT_COLUMNS}, set_config('app.tenant_id', id::text, true) || set_config('role', '${APP_ROLE}', true) as _session
+  const waits = limits
+    ? ` || set_config('statement_timeout', '${milliseconds(limits.statementTimeoutMs)}', true) || set_config('lock_timeout', '${milliseconds(limits.lockTimeoutMs)}', true)`
+    : '';
+  const sql = `select ${TENANT_COLUMNS}, set_config('app.tenant_id', id::text, true) || set_config('role', '${APP_ROLE}', true)${waits} as _session
       from tenants where ${column} = ${form === 'inline' ? escapeLiteral(value) : '?'}`;
   return { sql, bindings: form === 'inline' ? [] : [value] };
+}
+
+function milliseconds(value: number): number {
+  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`A session limit must be whole milliseconds, not ${value}`);
+  return value;
 }
 
 function tenantRow(rows: unknown[] | undefined): Tenant | undefined {

@@ -3,12 +3,16 @@
 //  - unset: the embedded PostgreSQL under .edify/pg-test, started here and stopped afterwards.
 // Migrations run once here; test files then create their own schools (factories), so they run in
 // parallel without truncating anything. Extra arguments go to AVA (`npm test -- test/api`).
+// EDIFY_TEST_PGBOUNCER=1: the app pool (APP_DATABASE_URL) goes through a private pgbouncer in
+// transaction mode whose pool is smaller than the app's (test/helpers/pgbouncer.ts); the owner
+// pool (migrations, factories) stays direct. .ci/run runs the isolation and permission tests so.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { appUrlFrom, connect, ensureDatabase, withDatabaseName } from '../api/db/connection.ts';
 import { type DatabaseServer, startEmbeddedServer } from '../api/db/embedded-server.ts';
 import { migrateLatest } from '../api/db/migrate.ts';
+import { type Pgbouncer, startPgbouncer } from './helpers/pgbouncer.ts';
 import { ensureSystemPackages } from './system-packages.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -28,12 +32,28 @@ const ownerUrl = await ensureDatabase(serverUrl, name);
 const appUrl = process.env.APP_DATABASE_URL ? withDatabaseName(process.env.APP_DATABASE_URL, name) : appUrlFrom(ownerUrl, appPassword);
 
 let exitCode = 1;
+let pgbouncer: Pgbouncer | undefined;
 try {
   const owner = connect(ownerUrl, 1);
   try {
     await migrateLatest(owner, appUrl);
   } finally {
     await owner.destroy();
+  }
+  let testAppUrl = appUrl;
+  if (process.env.EDIFY_TEST_PGBOUNCER === '1') {
+    const app = new URL(appUrl);
+    // Each test worker's app pool has 5 connections (test/helpers/env.ts): 4 server connections
+    // are shared by all of them. The queue wait is long enough for a loaded machine; production
+    // sets a short one (docs/deployment.md).
+    pgbouncer = await startPgbouncer({
+      serverUrl: ownerUrl,
+      users: [{ name: decodeURIComponent(app.username), password: decodeURIComponent(app.password) }],
+      poolSize: 4,
+      queryWaitTimeoutSeconds: 60,
+    });
+    testAppUrl = pgbouncer.via(appUrl);
+    process.stderr.write(`The app pool goes through pgbouncer (transaction mode, 4 server connections) on port ${pgbouncer.port}.\n`);
   }
   const ava = path.join(root, 'node_modules', 'ava', 'entrypoints', 'cli.js');
   exitCode = await new Promise<number>((resolve) => {
@@ -44,7 +64,9 @@ try {
         ...process.env,
         NODE_ENV: 'test',
         DATABASE_URL: ownerUrl,
-        APP_DATABASE_URL: appUrl,
+        APP_DATABASE_URL: testAppUrl,
+        // The app role straight to the server, for tests that need a never-used server connection.
+        EDIFY_TEST_APP_DIRECT_URL: appUrl,
         EDIFY_SECRET: randomBytes(32).toString('base64url'),
         EDIFY_ENCRYPTION_KEY: `test:${randomBytes(32).toString('base64')}`,
         EDIFY_SECRET_PREVIOUS: '',
@@ -54,6 +76,7 @@ try {
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 } finally {
+  await pgbouncer?.stop();
   await dropDatabase(serverUrl, name);
   await server?.stop();
 }

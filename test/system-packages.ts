@@ -1,4 +1,5 @@
-// Debian packages the suite talks to for real: Chromium (browser tests) and clamd (file scanning).
+// Debian packages the suite talks to for real: Chromium (browser tests), clamd (file scanning),
+// redis-server and pgbouncer (private servers the fault and scale-out tests start).
 // `npm test` installs the missing ones on a fresh machine (as root, through apt-get), so the two
 // commands in the README are all a developer or CI needs.
 import { spawnSync } from 'node:child_process';
@@ -9,6 +10,8 @@ const PACKAGES: { name: string; provides: string }[] = [
   { name: 'clamav-daemon', provides: '/usr/sbin/clamd' },
   // test/faults/redis.test.ts starts (and kills) its own redis-server.
   { name: 'redis-server', provides: '/usr/bin/redis-server' },
+  // test/helpers/pgbouncer.ts starts private ones (the scale-out run and test/faults/pgbouncer.test.ts).
+  { name: 'pgbouncer', provides: '/usr/sbin/pgbouncer' },
 ];
 
 export function ensureSystemPackages(): void {

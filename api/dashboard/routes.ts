@@ -1,3 +1,4 @@
+import { onReadPool } from '../db/read.ts';
 import { tenantRoute } from '../http/route.ts';
 import { dashboardView } from './schema.ts';
 import { dashboard } from './service.ts';
@@ -12,6 +13,7 @@ export const dashboardRoutes = [
     tags: ['dashboard'],
     access: 'signed-in',
     responses: { 200: { description: 'The dashboard for the signed-in person', schema: dashboardView } },
-    handler: async ({ scope }) => ({ body: await dashboard(scope) }),
+    // Read on the read pool when there is one (api/db/read.ts).
+    handler: async ({ scope, deps }) => ({ body: await onReadPool(deps.dbs, scope, dashboard) }),
   }),
 ];

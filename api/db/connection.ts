@@ -2,9 +2,13 @@
 //  - owner: DATABASE_URL. Runs migrations and the platform scope (tenants/session.ts withPlatform).
 //  - app:   APP_DATABASE_URL, or DATABASE_URL with the edify_app role swapped in. Serves requests
 //           and jobs; not a superuser, not an owner, no BYPASSRLS, so row-level security holds.
+//  - read:  READ_DATABASE_URL (edify_app on a streaming standby) for heavy reads (api/db/read.ts);
+//           the app pool itself when unset.
+// Tenant sessions on the app and read pools carry the configured statement and lock timeouts.
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { APP_ROLE } from '../../tenants/schema.ts';
+import { limitSessions, type SessionLimits } from '../../tenants/session.ts';
 import type { Config } from '../config.ts';
 import { databaseUnavailable, FROM_DATABASE, isConnectionError } from '../errors.ts';
 import { type DatabaseServer, startEmbeddedServer } from './embedded-server.ts';
@@ -12,8 +16,12 @@ import { type DatabaseServer, startEmbeddedServer } from './embedded-server.ts';
 export type Databases = {
   owner: Knex;
   app: Knex;
+  /** Heavy reads in read-only tenant sessions (api/db/read.ts): a standby's pool; `app` when
+   * READ_DATABASE_URL is unset (or missing here: then the app pool is used). */
+  read?: Knex;
   ownerUrl: string;
   appUrl: string;
+  readUrl?: string;
   close: () => Promise<void>;
 };
 
@@ -30,17 +38,20 @@ export async function openDatabases(config: Config, options: { log?: (line: stri
   }
   const appUrl = config.appDatabaseUrl ?? appUrlFrom(ownerUrl, config.appDbPassword);
   const owner = connect(ownerUrl, 2);
-  const app = connect(appUrl, options.appPoolMax ?? config.poolMax);
+  const app = connect(appUrl, options.appPoolMax ?? config.poolMax, { sessionLimits: config.sessionLimits });
+  const read = config.readDatabaseUrl ? connect(config.readDatabaseUrl, options.appPoolMax ?? config.poolMax, { sessionLimits: config.sessionLimits }) : app;
   let closed = false;
   return {
     owner,
     app,
+    read,
     ownerUrl,
     appUrl,
+    readUrl: config.readDatabaseUrl ?? appUrl,
     close: async () => {
       if (closed) return;
       closed = true;
-      await Promise.allSettled([owner.destroy(), app.destroy()]);
+      await Promise.allSettled([owner.destroy(), app.destroy(), ...(read !== app ? [read.destroy()] : [])]);
       await server?.stop();
     },
   };
@@ -48,8 +59,9 @@ export async function openDatabases(config: Config, options: { log?: (line: stri
 
 /** `acquireTimeoutMs`: how long a request waits for a free connection before it is answered 503
  * (api/errors.ts maps knex's timeout). A server that does not answer a connection attempt within
- * `connectTimeoutMs` counts as unreachable. */
-export function connect(url: string, max: number, options: { acquireTimeoutMs?: number; connectTimeoutMs?: number } = {}): Knex {
+ * `connectTimeoutMs` counts as unreachable. `sessionLimits`: the bounded wait of every tenant
+ * session on this pool (tenants/session.ts). */
+export function connect(url: string, max: number, options: { acquireTimeoutMs?: number; connectTimeoutMs?: number; sessionLimits?: SessionLimits } = {}): Knex {
   const acquireTimeoutMs = options.acquireTimeoutMs ?? 10_000;
   const db = knexFactory({
     client: 'pg',
@@ -62,6 +74,7 @@ export function connect(url: string, max: number, options: { acquireTimeoutMs?: 
     acquireConnectionTimeout: acquireTimeoutMs,
   });
   watchReachability(db);
+  if (options.sessionLimits) limitSessions(db, options.sessionLimits);
   return db;
 }
 

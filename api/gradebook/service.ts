@@ -46,7 +46,12 @@ export function weightsOf(c: Pick<Class, 'grade_weights'>): Weights | null {
   return { homework: w.homework, quizzes: w.quizzes };
 }
 
-export async function readGradebook(scope: Scope, classId: string, page: PageQuery & { student_id?: string | undefined }): Promise<GradebookView> {
+export async function readGradebook(
+  scope: Scope,
+  classId: string,
+  page: PageQuery & { student_id?: string | undefined },
+  options: { finalise?: boolean } = {},
+): Promise<GradebookView> {
   // Those who may export the class's gradebook (its teachers, admins) see every row.
   const exportable = await Class.query(scope.db)
     .modify(accessibleBy(scope.ability, 'export', 'Gradebook', CLASS_FIELDS))
@@ -62,7 +67,7 @@ export async function readGradebook(scope: Scope, classId: string, page: PageQue
   if (page.student_id && students.data.length === 0) throw notFound('That student in this gradebook');
   // Attempts whose time ran out count as submitted at their deadline: close them first (the
   // job runner does the same for the whole school; this keeps the gradebook right without it).
-  await finaliseExpiredAttempts(scope, { classId });
+  if (options.finalise !== false) await finaliseExpiredAttempts(scope, { classId });
   // A student or guardian sees only the homework assigned to the students whose rows they may
   // read (all of them, not this page's): another student's work is not even a column.
   const forStudents = seesAll ? null : (await studentsQuery(scope, classId, false, undefined)).map((s: Student) => s.id);
@@ -105,13 +110,14 @@ export async function readGradebook(scope: Scope, classId: string, page: PageQue
   };
 }
 
-/** Every row of the class (for CSV), page by page. */
-export async function fullGradebook(scope: Scope, classId: string): Promise<GradebookView> {
+/** Every row of the class (for CSV), page by page. `finalise: false`: the caller closed expired
+ * attempts already (the export reads on a standby, which cannot write). */
+export async function fullGradebook(scope: Scope, classId: string, options: { finalise?: boolean } = {}): Promise<GradebookView> {
   await gradebookClass(scope, classId, 'export');
   let cursor: string | undefined;
   let all: GradebookView | undefined;
   do {
-    const page = await readGradebook(scope, classId, { limit: 100, cursor });
+    const page = await readGradebook(scope, classId, { limit: 100, cursor }, options);
     all = all ? { ...all, rows: [...all.rows, ...page.rows], items: page.items } : page;
     cursor = page.next_cursor ?? undefined;
   } while (cursor);

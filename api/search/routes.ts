@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_LIMIT } from '../http/pagination.ts';
+import { onReadPool } from '../db/read.ts';
 import { tenantRoute } from '../http/route.ts';
 import { search } from './service.ts';
 
@@ -43,6 +44,7 @@ export const searchRoutes = [
     access: 'signed-in',
     query: searchQuery,
     responses: { 200: { description: 'A page of matches', schema: z.object({ data: z.array(hit), next_cursor: z.string().nullable() }) } },
-    handler: async ({ scope, query }) => ({ body: await search(scope, query) }),
+    // Read on the read pool when there is one (api/db/read.ts).
+    handler: async ({ scope, query, deps }) => ({ body: await onReadPool(deps.dbs, scope, (s) => search(s, query)) }),
   }),
 ];

@@ -17,7 +17,10 @@ export function testEnv(): { config: Config; dbs: Databases } {
   }
   const owner = connect(config.databaseUrl, 3);
   // The same bounded waits as production (api/db/connection.ts openDatabases).
-  const app = connect(config.appDatabaseUrl, 5, { sessionLimits: config.sessionLimits });
+  // Behind pgbouncer (EDIFY_TEST_PGBOUNCER) requests wait in its queue while holding a client
+  // connection, so the app pool's own acquire wait grows with the load of the other test files.
+  const acquireTimeoutMs = process.env.EDIFY_TEST_PGBOUNCER === '1' ? 60_000 : undefined;
+  const app = connect(config.appDatabaseUrl, 5, { sessionLimits: config.sessionLimits, ...(acquireTimeoutMs ? { acquireTimeoutMs } : {}) });
   const dbs: Databases = {
     owner,
     app,

@@ -61,7 +61,7 @@ export type Client = {
  * what was queued before it is handled). */
 export async function startApp(
   overrides: Partial<Config> = {},
-  options: { clock?: () => Date; appPool?: Knex; log?: Logger; worker?: boolean } = {},
+  options: { clock?: () => Date; appPool?: Knex; readPool?: Knex; log?: Logger; worker?: boolean } = {},
 ): Promise<Client> {
   const { config, dbs } = testEnv();
   const merged = Object.freeze({ ...config, ...overrides });
@@ -72,7 +72,8 @@ export async function startApp(
   const mailer = createMailer({ from: merged.mailFrom, mailDir: MAIL_DIR });
   const deps: AppDeps = {
     config: merged,
-    dbs: options.appPool ? { ...dbs, app: options.appPool } : dbs,
+    // The read pool is the app pool unless a test gives one (a standby: test/db/read-pool.test.ts).
+    dbs: { ...dbs, app: options.appPool ?? dbs.app, read: options.readPool ?? options.appPool ?? dbs.read },
     log,
     tokenKeys: keys,
     sessions: sessionPolicy(merged, keys),

@@ -19,9 +19,11 @@ test('the app role is no superuser, has no BYPASSRLS and owns no table', async (
 
 /** A brand-new connection as the app role. It has never carried a school, so app.tenant_id is
  * NULL on it, where a pooled connection that ran a tenant transaction has '': a policy that fails
- * open on NULL shows everything here and nothing there. */
+ * open on NULL shows everything here and nothing there. Behind pgbouncer (EDIFY_TEST_PGBOUNCER) a
+ * new client connection gets a server connection that other sessions already used, so this one
+ * goes to the server directly. */
 async function freshAppConnection<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: testEnv().dbs.appUrl });
+  const client = new pg.Client({ connectionString: process.env.EDIFY_TEST_APP_DIRECT_URL ?? testEnv().dbs.appUrl });
   await client.connect();
   try {
     return await fn(client);
