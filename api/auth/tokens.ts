@@ -87,3 +87,16 @@ export function issueChallengeToken(keys: TokenKeys, tenantId: string, userId: s
 export async function verifyChallengeToken(keys: TokenKeys, tenantId: string, token: string): Promise<string | undefined> {
   return (await verify(keys, token, challengeAudience(tenantId)))?.sub;
 }
+
+const handoffAudience = (tenantId: string) => `edify:school:${tenantId}:signup-handoff`;
+
+/** A 10-minute proof, made by the platform site right after a school signed up, that this browser
+ * created the school's first admin: exchanged once for a session on the school's own host
+ * (api/signup/handoff.ts). Useless anywhere else (its own audience). */
+export function issueHandoffToken(keys: TokenKeys, tenantId: string, userId: string): Promise<string> {
+  return sign(keys, {}, handoffAudience(tenantId), userId, '10m');
+}
+
+export async function verifyHandoffToken(keys: TokenKeys, tenantId: string, token: string): Promise<string | undefined> {
+  return (await verify(keys, token, handoffAudience(tenantId)))?.sub;
+}

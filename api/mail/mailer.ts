@@ -10,7 +10,16 @@ import { ConsecutiveBreaker, circuitBreaker, ExponentialBackoff, handleAll, retr
 import Handlebars from 'handlebars';
 import nodemailer from 'nodemailer';
 
-export type EmailTemplate = 'invite' | 'password-reset' | 'two-factor-changed' | 'new-sign-in' | 'verify-email' | 'billing-notice' | 'notification' | 'digest';
+export type EmailTemplate =
+  | 'invite'
+  | 'password-reset'
+  | 'two-factor-changed'
+  | 'new-sign-in'
+  | 'verify-email'
+  | 'billing-notice'
+  | 'notification'
+  | 'digest'
+  | 'find-school';
 export const EMAIL_TEMPLATES: readonly EmailTemplate[] = [
   'invite',
   'password-reset',
@@ -20,6 +29,7 @@ export const EMAIL_TEMPLATES: readonly EmailTemplate[] = [
   'billing-notice',
   'notification',
   'digest',
+  'find-school',
 ];
 
 export type MailMessage = {
@@ -65,6 +75,7 @@ const FIELDS: Record<EmailTemplate, readonly string[]> = {
   'billing-notice': ['first_name', 'school_name', 'message', 'billing_url'],
   notification: ['first_name', 'school_name', 'title', 'body'],
   digest: ['first_name', 'school_name', 'items', 'count', 'inbox_url'],
+  'find-school': ['schools'],
 };
 const URL_FIELDS = ['accept_url', 'reset_url', 'verify_url', 'billing_url', 'link_url', 'inbox_url'];
 
@@ -101,6 +112,10 @@ const WORDS: Record<string, string> = {
   'digest.heading': 'What happened at {school}',
   'digest.intro': 'Since your last summary ({count} in all):',
   'digest.button': 'Open your inbox',
+  'find-school.subject': 'Your schools on Edify',
+  'find-school.heading': 'Your schools on Edify',
+  'find-school.body': 'Someone (we hope you) asked which schools this address signs in to. Here they are:',
+  'find-school.ignore': 'If you did not ask, you can ignore this email: nothing has changed.',
   'billing-notice.subject': 'Billing update for {school}',
   'billing-notice.heading': 'Billing update',
   'billing-notice.button': 'Open billing',

@@ -6,7 +6,7 @@ import { signInWithPassword, signInWithSecondFactor } from '../auth/login.ts';
 import { endOwnSession } from '../auth/sessions.ts';
 import { dashboard } from '../dashboard/service.ts';
 import { bodyField, LIMITS } from '../http/rate-limit.ts';
-import { platformRoute, tenantRoute } from '../http/route.ts';
+import { tenantRoute } from '../http/route.ts';
 import { safeColor } from '../mail/mailer.ts';
 import { accountPages } from './account.ts';
 import { adminPages } from './admin.ts';
@@ -20,13 +20,19 @@ import { gradebookPages } from './gradebook.ts';
 import { homeworkPages } from './homework.ts';
 import { inboxPages } from './inbox.ts';
 import { page, pageRoute, safeNext } from './page.ts';
+import { platformPages } from './platform.ts';
 import { quizPages } from './quizzes.ts';
-import { renderPage } from './render.ts';
 import { signInOptions } from './sign-in.ts';
 import { twoFactorPages } from './two-factor.ts';
 import { phrase } from './words.ts';
 
-const nextQuery = z.object({ next: z.string().max(2000).optional(), signed_out: z.literal('1').optional(), reset: z.literal('1').optional() });
+const nextQuery = z.object({
+  next: z.string().max(2000).optional(),
+  signed_out: z.literal('1').optional(),
+  reset: z.literal('1').optional(),
+  // A signup hand-off that could not sign in (used, expired): api/signup/handoff.ts.
+  welcome: z.literal('used').optional(),
+});
 const signInForm = z.object({
   email: z.string().trim().max(320),
   password: z.string().max(1000),
@@ -47,14 +53,7 @@ export const webRoutes = [
   ...adminPages,
   ...adminSettingsPages,
   ...adminBillingPages,
-  platformRoute({
-    method: 'get',
-    path: '/',
-    summary: 'The platform home page',
-    tags: ['pages'],
-    responses: { 200: { description: 'HTML', contentType: 'text/html' } },
-    handler: async () => ({ html: renderPage('platform-home', { title: 'Edify' }) }),
-  }),
+  ...platformPages,
   tenantRoute({
     method: 'get',
     path: '/theme.css',
@@ -97,7 +96,13 @@ export const webRoutes = [
         title: 'Sign in',
         narrow: true,
         next: safeNext(query.next),
-        notice: query.signed_out ? phrase('signin.signed_out') : query.reset ? phrase('signin.password_changed') : undefined,
+        notice: query.signed_out
+          ? phrase('signin.signed_out')
+          : query.reset
+            ? phrase('signin.password_changed')
+            : query.welcome
+              ? phrase('signin.welcome_used')
+              : undefined,
         ...(await signInOptions(scope)),
       }),
   }),

@@ -37,6 +37,7 @@ const samples: Record<EmailTemplate, Record<string, unknown>> = {
     count: 2,
     inbox_url: 'https://oakwood.edify.test/notifications',
   },
+  'find-school': { schools: [{ name: 'Oakwood Primary', url: 'https://oakwood.edify.test/sign-in' }] },
 };
 
 async function tempDir(t: { teardown(fn: () => Promise<void>): void }): Promise<string> {
