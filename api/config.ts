@@ -67,6 +67,12 @@ const schema = z.object({
   S3_ACCESS_KEY_ID: z.string().optional(),
   S3_SECRET_ACCESS_KEY: z.string().optional(),
   S3_FORCE_PATH_STYLE: boolean.default(false),
+  // Scheduled backups (docs/operations.md, "Backups"): off unless BACKUP_SCHEDULE is a cron line.
+  BACKUP_SCHEDULE: z.string().optional(),
+  BACKUP_TARGET: z.string().min(1).optional(),
+  BACKUP_KEEP_DAILY: z.coerce.number().int().min(0).max(3650).default(7),
+  BACKUP_KEEP_WEEKLY: z.coerce.number().int().min(0).max(520).default(4),
+  BACKUP_KEEP_MONTHLY: z.coerce.number().int().min(0).max(1200).default(6),
   CLAMAV_URL: z
     .string()
     .regex(/^(tcp:\/\/[^:/]+:\d+|\/.+)$/, 'tcp://host:port or the path of a unix socket')
@@ -130,6 +136,7 @@ export type Config = Readonly<{
   dataDir: string;
   seedDemo: boolean;
   files: FilesConfig;
+  backup: BackupConfig;
   observability: ObservabilityConfig;
 }>;
 
@@ -150,6 +157,15 @@ export type ObservabilityConfig = Readonly<{
   workerStaleMs: number;
   /** /readyz is not ready while no worker has been heard from within workerStaleMs. */
   readyRequiresWorker: boolean;
+}>;
+
+/** Scheduled per-school backups (api/backup/schedule.ts): a cron line (UTC), a target (a directory
+ * or s3://bucket/prefix, with the S3_* endpoint and credentials) and the retention. */
+export type BackupConfig = Readonly<{
+  schedule: string | undefined;
+  target: string;
+  keep: { daily: number; weekly: number; monthly: number };
+  s3: { endpoint: string | undefined; region: string; accessKeyId: string | undefined; secretAccessKey: string | undefined; forcePathStyle: boolean };
 }>;
 
 /** Uploads, storage and scanning (api/files/, docs/files.md). */
@@ -288,6 +304,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             }
           : undefined,
       clamav: e.CLAMAV_URL ? { url: e.CLAMAV_URL, whenDown: e.CLAMAV_WHEN_DOWN, timeoutMs: e.CLAMAV_TIMEOUT_MS } : undefined,
+    }),
+    backup: Object.freeze({
+      schedule: e.BACKUP_SCHEDULE?.trim() || undefined,
+      target: e.BACKUP_TARGET ?? path.join(dataDir, 'backups'),
+      keep: { daily: e.BACKUP_KEEP_DAILY, weekly: e.BACKUP_KEEP_WEEKLY, monthly: e.BACKUP_KEEP_MONTHLY },
+      s3: {
+        endpoint: e.S3_ENDPOINT,
+        region: e.S3_REGION,
+        accessKeyId: e.S3_ACCESS_KEY_ID,
+        secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+        forcePathStyle: e.S3_FORCE_PATH_STYLE,
+      },
     }),
     observability: Object.freeze({
       metricsToken: e.METRICS_TOKEN,

@@ -7,7 +7,7 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { FilesConfig } from '../config.ts';
@@ -23,6 +23,8 @@ export type Storage = {
   /** Idempotent: removing a missing object succeeds. */
   remove(key: string): Promise<void>;
   exists(key: string): Promise<boolean>;
+  /** Objects whose keys start with prefix (S3; backup targets list their archives with it). */
+  list?(prefix: string): Promise<{ key: string; size: number }[]>;
   /** A direct, expiring download address from the storage itself, when it has one (S3). */
   presign?(key: string, options: { expiresInSeconds: number; contentType: string; disposition: string }): Promise<string>;
 };
@@ -123,6 +125,16 @@ export function s3Storage(settings: S3Settings): Storage {
         if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
         throw error;
       }
+    },
+    async list(prefix) {
+      const found: { key: string; size: number }[] = [];
+      let token: string | undefined;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+        for (const o of page.Contents ?? []) if (o.Key) found.push({ key: o.Key, size: o.Size ?? 0 });
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      return found;
     },
     presign(key, { expiresInSeconds, contentType, disposition }) {
       return getSignedUrl(client, new GetObjectCommand({ Bucket, Key: key, ResponseContentType: contentType, ResponseContentDisposition: disposition }), {

@@ -32,6 +32,8 @@ export const QUEUES = {
   tick: { retryLimit: 1, retryDelay: 10, retryDelayMax: 60, expireInSeconds: 300, concurrency: 1 },
   /** One school's timed work: scheduled notices, expired attempts, reminders, digests, billing clock, pruning. */
   'school-tick': { retryLimit: 3, retryDelay: 30, retryDelayMax: 600, expireInSeconds: 600, concurrency: 2 },
+  /** Cron, only when BACKUP_SCHEDULE is set: one archive per school, then retention (api/backup/schedule.ts). */
+  backup: { retryLimit: 1, retryDelay: 600, retryDelayMax: 3600, expireInSeconds: 6 * 3600, concurrency: 1 },
   /** A certificate was issued: draw its PDF, store it, tell the student (api/courses/certificate-job.ts). */
   'certificate-render': { retryLimit: 5, retryDelay: 10, retryDelayMax: 600, expireInSeconds: 120, concurrency: 2 },
 } satisfies Record<string, QueueSpec>;

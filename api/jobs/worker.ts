@@ -9,6 +9,7 @@ import type { Job, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { withTenant } from '../../tenants/session.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
+import { scheduledBackups } from '../backup/schedule.ts';
 import { type Config, schoolUrl } from '../config.ts';
 import { certificateJob } from '../courses/certificate-job.ts';
 import type { Databases } from '../db/connection.ts';
@@ -42,6 +43,7 @@ const HANDLERS: Record<QueueName, Handler> = {
   'notice-published': (deps, job) => noticeJob(deps, job.data as { tenant_id: string; notice_id: string }),
   tick: (deps) => tick(deps),
   'school-tick': (deps, job) => schoolTick(deps, job.data as { tenant_id: string; at: string }),
+  backup: (deps) => scheduledBackups(deps),
   'certificate-render': (deps, job) => certificateJob(deps, job.data as { tenant_id: string; certificate_id: string }),
 };
 
@@ -64,7 +66,7 @@ export async function startWorker(deps: WorkerDeps, options: { schedules?: boole
       }
     });
   }
-  if (options.schedules ?? true) await registerSchedules(jobs.boss, jobs);
+  if (options.schedules ?? true) await registerSchedules(jobs.boss, jobs, deps.config.backup.schedule);
   // On the owner pool, like pg-boss: /readyz reads it (api/http/health.ts).
   const heartbeat = await startHeartbeat(deps.dbs.owner, { prefix: jobs.prefix, intervalMs: deps.config.observability.workerHeartbeatMs, log });
   return {
@@ -75,8 +77,11 @@ export async function startWorker(deps: WorkerDeps, options: { schedules?: boole
   };
 }
 
-async function registerSchedules(boss: PgBoss, jobs: Jobs): Promise<void> {
+async function registerSchedules(boss: PgBoss, jobs: Jobs, backupCron: string | undefined): Promise<void> {
   for (const schedule of SCHEDULES) await boss.schedule(jobs.name(schedule.queue), schedule.cron, {}, { tz: 'UTC' });
+  // Nightly backups only where configured (BACKUP_SCHEDULE); unset, a schedule left from before is removed.
+  if (backupCron) await boss.schedule(jobs.name('backup'), backupCron, {}, { tz: 'UTC' });
+  else await boss.unschedule(jobs.name('backup'));
 }
 
 /** Runs fn inside the school's tenant session as a system actor; undefined (and a log line) when

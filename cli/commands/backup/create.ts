@@ -1,8 +1,8 @@
-import path from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { platformAudit } from '../../../api/audit/platform.ts';
 import { backupError, keyFrom } from '../../../api/backup/archive.ts';
 import { type BackupResult, createBackup } from '../../../api/backup/service.ts';
+import { backupTarget } from '../../../api/backup/targets.ts';
 import { listTenants } from '../../../tenants/provision.ts';
 import { EdifyCommand } from '../../base.ts';
 import { table } from '../../output.ts';
@@ -15,7 +15,7 @@ export default class BackupCreate extends EdifyCommand {
   static override args = { slug: Args.string({ description: 'The school; leave out with --all' }) };
   static override flags = {
     all: Flags.boolean({ description: 'One archive per school', default: false }),
-    out: Flags.string({ description: 'Directory for the archives (default <EDIFY_DATA_DIR>/backups)' }),
+    out: Flags.string({ description: 'Directory or s3://bucket/prefix for the archives (default BACKUP_TARGET, else <EDIFY_DATA_DIR>/backups)' }),
     encrypt: Flags.boolean({ description: 'Encrypt with EDIFY_BACKUP_KEY or --passphrase-file', default: false }),
     'passphrase-file': Flags.string({ description: 'File holding the passphrase (scrypt) to encrypt with' }),
   };
@@ -27,7 +27,8 @@ export default class BackupCreate extends EdifyCommand {
     const key = flags.encrypt ? await keyFrom({ envKey: process.env.EDIFY_BACKUP_KEY, passphraseFile: flags['passphrase-file'] }) : undefined;
     if (flags.encrypt && !key) throw backupError('--encrypt needs EDIFY_BACKUP_KEY or --passphrase-file.');
     const dbs = await this.database(config);
-    const dir = path.resolve(flags.out ?? path.join(config.dataDir, 'backups'));
+    const target = backupTarget(flags.out ?? config.backup.target, config);
+    const dir = target.staging;
     const slugs = flags.all ? (await listTenants(dbs.owner)).map((t) => t.slug) : [args.slug as string];
     const results: BackupResult[] = [];
     for (const [i, slug] of slugs.entries()) {
@@ -39,6 +40,7 @@ export default class BackupCreate extends EdifyCommand {
         ...(key ? { key } : {}),
         onProgress: (m) => this.logToStderr(`${prefix}${m}`),
       });
+      result.file = await target.store(result.file);
       results.push(result);
       await platformAudit(dbs.owner, this.operator(), 'tenant.backed_up', result.school, {
         file: result.file,
