@@ -126,11 +126,25 @@ test('an admin imports a roster with mistakes: sees every problem of every row, 
   t.deepEqual(await page.locator('tbody th').allInnerTexts(), ['Bo Brown']);
   await page.getByLabel('Search by name or email').fill('');
   await page.getByLabel('Status').selectOption('invited');
-  await page.getByLabel('Role', { exact: true }).selectOption('teacher');
+  await page.getByRole('search', { name: 'People' }).getByLabel('Role').selectOption('teacher');
   await page.getByRole('button', { name: 'Show' }).click();
   t.deepEqual(await page.locator('tbody th').allInnerTexts(), ['Tess Taylor']);
   t.deepEqual(await seriousViolations(page), [], 'the people list');
   await screenshot(page, 'admin-people');
+
+  // Inviting one more person by hand; a mistake comes back on its field with the input kept.
+  const invite = page.getByRole('region', { name: 'Invite someone' });
+  await invite.getByLabel('Email address').fill('amy@roster.test');
+  await invite.getByLabel('First name').fill('Amy');
+  await invite.getByLabel('Last name').fill('Twice');
+  await invite.getByRole('button', { name: 'Send the invitation' }).click();
+  t.regex(await page.locator('#email-error').innerText(), /already uses that email/);
+  t.is(await page.getByRole('region', { name: 'Invite someone' }).getByLabel('Last name').inputValue(), 'Twice');
+  await page.getByRole('region', { name: 'Invite someone' }).getByLabel('Email address').fill('cy@roster.test');
+  await page.getByRole('region', { name: 'Invite someone' }).getByLabel('Role').selectOption('teacher');
+  await page.getByRole('region', { name: 'Invite someone' }).getByRole('button', { name: 'Send the invitation' }).click();
+  await page.getByText('Invitation sent.', { exact: true }).waitFor();
+  t.is(await page.getByRole('heading', { level: 1 }).innerText(), 'Amy Twice');
   await context.close();
 });
 
