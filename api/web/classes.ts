@@ -116,7 +116,7 @@ const noticeForm = z.object({
   action: z.enum(['save', 'preview']).optional(),
 });
 
-const homeworkFormBody = z.object({
+export const homeworkFormBody = z.object({
   _csrf: z.string().max(200).optional(),
   title: z.string().max(1000),
   instructions: z.string().max(100_000),
@@ -130,14 +130,14 @@ const homeworkFormBody = z.object({
   file_ids: fileIdsField,
   action: z.enum(['save', 'preview']).optional(),
 });
-type HomeworkFormBody = Partial<z.infer<typeof homeworkFormBody>>;
+export type HomeworkFormBody = Partial<z.infer<typeof homeworkFormBody>>;
 
 // <input type="datetime-local"> gives the school's wall-clock time without seconds.
 const wallClock = (v: string | undefined) => (v === undefined || v.trim() === '' ? null : v.length === 16 ? `${v}:00` : v);
 const listOf = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** The homework form as the API's homework input. */
-function homeworkInputFromForm(body: z.infer<typeof homeworkFormBody>) {
+export function homeworkInputFromForm(body: z.infer<typeof homeworkFormBody>) {
   return {
     title: body.title,
     instructions: body.instructions,
@@ -150,7 +150,15 @@ function homeworkInputFromForm(body: z.infer<typeof homeworkFormBody>) {
   };
 }
 
-async function homeworkForm(scope: Scope, classId: string, form: HomeworkFormBody, errors?: FieldErrors, preview?: string) {
+/** The homework form, for a new homework or (`edit`) an existing one (api/web/homework.ts). */
+export async function homeworkForm(
+  scope: Scope,
+  classId: string,
+  form: HomeworkFormBody,
+  errors?: FieldErrors,
+  preview?: string,
+  edit?: { id: string; title: string; published: boolean },
+) {
   const klass = presentClass(scope, await findClass(scope, classId, 'update'));
   const chosen = new Set(listOf(form.assignee_ids));
   const students = (await listPeople(scope, classId, { limit: LIST })).data
@@ -158,8 +166,9 @@ async function homeworkForm(scope: Scope, classId: string, form: HomeworkFormBod
     .map((p) => ({ ...p, chosen: chosen.has(p.id) }));
   const files = await pickedFiles(scope, form.file_ids);
   return {
-    title: 'New homework',
+    title: edit ? `Edit · ${edit.title}` : 'New homework',
     klass,
+    edit,
     form,
     errors: errors && filesErrors(errors),
     students,
@@ -182,7 +191,7 @@ async function classPageWithNotice(scope: Scope, id: string, body: z.infer<typeo
 }
 
 /** A validation problem from a service (a file that cannot be attached) as field errors. */
-function fieldErrorsOf(error: unknown): FieldErrors | undefined {
+export function fieldErrorsOf(error: unknown): FieldErrors | undefined {
   if (error instanceof AppError && error.code === 'validation-failed' && error.errors?.length)
     return Object.fromEntries(error.errors.map((e) => [e.field, e.message]));
   return undefined;

@@ -2,17 +2,19 @@
 // returned, the grade), the teacher's list of who handed in, and the grading view (the work
 // beside score and feedback, previous/next student, return).
 import { z } from 'zod';
-import { findClass } from '../classes/service.ts';
+import { findClass, writableClass } from '../classes/service.ts';
+import { renderMarkdown } from '../content/markdown.ts';
 import { AppError } from '../errors.ts';
 import { listGuardians } from '../guardians/service.ts';
 import { gradeMany, gradeOne } from '../homework/grading.ts';
 import { presentHomework } from '../homework/present.ts';
-import { gradeInput, submitInput } from '../homework/schema.ts';
-import { readHomework } from '../homework/service.ts';
+import { gradeInput, type HomeworkView, submitInput, updateHomeworkInput } from '../homework/schema.ts';
+import { findHomework, readHomework, updateHomework } from '../homework/service.ts';
 import { listSubmissions, readOwnSubmission, readSubmission, submitWork } from '../homework/submissions.ts';
 import type { Scope } from '../scope.ts';
 import { fileAttachments, fileIdsField, filesErrors, pickedFiles } from './attach.ts';
-import { checkForm } from './forms.ts';
+import { fieldErrorsOf, type HomeworkFormBody, homeworkForm, homeworkFormBody, homeworkInputFromForm } from './classes.ts';
+import { checkForm, type FieldErrors } from './forms.ts';
 import { page, pageRoute } from './page.ts';
 
 const idParams = z.object({ id: z.uuid() });
@@ -44,6 +46,9 @@ async function homeworkPage(scope: Scope, id: string, extra: Record<string, unkn
     title: view.title,
     homework: view,
     klass: { id: klass.id, name: klass.name },
+    // Those who may change homework (its class's teachers, admins: anyone else who can read it
+    // cannot); the edit page itself checks this homework (findHomework 'update').
+    canEdit: scope.ability.can('update', 'Homework') && !klass.archived_at,
     mine,
     submissions,
     grades,
@@ -66,12 +71,48 @@ export const homeworkPages = [
     handler: async ({ scope, deps, params }) => page(scope, deps, 'homework', await homeworkPage(scope, params.id, { scripts: ['upload.js'] })),
   }),
   pageRoute({
+    method: 'get',
+    path: '/homework/:id/edit',
+    summary: 'Edit homework: the set-homework form, filled in (teachers of its class, admins)',
+    access: { action: 'update', subject: 'Homework' },
+    params: idParams,
+    handler: async ({ scope, deps, params }) => {
+      const { view, edit } = await editable(scope, params.id);
+      return page(scope, deps, 'homework-form', await homeworkForm(scope, view.class_id, formOf(view), undefined, undefined, edit));
+    },
+  }),
+  pageRoute({
+    method: 'post',
+    path: '/homework/:id/edit',
+    summary: 'Change homework (as PATCH /api/v1/homework/:id): text, files, dates, who does it, publish, schedule or back to a draft',
+    access: { action: 'update', subject: 'Homework' },
+    params: idParams,
+    form: true,
+    body: homeworkFormBody,
+    handler: async ({ scope, deps, params, body }) => {
+      const { view, edit } = await editable(scope, params.id);
+      const again = async (errors?: FieldErrors, preview?: string) =>
+        page(scope, deps, 'homework-form', await homeworkForm(scope, view.class_id, body, errors, preview, edit));
+      if (body.action === 'preview') return again(undefined, renderMarkdown(body.instructions));
+      const checked = checkForm(updateHomeworkInput, updateFromForm(view, body));
+      if (!checked.ok) return { ...(await again(checked.errors)), status: 422 };
+      try {
+        await updateHomework(scope, params.id, checked.data);
+      } catch (error) {
+        const errors = fieldErrorsOf(error);
+        if (errors) return { ...(await again(errors)), status: 422 };
+        throw error;
+      }
+      return { redirect: `/homework/${params.id}` };
+    },
+  }),
+  pageRoute({
     method: 'post',
     path: '/homework/:id/hand-in',
     summary: 'Hand work in (again)',
     // As the API's hand-in: admitted like a read, so homework this person cannot see is a 404
     // before the service refuses anyone but its students (403).
-    access: { action: 'read', subject: 'Submission' },
+    access: { action: 'submit', subject: 'Submission' },
     params: idParams,
     form: true,
     body: handInForm,
@@ -156,6 +197,41 @@ export const homeworkPages = [
     },
   }),
 ];
+
+/** Homework this person may change, in a class that is not archived (409 page otherwise). */
+async function editable(scope: Scope, id: string) {
+  await findHomework(scope, id, 'update');
+  const { homework, assigneeIds } = await readHomework(scope, id);
+  await writableClass(scope, homework.class_id, 'update');
+  const view = presentHomework(scope, homework, assigneeIds);
+  return { view, edit: { id: view.id, title: view.title, published: view.status === 'published' } };
+}
+
+/** The homework as its form shows it: times on the school's clock, as datetime-local wants them. */
+function formOf(view: HomeworkView): HomeworkFormBody {
+  const local = (at: string | null) => (at ? at.slice(0, 16) : '');
+  return {
+    title: view.title,
+    instructions: view.instructions,
+    points: view.points === null ? '' : String(view.points),
+    due_at: local(view.due_at_local),
+    late_until: local(view.late_until_local),
+    publish: view.status === 'published' ? 'now' : view.status === 'scheduled' ? 'later' : 'draft',
+    publish_at: local(view.publish_at_local),
+    assign: view.assign_to_all ? 'all' : 'some',
+    assignee_ids: view.assignee_ids ?? [],
+    file_ids: view.attachments.flatMap((a) => (a.file_id ? [a.file_id] : [])),
+  };
+}
+
+/** The edit form as the API's PATCH input. Link attachments (added through the API; the form has
+ * no field for them) are kept; "Now" on homework already published keeps its publishing time. */
+function updateFromForm(view: HomeworkView, body: z.infer<typeof homeworkFormBody>) {
+  const { publish_at, attachments, ...input } = homeworkInputFromForm(body);
+  const links = view.attachments.filter((a) => !a.file_id).map(({ name, url, content_type, size_bytes }) => ({ name, url, content_type, size_bytes }));
+  const keepPublished = body.publish === 'now' && view.status === 'published';
+  return { ...input, ...(keepPublished ? {} : { publish_at }), attachments: [...links, ...attachments] };
+}
 
 async function neighbours(scope: Scope, homeworkId: string, studentId: string) {
   const all = (await listSubmissions(scope, homeworkId, { limit: ROSTER_PAGE })).data;

@@ -198,6 +198,10 @@ const WORDS: Record<string, string> = {
   'hwform.everyone': 'The whole class',
   'hwform.some': 'Only the students ticked below',
   'hwform.submit': 'Save homework',
+  'hwform.edit_heading': 'Edit homework',
+  'hwform.save_changes': 'Save changes',
+  'hwform.keep_published': 'Now (it stays published)',
+  'homework.edit': 'Edit homework',
 
   'search.heading': 'Search',
   'search.label': 'Words to find',
@@ -634,6 +638,7 @@ const WORDS: Record<string, string> = {
   'error.title.tenant-suspended': 'This school is paused',
   'error.title.database-unavailable': 'Edify is catching its breath',
   'error.title.unavailable': 'Edify is very busy right now',
+  'error.title.conflict': 'This can’t be changed now',
   'error.title.default': 'Something went wrong',
   'error.retry': 'Try again in {seconds} seconds.',
   'error.reference': 'Reference: {id}',
