@@ -7,10 +7,11 @@ import { schoolUrl } from '../config.ts';
 import { readRawBody } from '../http/body.ts';
 import { pageQuery, pageSchema } from '../http/pagination.ts';
 import { platformRoute, tenantRoute } from '../http/route.ts';
-import { applicationFee, createCourseCheckout, handleCourseEvent } from './payments.ts';
+import { startCheckout } from './checkout.ts';
+import { handleCourseEvent } from './payments.ts';
 import { presentOffering } from './present.ts';
 import { accountInput, checkoutView, offeringInput, offeringView } from './schema.ts';
-import { connectedAccount, enrol, findOffering, holdPlace, listCatalogue, setConnectedAccount, setOffering } from './service.ts';
+import { enrol, findOffering, listCatalogue, setConnectedAccount, setOffering } from './service.ts';
 
 const classParams = z.object({ id: z.uuid() });
 const catalogueQuery = pageQuery.extend({ q: z.string().trim().max(200).optional().describe('Full-text search over the courses’ names and descriptions.') });
@@ -71,37 +72,8 @@ export const enrolmentRoutes = [
     params: classParams,
     responses: { 200: { description: 'Send the browser to url', schema: checkoutView } },
     handler: async ({ scope, params, deps, reopen }) => {
-      const hold = await holdPlace(scope, params.id);
-      if (hold.existingUrl) return { body: { url: hold.existingUrl } };
-      const account = (await connectedAccount(scope)) as string;
-      const billing = requireBilling(deps.billing);
-      const tenant = scope.tenant;
-      const feePercent = deps.config.coursePlatformFeePercent ?? 5;
-      return {
-        afterCommit: async () => {
-          try {
-            const session = await createCourseCheckout(billing, {
-              hold,
-              tenant,
-              classId: params.id,
-              account,
-              feePercent,
-              siteUrl: schoolUrl(deps.config, tenant.slug),
-            });
-            await reopen((s) =>
-              s
-                .db('course_payments')
-                .where({ id: hold.paymentId })
-                .update({ checkout_session_id: session.id, checkout_url: session.url, application_fee: applicationFee(hold.amount, feePercent) }),
-            );
-            return { body: { url: session.url } };
-          } catch (error) {
-            // Stripe refused or is away: give the place back at once.
-            await reopen((s) => s.db('course_payments').where({ id: hold.paymentId, status: 'pending' }).update({ status: 'expired' }));
-            throw error;
-          }
-        },
-      };
+      const url = await startCheckout(scope, deps, reopen, params.id);
+      return { afterCommit: async () => ({ body: { url: await url() } }) };
     },
   }),
   tenantRoute({

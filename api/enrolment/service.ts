@@ -218,3 +218,21 @@ export async function setConnectedAccount(scope: Scope, accountId: string | null
   await scope.db('tenants').where({ id: scope.tenant.id }).update({ stripe_account_id: accountId });
   await audit(scope, 'course_payments.account_set', { type: 'tenant', id: scope.tenant.id }, { stripe_account_id: accountId });
 }
+
+/** The teachers of offered classes, for the catalogue's cards (a course's teachers are part of
+ * what it offers, so everyone who may read the offering sees their names, never their emails).
+ * Pass only class ids the person may read. */
+export async function offeringTeachers(scope: Scope, classIds: string[]): Promise<Map<string, string[]>> {
+  const names = new Map<string, string[]>(classIds.map((id) => [id, []]));
+  if (classIds.length === 0) return names;
+  const rows = await scope
+    .db('enrollments as e')
+    .join('users as u', (j) => j.on('u.tenant_id', 'e.tenant_id').andOn('u.id', 'e.user_id'))
+    .whereIn('e.class_id', classIds)
+    .where('e.role', 'teacher')
+    .whereNot('u.status', 'deactivated')
+    .orderBy(['u.last_name', 'u.first_name', 'u.id'])
+    .select('e.class_id', 'u.first_name', 'u.last_name');
+  for (const row of rows) names.get(row.class_id)?.push(`${row.first_name} ${row.last_name}`);
+  return names;
+}

@@ -33,6 +33,7 @@ function hub(scope: Scope) {
     { href: '/admin/audit', key: 'audit', show: can('read', 'AuditEvent') },
     { href: '/admin/settings', key: 'settings', show: can('update', 'School') },
     { href: '/admin/billing', key: 'billing', show: can('read', 'Billing') },
+    { href: '/admin/course-payments', key: 'course_payments', show: can('manage', 'CoursePayment') },
   ];
   return sections.filter((s) => s.show).map((s) => ({ href: s.href, label: phrase(`admin.${s.key}`), about: phrase(`admin.${s.key}_about`) }));
 }

@@ -35,6 +35,8 @@ function navFor(scope: Scope, current: string): NavItem[] {
   if (scope.actor.type !== 'user') return [];
   const items: Omit<NavItem, 'current'>[] = [{ href: '/', label: phrase('nav.home') }];
   if (scope.ability.can('read', 'Class')) items.push({ href: '/classes', label: phrase('nav.classes') });
+  // Students enrol themselves in courses from the catalogue (api/web/catalogue.ts).
+  if (scope.ability.can('join', 'Offering')) items.push({ href: '/catalogue', label: phrase('nav.catalogue') });
   // People who may run the school (its admins): one entry, the hub of the admin pages.
   if (scope.ability.can('update', 'School')) items.push({ href: '/admin', label: phrase('nav.admin') });
   items.push(

@@ -13,6 +13,7 @@ import { adminPages } from './admin.ts';
 import { adminBillingPages } from './admin-billing.ts';
 import { adminSettingsPages } from './admin-settings.ts';
 import { assetRoutes } from './assets.ts';
+import { cataloguePages } from './catalogue.ts';
 import { classPages } from './classes.ts';
 import { coursePages } from './courses.ts';
 import { everydayPages } from './everyday.ts';
@@ -46,6 +47,7 @@ export const webRoutes = [
   ...classPages,
   ...homeworkPages,
   ...everydayPages,
+  ...cataloguePages,
   ...gradebookPages,
   ...twoFactorPages,
   ...quizPages,
