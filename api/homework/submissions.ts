@@ -27,6 +27,46 @@ export async function listSubmissions(scope: Scope, homeworkId: string, page: Pa
   return { next_cursor: rows.next_cursor, data: rows.data.map((r) => presentSubmission(scope, homework, r)) };
 }
 
+/** How many students a homework's roster has (as this person may read it), how many have handed
+ * in, and how many carry a draft grade not yet returned: one query, whatever the class's size. */
+export async function rosterCounts(scope: Scope, homeworkId: string): Promise<{ total: number; turnedIn: number; toReturn: number }> {
+  const homework = await findHomework(scope, homeworkId);
+  const row = (await scope.db
+    .from(roster(scope, homework, 'read').as('r'))
+    .select(
+      scope.db.raw('count(*)::int as total'),
+      scope.db.raw(`(count(*) filter (where r.state not in ('assigned', 'missing')))::int as "turnedIn"`),
+      scope.db.raw(`(count(*) filter (where r.state = 'graded'))::int as "toReturn"`),
+    )
+    .first()) as { total: number; turnedIn: number; toReturn: number };
+  return row;
+}
+
+/** A student's place in the roster (in the list's order: last name, first name) and the students
+ * before and after: one query, so previous/next work past the first page of the list. */
+export async function rosterPlace(
+  scope: Scope,
+  homeworkId: string,
+  studentId: string,
+): Promise<{ previous: string | undefined; next: string | undefined; position: number; total: number }> {
+  const homework = await findHomework(scope, homeworkId);
+  const order = 'over (order by r.sort_name, r.student_id)';
+  const placed = scope.db
+    .from(roster(scope, homework, 'read').as('r'))
+    .select(
+      'r.student_id',
+      scope.db.raw(`lag(r.student_id) ${order} as previous`),
+      scope.db.raw(`lead(r.student_id) ${order} as next`),
+      scope.db.raw(`(row_number() ${order})::int as position`),
+      scope.db.raw('(count(*) over ())::int as total'),
+    );
+  const row = (await scope.db.from(placed.as('p')).where('p.student_id', studentId).first()) as
+    | { previous: string | null; next: string | null; position: number; total: number }
+    | undefined;
+  if (!row) return { previous: undefined, next: undefined, position: 0, total: 0 };
+  return { previous: row.previous ?? undefined, next: row.next ?? undefined, position: row.position, total: row.total };
+}
+
 /** One student's work with its history, if the Submission rules let this person read it. */
 export async function readSubmission(scope: Scope, homeworkId: string, studentId: string): Promise<SubmissionDetailView> {
   const homework = await findHomework(scope, homeworkId);

@@ -8,9 +8,9 @@ import { AppError } from '../errors.ts';
 import { listGuardians } from '../guardians/service.ts';
 import { gradeMany, gradeOne } from '../homework/grading.ts';
 import { presentHomework } from '../homework/present.ts';
-import { gradeInput, type HomeworkView, submitInput, updateHomeworkInput } from '../homework/schema.ts';
+import { gradeInput, type HomeworkView, MAX_BULK_GRADES, submitInput, updateHomeworkInput } from '../homework/schema.ts';
 import { findHomework, readHomework, updateHomework } from '../homework/service.ts';
-import { listSubmissions, readOwnSubmission, readSubmission, submitWork } from '../homework/submissions.ts';
+import { listSubmissions, readOwnSubmission, readSubmission, rosterCounts, rosterPlace, submitWork } from '../homework/submissions.ts';
 import type { Scope } from '../scope.ts';
 import { fileAttachments, fileIdsField, filesErrors, pickedFiles } from './attach.ts';
 import { fieldErrorsOf, type HomeworkFormBody, homeworkForm, homeworkFormBody, homeworkInputFromForm } from './classes.ts';
@@ -34,14 +34,18 @@ const gradeForm = z.object({
 /** Everyone who can see the class's work list gets it in one page: at most this many rows. */
 const ROSTER_PAGE = 100;
 
-async function homeworkPage(scope: Scope, id: string, extra: Record<string, unknown> = {}) {
+async function homeworkPage(scope: Scope, id: string, extra: Record<string, unknown> = {}, cursor?: string) {
   const { homework, assigneeIds } = await readHomework(scope, id);
   const view = presentHomework(scope, homework, assigneeIds);
   const klass = await findClass(scope, homework.class_id);
   const role = scope.actor.type === 'user' ? scope.actor.user.role : undefined;
   const grades = scope.ability.can('grade', 'Submission');
   const mine = role === 'student' ? await readOwnSubmission(scope, id) : undefined;
-  const submissions = role !== 'student' ? (await listSubmissions(scope, id, { limit: ROSTER_PAGE })).data : [];
+  // Past ROSTER_PAGE students the list goes on with the API's keyset cursor (`?cursor=`); the
+  // counts are the whole roster's.
+  const listed = role !== 'student' ? await listSubmissions(scope, id, { limit: ROSTER_PAGE, ...(cursor ? { cursor } : {}) }) : undefined;
+  const submissions = listed?.data ?? [];
+  const counts = listed ? await rosterCounts(scope, id) : { total: 0, turnedIn: 0, toReturn: 0 };
   return {
     title: view.title,
     homework: view,
@@ -52,8 +56,11 @@ async function homeworkPage(scope: Scope, id: string, extra: Record<string, unkn
     mine,
     submissions,
     grades,
-    turnedIn: submissions.filter((s) => s.status !== 'missing' && s.status !== 'assigned').length,
-    toReturn: submissions.filter((s) => s.status === 'graded').length,
+    turnedIn: counts.turnedIn,
+    rosterTotal: counts.total,
+    toReturn: counts.toReturn,
+    nextPage: listed?.next_cursor ? `/homework/${id}?cursor=${encodeURIComponent(listed.next_cursor)}#subs-h` : undefined,
+    firstPage: cursor ? `/homework/${id}#subs-h` : undefined,
     // The hand-in form's files: what the student last handed in (or, after a mistake, what they posted).
     handInFiles: mine?.attachments.filter((a) => a.file_id),
     ...extra,
@@ -68,7 +75,9 @@ export const homeworkPages = [
     access: { action: 'read', subject: 'Homework' },
     allowReadOnly: true,
     params: idParams,
-    handler: async ({ scope, deps, params }) => page(scope, deps, 'homework', await homeworkPage(scope, params.id, { scripts: ['upload.js'] })),
+    query: z.object({ cursor: z.string().max(500).optional() }),
+    handler: async ({ scope, deps, params, query }) =>
+      page(scope, deps, 'homework', await homeworkPage(scope, params.id, { scripts: ['upload.js'] }, query.cursor)),
   }),
   pageRoute({
     method: 'get',
@@ -148,9 +157,17 @@ export const homeworkPages = [
     form: true,
     body: z.object({ _csrf: z.string().max(200).optional() }),
     handler: async ({ scope, params }) => {
-      const graded = (await listSubmissions(scope, params.id, { limit: ROSTER_PAGE, status: 'graded' })).data;
-      if (graded.length > 0) await gradeMany(scope, params.id, { grades: graded.map((s) => ({ student_id: s.student.id, return: true })) });
-      return { redirect: `/homework/${params.id}?returned=${graded.length}` };
+      // A page of graded work at a time (the bulk grade takes at most MAX_BULK_GRADES), until none
+      // is left: returned work drops out of the 'graded' list, so each round starts afresh.
+      let returned = 0;
+      for (;;) {
+        const graded = (await listSubmissions(scope, params.id, { limit: MAX_BULK_GRADES, status: 'graded' })).data;
+        if (graded.length === 0) break;
+        await gradeMany(scope, params.id, { grades: graded.map((s) => ({ student_id: s.student.id, return: true })) });
+        returned += graded.length;
+        if (graded.length < MAX_BULK_GRADES) break;
+      }
+      return { redirect: `/homework/${params.id}?returned=${returned}` };
     },
   }),
   pageRoute({
@@ -192,7 +209,7 @@ export const homeworkPages = [
         }
         throw error;
       }
-      const { next } = await neighbours(scope, params.id, params.studentId);
+      const { next } = await rosterPlace(scope, params.id, params.studentId);
       return { redirect: next ? `/homework/${params.id}/submissions/${next}` : `/homework/${params.id}` };
     },
   }),
@@ -233,16 +250,10 @@ function updateFromForm(view: HomeworkView, body: z.infer<typeof homeworkFormBod
   return { ...input, ...(keepPublished ? {} : { publish_at }), attachments: [...links, ...attachments] };
 }
 
-async function neighbours(scope: Scope, homeworkId: string, studentId: string) {
-  const all = (await listSubmissions(scope, homeworkId, { limit: ROSTER_PAGE })).data;
-  const at = all.findIndex((s) => s.student.id === studentId);
-  return { all, previous: at > 0 ? all[at - 1]?.student.id : undefined, next: at >= 0 ? all[at + 1]?.student.id : undefined };
-}
-
 async function gradingPage(scope: Scope, homeworkId: string, studentId: string, extra: Record<string, unknown> = {}) {
   const { homework, assigneeIds } = await readHomework(scope, homeworkId);
   const work = await readSubmission(scope, homeworkId, studentId);
-  const { previous, next, all } = await neighbours(scope, homeworkId, studentId);
+  const { previous, next, position, total } = await rosterPlace(scope, homeworkId, studentId);
   // Who to call about this student's work (teachers see their students' guardians).
   const guardians = await listGuardians(scope, studentId).catch((error) => {
     if (error instanceof AppError && (error.status === 403 || error.status === 404)) return [];
@@ -255,8 +266,8 @@ async function gradingPage(scope: Scope, homeworkId: string, studentId: string, 
     work,
     previous,
     next,
-    position: all.findIndex((s) => s.student.id === studentId) + 1,
-    total: all.length,
+    position,
+    total,
     ...extra,
   };
 }
