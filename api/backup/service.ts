@@ -306,7 +306,13 @@ async function newSchool(client: pg.Client, target: { as: string; name?: string 
   const slug = target.as.trim().toLowerCase();
   const problem = slugProblem(slug);
   if (problem) throw new AppError('validation-failed', `The subdomain "${slug}" ${problem}.`);
-  const { rows: taken } = await client.query('select slug from tenants where slug = $1 or slug_skeleton = $2', [slug, slugSkeleton(slug)]);
+  // Live schools, and the old subdomains of renamed schools while they still redirect (tenants/renames.ts).
+  const { rows: taken } = await client.query(
+    `select slug from tenants where slug = $1 or slug_skeleton = $2
+     union all
+     select old_slug from tenant_slug_redirects where (old_slug = $1 or old_skeleton = $2) and expires_at > now()`,
+    [slug, slugSkeleton(slug)],
+  );
   if (taken.length > 0) {
     throw conflict(
       taken.some((t) => t.slug === slug)

@@ -3,6 +3,7 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { createTenant } from '../../tenants/provision.ts';
+import { redirectHolding } from '../../tenants/renames.ts';
 import { RESERVED_SLUGS, slugProblem, slugSkeleton } from '../../tenants/slug.ts';
 import { timeZoneInput } from '../../tenants/timezone.ts';
 import type { AppDeps } from '../app-deps.ts';
@@ -133,5 +134,9 @@ export async function subdomainStatus(deps: Pick<AppDeps, 'dbs'>, raw: string): 
       'lookalike',
       `“${subdomain}” looks too much like the address of a school already on Edify (letters such as 1 and l, 0 and o, rn and m read alike). Choose another.`,
     );
+  // A renamed school's old address still redirects to it for a while (tenants/renames.ts).
+  if (await redirectHolding(deps.dbs.owner, subdomain)) return no('taken', `“${subdomain}” is already taken.`);
+  if (await redirectHolding(deps.dbs.owner, subdomain, { lookalike: true }))
+    return no('lookalike', `“${subdomain}” looks too much like the address of a school already on Edify. Choose another.`);
   return { subdomain, available: true, reason: null, message: null };
 }

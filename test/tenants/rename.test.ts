@@ -1,7 +1,14 @@
 // tenant:rename: the school moves to a new subdomain; the old one answers 308 for 90 days (by the
 // app's clock), is held from everyone else meanwhile, and is free afterwards.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import test from 'ava';
+import { createBackup, restoreBackup } from '../../api/backup/service.ts';
+import { subdomainStatus } from '../../api/signup/service.ts';
+import { renameTenant } from '../../tenants/renames.ts';
 import { edify } from '../helpers/cli.ts';
+import { testEnv } from '../helpers/env.ts';
 import { createSchool, PASSWORD, uniqueSlug } from '../helpers/factories.ts';
 import { startApp } from '../helpers/http.ts';
 
@@ -79,3 +86,24 @@ test('renaming back to an old name ends that redirect; a chain of renames redire
   t.is((await app.request(a, 'GET', '/')).status, 200);
   t.is((await app.request(c, 'GET', '/')).headers.location, `http://${a}.localhost:3000/`);
 });
+
+test('while it redirects, an old subdomain is refused by the signup check and by a restore --as, like a live school’s', async (t) => {
+  const { dbs } = testEnv();
+  const school = await createSchool({ slug: uniqueSlug('held') });
+  const old = school.slug;
+  await renameTenant(dbs.owner, old, uniqueSlug('moved'), { label: 'test' });
+  t.like(await subdomainStatus({ dbs }, old), { available: false, reason: 'taken' });
+  t.like(await subdomainStatus({ dbs }, old.replace('l', '1')), { available: false, reason: 'lookalike' });
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'edify-rename-'));
+  try {
+    const made = await createBackup({ ownerUrl: dbs.ownerUrl, slug: (await renamedSlug(school.tenant.id)) as string, dir });
+    await t.throwsAsync(restoreBackup({ ownerUrl: dbs.ownerUrl, file: made.file, target: { as: old } }), { message: /already taken/ });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+async function renamedSlug(id: string): Promise<string | undefined> {
+  const row = await testEnv().dbs.owner('tenants').where({ id }).first('slug');
+  return row?.slug;
+}
