@@ -256,7 +256,9 @@ export const quizPages = [
     method: 'get',
     path: '/quizzes/:id/preview',
     summary: 'Preview a quiz as a student sees it (teachers); nothing is recorded',
-    access: { action: 'update', subject: 'Quiz' },
+    // Admitted like a read (a quiz this person cannot see is 404 before 403); the guard is
+    // findQuiz(…, 'update') below, the one check: test/web/quiz-modes.test.ts "the preview refuses…".
+    access: { action: 'read', subject: 'Quiz' },
     allowReadOnly: true,
     params: idParams,
     query: layoutQuery,

@@ -96,3 +96,28 @@ test('one question per screen: next and previous, autosave, and a reload keeps t
   t.regex(await page.locator('main').innerText(), /Your answer: Au/, 'every question was handed in, shown or not');
   await context.close();
 });
+
+// The preview shows every question before the quiz opens. Its one guard is the instance check in
+// the handler (findQuiz(…, 'update')): the route admits readers of quizzes, like the API's reads,
+// so a student enrolled in the class reaches the handler and must be refused there. Checked red by
+// loosening that check to 'read' (the student then got the questions a week early).
+test('the preview refuses a student of the class before the quiz opens, and a teacher of another class', async (t) => {
+  const w = await quizWorld();
+  const opens = new Date(w.clock.now.getTime() + 7 * 86_400_000).toISOString();
+  const quiz = await makeQuiz(w, { title: 'Next week', opens_at: opens }, ['single', 'short']);
+  t.is((await w.call(w.ann, 'GET', `/api/v1/quizzes/${quiz.id}`)).status, 200, 'Ann can read the published quiz');
+  const home = schoolUrl(w.app.port, w.school.slug);
+  for (const [who, status] of [
+    [w.ann, 403],
+    [w.otherTeacher, 404],
+    [w.guardian, 403],
+  ] as const) {
+    const context = await openContext();
+    const page = await context.newPage();
+    await signIn(page, home, who);
+    const answer = await page.goto(`${home}quizzes/${quiz.id}/preview`);
+    t.is(answer?.status(), status, who.email);
+    t.notRegex(await page.locator('main').innerText(), /Which planet is largest\?|Chemical symbol/, 'no question is shown');
+    await context.close();
+  }
+});
