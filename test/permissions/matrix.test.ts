@@ -27,7 +27,8 @@ function matrix(): Row[] {
 }
 
 const denied = (cell: string) => cell.startsWith('—') || cell.startsWith('never');
-const succeeded = (c: Check) => c.res.status >= 200 && c.res.status < 300 && c.shown !== false;
+// A page's form succeeds with its 303 (POST → GET); a refused one answers a 403 or 404 page.
+const succeeded = (c: Check) => ((c.res.status >= 200 && c.res.status < 300) || (c.form === true && c.res.status === 303)) && c.shown !== false;
 const refused = (c: Check) => c.res.status === 403 || c.res.status === 404 || (c.shown === false && c.res.status >= 200 && c.res.status < 300);
 
 let world: Promise<MatrixWorld> | undefined;

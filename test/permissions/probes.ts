@@ -5,12 +5,14 @@
 // or, for rows about seeing part of a record (`shown`), answered without showing it.
 // A probe that changes something makes its own fresh target, so probes run in any order.
 // A row without a probe fails the matrix test.
+import { createClassIn } from '../helpers/factories.ts';
 import { PDF, upload } from '../helpers/files.ts';
 import type { Response } from '../helpers/http.ts';
 import type { MatrixRole, MatrixWorld } from './world.ts';
 
-/** One action's answer; `shown` only for rows about seeing something (a field, a list's content). */
-export type Check = { action: string; res: Response; shown?: boolean };
+/** One action's answer; `shown` only for rows about seeing something (a field, a list's content);
+ * `form` for a page's form, whose success is its 303 (POST → GET) rather than a 2xx. */
+export type Check = { action: string; res: Response; shown?: boolean; form?: boolean };
 type Probe = (w: MatrixWorld, role: MatrixRole) => Promise<Check[]>;
 
 const ok = (r: Response) => r.status >= 200 && r.status < 300;
@@ -27,6 +29,16 @@ async function inTurn(...actions: (() => Promise<Check>)[]): Promise<Check[]> {
   return checks;
 }
 const allowedTo = (role: MatrixRole, ...roles: MatrixRole[]) => roles.includes(role);
+/** Posts a page's form (urlencoded) with the role's token, as a browser's form would be sent. */
+const pageForm = async (w: MatrixWorld, role: MatrixRole, action: string, path: string, fields: Record<string, string> = {}): Promise<Check> => ({
+  action,
+  form: true,
+  res: await w.app.request(w.school.slug, 'POST', path, {
+    token: as(w, role).token,
+    raw: new URLSearchParams(fields).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  }),
+});
 
 export const PROBES: Record<string, Probe> = {
   'Users · list / read': async (w, role) => {
@@ -370,6 +382,56 @@ export const PROBES: Record<string, Probe> = {
   'Files · storage usage (`GET /school/storage`, also `edify tenant:show`)': async (w, role) => [
     await check('storage', w.call(as(w, role), 'GET', '/api/v1/school/storage')),
   ],
+  'Catalogue · list and read listed offerings (`GET /catalogue`, `GET /classes/:id/offering`; pages `/catalogue`, `/catalogue/:id`)': async (w, role) => {
+    // Listed, in a class none of the roles is in (the teacher teaches it: they also reach it by that).
+    const klass = await offeringIn(w, { self_enrol: true }, { student: false });
+    return inTurn(
+      () => see('list', w.call(as(w, role), 'GET', '/api/v1/catalogue?limit=100'), (b) => b.data.some((o: { class_id: string }) => o.class_id === klass.id)),
+      () => check('read', w.call(as(w, role), 'GET', `/api/v1/classes/${klass.id}/offering`)),
+      () => check('catalogue page', w.call(as(w, role), 'GET', '/catalogue')),
+      () => check('offering page', w.call(as(w, role), 'GET', `/catalogue/${klass.id}`)),
+    );
+  },
+  'Catalogue · read an unlisted offering (`GET /classes/:id/offering`, page `/catalogue/:id`)': async (w, role) => {
+    const klass = await offeringIn(w, { self_enrol: false }, { student: true });
+    return inTurn(
+      () => check('read', w.call(as(w, role), 'GET', `/api/v1/classes/${klass.id}/offering`)),
+      () => check('offering page', w.call(as(w, role), 'GET', `/catalogue/${klass.id}`)),
+    );
+  },
+  'Catalogue · set a class’s offering: listed, dates, cap, price (`PUT /classes/:id/offering`; page `/classes/:id/offering`)': async (w, role) => {
+    const klass = await w.freshClass();
+    return inTurn(
+      () => check('set', w.call(as(w, role), 'PUT', `/api/v1/classes/${klass.id}/offering`, { self_enrol: true, cap: 30 })),
+      () => check('form page', w.call(as(w, role), 'GET', `/classes/${klass.id}/offering`)),
+      () => pageForm(w, role, 'form', `/classes/${klass.id}/offering`, { self_enrol: 'on', cap: '20' }),
+    );
+  },
+  'Catalogue · enrol yourself in a free course (`POST /classes/:id/offering/enrol`; page form `/catalogue/:id/enrol`)': async (w, role) => {
+    const [one, two] = [await offeringIn(w, { self_enrol: true }, { student: false }), await offeringIn(w, { self_enrol: true }, { student: false })];
+    return inTurn(
+      () => check('enrol', w.call(as(w, role), 'POST', `/api/v1/classes/${one.id}/offering/enrol`)),
+      () => pageForm(w, role, 'enrol form', `/catalogue/${two.id}/enrol`),
+    );
+  },
+  'Course payments · pay for a course (`POST /classes/:id/offering/checkout`; page form `/catalogue/:id/pay`) and the page Checkout returns to (`/catalogue/:id/paid`, own payments only: others 404)':
+    async (w, role) => {
+      await connectStripe(w);
+      const priced = { self_enrol: true, price_amount: 1500, currency: 'usd' };
+      const [one, two] = [await offeringIn(w, priced, { student: false }), await offeringIn(w, priced, { student: false })];
+      return inTurn(
+        () => see('checkout', w.call(as(w, role), 'POST', `/api/v1/classes/${one.id}/offering/checkout`), (b) => /^https:/.test(b.url)),
+        () => pageForm(w, role, 'pay form', `/catalogue/${two.id}/pay`),
+        () => check('return page', w.call(as(w, role), 'GET', `/catalogue/${two.id}/paid`)),
+      );
+    },
+  'Course payments · connect the school’s Stripe account (`PUT /course-payments/account`; page `/admin/course-payments`)': async (w, role) =>
+    inTurn(
+      // The same account every time (connecting is idempotent), so the payment probe's account stays.
+      () => check('connect', w.call(as(w, role), 'PUT', '/api/v1/course-payments/account', { stripe_account_id: stripeAccount(w) })),
+      () => check('page', w.call(as(w, role), 'GET', '/admin/course-payments')),
+      () => pageForm(w, role, 'form', '/admin/course-payments', { stripe_account_id: stripeAccount(w) }),
+    ),
   'Courses · read the outline and lessons (`GET /classes/:id/course`, `GET /lessons/:id`)': async (w, role) => {
     const { lesson } = await courseIn(w, w.klass.id);
     return inTurn(
@@ -427,6 +489,19 @@ export const PROBES: Record<string, Probe> = {
     );
   },
 };
+
+/** A fresh class taught by the world's teacher (with the student when asked) and its offering, set by an admin. */
+async function offeringIn(w: MatrixWorld, offering: Record<string, unknown>, members: { student: boolean }) {
+  const klass = await createClassIn(w.school, { teachers: [w.teacher], students: members.student ? [w.student] : [] }, `Course ${w.unique()}`);
+  await w.must(w.asAdmin('PUT', `/api/v1/classes/${klass.id}/offering`, offering), 'offering');
+  return klass;
+}
+
+const stripeAccount = (w: MatrixWorld) => `acct_matrix${w.school.slug.replace(/[^A-Za-z0-9]/g, '')}`;
+/** Course payments need the school's connected Stripe account (the stand-in plays Stripe). */
+async function connectStripe(w: MatrixWorld) {
+  await w.must(w.asAdmin('PUT', '/api/v1/course-payments/account', { stripe_account_id: stripeAccount(w) }), 'connect Stripe');
+}
 
 /** The class's course with one released unit and lesson, made by its teacher on first use. */
 const courses = new Map<string, Promise<{ unit: { id: string }; lesson: { id: string } }>>();
