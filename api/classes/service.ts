@@ -2,6 +2,7 @@
 // what a person may list, open and change is one rule (api/classes/rules.ts).
 import { randomInt } from 'node:crypto';
 import type { Action } from '../access/ability.ts';
+import { findAccessible } from '../access/find.ts';
 import { accessibleBy } from '../access/query.ts';
 import { audit } from '../audit/service.ts';
 import { AppError, conflict, forbidden, invalid, notFound } from '../errors.ts';
@@ -74,14 +75,11 @@ export async function listClasses(scope: Scope, page: PageQuery & { archived?: b
 
 /** The class if the ability allows `action` on it. Someone who may see the class but not do
  * this gets 403; someone who may not even see it gets 404, as if it did not exist. */
-export async function findClass(scope: Scope, id: string, action: Action = 'read'): Promise<Class> {
-  const found = await Class.query(scope.db).modify(accessible(scope, action)).findOne({ 'classes.id': id });
-  if (found) return found;
-  if (action !== 'read') {
-    const visible = await Class.query(scope.db).modify(accessible(scope, 'read')).findOne({ 'classes.id': id });
-    if (visible) throw forbidden('You can see this class but not change it.');
-  }
-  throw notFound('The class');
+export function findClass(scope: Scope, id: string, action: Action = 'read'): Promise<Class> {
+  return findAccessible(action, (a) => Class.query(scope.db).modify(accessible(scope, a)).findOne({ 'classes.id': id }), {
+    what: 'The class',
+    cannot: 'You can see this class but not change it.',
+  });
 }
 
 export async function updateClass(scope: Scope, id: string, input: UpdateClassInput): Promise<Class> {
@@ -99,7 +97,7 @@ export async function updateClass(scope: Scope, id: string, input: UpdateClassIn
 
 export async function rotateJoinCode(scope: Scope, id: string): Promise<Class> {
   const current = await findClass(scope, id, 'manage_roster');
-  assertActive(current);
+  assertNotArchived(current);
   const code = await freeJoinCode(scope);
   const updated = await Class.query(scope.db).patchAndFetchById(current.id, { join_code: code, join_code_enabled: true, updated_at: new Date() });
   await audit(scope, 'class.join_code_rotated', { type: 'class', id });
@@ -170,7 +168,7 @@ export async function listPeople(scope: Scope, classId: string, page: PageQuery)
 
 export async function addMember(scope: Scope, classId: string, input: { user_id: string; role: 'teacher' | 'student' }): Promise<void> {
   const target = await findClass(scope, classId, 'manage_roster');
-  assertActive(target);
+  assertNotArchived(target);
   // Only people of this school exist here (RLS), so another school's user id is simply unknown.
   const user = await User.query(scope.db).findOne({ id: input.user_id, status: 'active' });
   if (!user) throw invalid([{ in: 'body', field: 'user_id', message: 'no active person at this school has this id' }]);
@@ -184,22 +182,30 @@ export async function addMember(scope: Scope, classId: string, input: { user_id:
 
 export async function removeMember(scope: Scope, classId: string, userId: string): Promise<void> {
   const target = await findClass(scope, classId, 'manage_roster');
-  assertActive(target);
+  assertNotArchived(target);
   const removed = await Enrollment.query(scope.db).delete().where({ class_id: classId, user_id: userId });
   if (removed === 0) throw notFound('That person on this roster');
   await audit(scope, 'class.member_removed', { type: 'class', id: classId }, { user_id: userId });
 }
 
-function assertActive(c: Class): void {
-  if (c.archived_at) throw conflict('This class is archived; unarchive it to change its roster or code.');
+/** The one archived-class rule: an archived class and everything in it stay readable and accept
+ * no changes (409) until it is unarchived. Every feature that writes into a class checks it here. */
+export function assertNotArchived(klass: Pick<Class, 'archived_at'> | undefined): void {
+  if (klass?.archived_at)
+    throw conflict('This class is archived: everything in it stays readable, and nothing can be added or changed until it is unarchived.');
+}
+
+/** The same rule by class id, for a write that already holds a record of the class. */
+export async function assertClassWritable(scope: Scope, classId: string | null): Promise<void> {
+  if (!classId) return;
+  assertNotArchived(await Class.query(scope.db).select('archived_at').findOne({ id: classId }));
 }
 
 /** The class, if `action` is allowed on it and it is not archived: what every feature that
- * writes into a class (homework, quizzes, notices, resources) checks first. Archived classes
- * stay readable and accept no changes. */
+ * writes into a class (homework, quizzes, notices, resources) checks first. */
 export async function writableClass(scope: Scope, classId: string, action: Action = 'update'): Promise<Class> {
   const found = await findClass(scope, classId, action);
-  if (found.archived_at) throw conflict('This class is archived: its work stays readable, and nothing can be added or changed until it is unarchived.');
+  assertNotArchived(found);
   return found;
 }
 

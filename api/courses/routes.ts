@@ -190,7 +190,7 @@ export const courseRoutes: AnyRoute[] = [
     tags,
     // Admitted like a read, so a lesson this person cannot see is a 404 before the service
     // refuses anyone but the class's students (403).
-    access: { action: 'read', subject: 'Course' },
+    access: { action: 'submit', subject: 'CourseProgress' },
     params: idParams,
     body: progressEventInput,
     responses: { 200: { description: 'Where the lesson now stands', schema: z.object({ completed: z.boolean(), duplicate: z.boolean() }) } },
@@ -248,7 +248,7 @@ export const courseRoutes: AnyRoute[] = [
     path: '/api/v1/certificates/:id/revoke',
     summary: 'Revoke a certificate (verification then says revoked)',
     tags,
-    access: { action: 'read', subject: 'Certificate' },
+    access: { action: 'update', subject: 'Certificate' },
     params: idParams,
     body: revokeInput,
     responses: { 200: { description: 'The certificate', schema: certificateView } },

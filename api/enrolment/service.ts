@@ -4,11 +4,12 @@
 // place here and is completed by the Stripe webhook (api/enrolment/payments.ts).
 import type { Knex } from 'knex';
 import type { Action } from '../access/ability.ts';
+import { findAccessible } from '../access/find.ts';
 import { accessibleBy } from '../access/query.ts';
 import { audit } from '../audit/service.ts';
 import { Enrollment } from '../classes/model.ts';
 import { writableClass } from '../classes/service.ts';
-import { AppError, conflict, forbidden, invalid, notFound } from '../errors.ts';
+import { AppError, conflict, forbidden, invalid } from '../errors.ts';
 import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
 import { offeringFields } from './model.ts';
@@ -86,13 +87,11 @@ export async function listCatalogue(scope: Scope, page: PageQuery & { q?: string
 }
 
 /** One offering by its class, if the person may `action` it (404 otherwise, 403 when visible). */
-export async function findOffering(scope: Scope, classId: string, action: Action = 'read'): Promise<OfferingRow> {
-  const found = (await offerings(scope, action).where('course_offerings.class_id', classId).first()) as OfferingRow | undefined;
-  if (found) return found;
-  if (action !== 'read' && (await offerings(scope, 'read').where('course_offerings.class_id', classId).first())) {
-    throw forbidden('You can see this course but not do that.');
-  }
-  throw notFound('The course');
+export function findOffering(scope: Scope, classId: string, action: Action = 'read'): Promise<OfferingRow> {
+  return findAccessible(action, async (a) => (await offerings(scope, a).where('course_offerings.class_id', classId).first()) as OfferingRow | undefined, {
+    what: 'The course',
+    cannot: 'You can see this course but not do that.',
+  });
 }
 
 /** Sets (creates or changes) the class's offering: teachers of the class and admins. */

@@ -5,8 +5,8 @@
 import { accessibleBy } from '../access/query.ts';
 import { audit } from '../audit/service.ts';
 import { CLASS_FIELDS, Class } from '../classes/model.ts';
-import { findClass } from '../classes/service.ts';
-import { conflict, forbidden, notFound } from '../errors.ts';
+import { assertNotArchived, findClass } from '../classes/service.ts';
+import { forbidden, notFound } from '../errors.ts';
 import { type PageQuery, paginate } from '../http/pagination.ts';
 import { finaliseExpiredAttempts } from '../quizzes/attempts.ts';
 import { RELEASE_COLUMNS, type Release, scoreReleased } from '../quizzes/policy.ts';
@@ -126,7 +126,7 @@ export async function fullGradebook(scope: Scope, classId: string, options: { fi
 
 export async function setWeights(scope: Scope, classId: string, weights: Weights | null): Promise<void> {
   const klass = await gradebookClass(scope, classId, 'update');
-  if (klass.archived_at) throw conflict('This class is archived: its gradebook stays readable, and nothing can be changed until it is unarchived.');
+  assertNotArchived(klass);
   await Class.query(scope.db)
     .patch({ grade_weights: weights, updated_at: new Date() } as Partial<Class>)
     .where({ id: klass.id });

@@ -132,7 +132,7 @@ export const homeworkRoutes: AnyRoute[] = [
     tags,
     // Admitted like a read, so a homework this person cannot see is a 404 before the service
     // refuses staff and guardians (403): only students submit.
-    access: { action: 'read', subject: 'Submission' },
+    access: { action: 'submit', subject: 'Submission' },
     params: idParams,
     body: submitInput,
     responses: { 200: { description: 'Your work as it now stands', schema: submissionDetailView } },

@@ -2,12 +2,13 @@
 // through the ability turned into SQL (api/homework/rules.ts), so a student's list and a
 // student's single read obey the same rule: published, assigned to them, in their class.
 import type { Action } from '../access/ability.ts';
+import { findAccessible } from '../access/find.ts';
 import { accessibleBy } from '../access/query.ts';
 import { audit } from '../audit/service.ts';
 import { findClass, writableClass } from '../classes/service.ts';
 import { attachResolved, resolveAttachments } from '../content/attachments.ts';
 import { publishInstant, toInstant } from '../content/school-time.ts';
-import { conflict, type FieldError, forbidden, invalid, notFound } from '../errors.ts';
+import { conflict, type FieldError, invalid } from '../errors.ts';
 import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
 import { Homework, HomeworkAssignee, homeworkFields, Submission } from './model.ts';
@@ -19,14 +20,11 @@ const accessible = (scope: Scope, action: Action) => accessibleBy(scope.ability,
 
 /** The homework if the ability allows `action` on it: 403 when the person may see it but not do
  * this, 404 when they may not even see it (as findClass does). */
-export async function findHomework(scope: Scope, id: string, action: Action = 'read'): Promise<Homework> {
-  const found = await Homework.query(scope.db).modify(accessible(scope, action)).findOne({ 'homework.id': id });
-  if (found) return found;
-  if (action !== 'read') {
-    const visible = await Homework.query(scope.db).modify(accessible(scope, 'read')).findOne({ 'homework.id': id });
-    if (visible) throw forbidden('You can see this homework but not change it.');
-  }
-  throw notFound('The homework');
+export function findHomework(scope: Scope, id: string, action: Action = 'read'): Promise<Homework> {
+  return findAccessible(action, (a) => Homework.query(scope.db).modify(accessible(scope, a)).findOne({ 'homework.id': id }), {
+    what: 'The homework',
+    cannot: 'You can see this homework but not change it.',
+  });
 }
 
 export async function listHomework(scope: Scope, classId: string, page: PageQuery & { status?: HomeworkState }): Promise<Page<HomeworkWithAssignees>> {

@@ -4,21 +4,20 @@
 // appear. Publishing hands the notice to api/notices/fan-out.ts.
 import type { Knex } from 'knex';
 import type { Action } from '../access/ability.ts';
+import { findAccessible } from '../access/find.ts';
 import { accessibleBy } from '../access/query.ts';
 import { audit } from '../audit/service.ts';
 import { Class } from '../classes/model.ts';
-import { findClass } from '../classes/service.ts';
+import { assertClassWritable, assertNotArchived, findClass } from '../classes/service.ts';
 import { attachResolved, presentAttachments, resolveAttachments } from '../content/attachments.ts';
 import { renderMarkdown } from '../content/markdown.ts';
 import { publishInstant, schoolClock } from '../content/school-time.ts';
-import { conflict, forbidden, notFound } from '../errors.ts';
+import { conflict, forbidden } from '../errors.ts';
 import { type Page, paginate } from '../http/pagination.ts';
 import { actorUserId, now, type Role, type Scope } from '../scope.ts';
 import { noticePublished, noticeWithdrawn } from './fan-out.ts';
 import { NOTICE_FIELDS_ON_CLASS, NOTICE_FIELDS_SCHOOL_WIDE, Notice, noticeFields, noticeStatus } from './model.ts';
 import type { CreateNoticeInput, NoticeListQuery, NoticeView, ReceiptsQuery, ReceiptsView, UpdateNoticeInput } from './schema.ts';
-
-const ARCHIVED = 'This class is archived: its notices stay readable, and nothing can be posted or changed until it is unarchived.';
 
 /** A notice row with the caller's read receipt. */
 export type NoticeRow = Pick<
@@ -64,14 +63,11 @@ function visibleNotices(scope: Scope, action: Action): Knex.QueryBuilder {
 
 /** The notice if the ability allows `action` on it: 404 when the caller may not see it (drafts
  * and scheduled notices included, for readers), 403 when they may see it but not do this. */
-export async function findNotice(scope: Scope, id: string, action: Action = 'read'): Promise<NoticeRow> {
-  const found = (await visibleNotices(scope, action).where('notices.id', id).first()) as NoticeRow | undefined;
-  if (found) return found;
-  if (action !== 'read') {
-    const visible = await visibleNotices(scope, 'read').where('notices.id', id).first();
-    if (visible) throw forbidden('You can see this notice but not manage it.');
-  }
-  throw notFound('The notice');
+export function findNotice(scope: Scope, id: string, action: Action = 'read'): Promise<NoticeRow> {
+  return findAccessible(action, async (a) => (await visibleNotices(scope, a).where('notices.id', id).first()) as NoticeRow | undefined, {
+    what: 'The notice',
+    cannot: 'You can see this notice but not manage it.',
+  });
 }
 
 export async function listNotices(scope: Scope, query: NoticeListQuery): Promise<Page<NoticeRow>> {
@@ -117,7 +113,7 @@ export async function createClassNotice(scope: Scope, classId: string, input: Cr
     .modify(accessibleBy(scope.ability, 'create', 'Notice', NOTICE_FIELDS_ON_CLASS))
     .findOne({ 'classes.id': classId });
   if (!allowed) throw forbidden('You can see this class but not post notices in it.');
-  if (klass.archived_at) throw conflict(ARCHIVED);
+  assertNotArchived(klass);
   return insertNotice(scope, classId, input);
 }
 
@@ -154,15 +150,9 @@ async function insertNotice(scope: Scope, classId: string | null, input: CreateN
   return findNotice(scope, created.id, 'read');
 }
 
-async function assertClassActive(scope: Scope, classId: string | null): Promise<void> {
-  if (!classId) return;
-  const found = await Class.query(scope.db).select('archived_at').findOne({ id: classId });
-  if (found?.archived_at) throw conflict(ARCHIVED);
-}
-
 export async function updateNotice(scope: Scope, id: string, input: UpdateNoticeInput): Promise<NoticeRow> {
   const current = await findNotice(scope, id, 'update');
-  await assertClassActive(scope, current.class_id);
+  await assertClassWritable(scope, current.class_id);
   const { publish_at, attachments: wanted, ...fields } = input;
   const target = { kind: 'notice' as const, id: current.id, classId: current.class_id };
   const attachments = wanted === undefined ? undefined : await resolveAttachments(scope, wanted, target, 'attachments');
@@ -181,7 +171,7 @@ export async function updateNotice(scope: Scope, id: string, input: UpdateNotice
 
 export async function deleteNotice(scope: Scope, id: string): Promise<void> {
   const current = await findNotice(scope, id, 'delete');
-  await assertClassActive(scope, current.class_id);
+  await assertClassWritable(scope, current.class_id);
   await Notice.query(scope.db).delete().where({ id });
   await audit(scope, 'notice.deleted', { type: 'notice', id }, { class_id: current.class_id, title: current.title });
 }

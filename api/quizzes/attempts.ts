@@ -2,10 +2,11 @@
 // teacher grades what needs a person. Times come from now(scope), the injectable clock.
 import { randomInt } from 'node:crypto';
 import type { Action } from '../access/ability.ts';
+import { findAccessible } from '../access/find.ts';
 import { accessibleBy } from '../access/query.ts';
 import { audit } from '../audit/service.ts';
 import { writableClass } from '../classes/service.ts';
-import { AppError, conflict, forbidden, invalid, notFound } from '../errors.ts';
+import { AppError, conflict, invalid, notFound } from '../errors.ts';
 import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
 import { needsTeacher } from './grading.ts';
@@ -21,16 +22,19 @@ import { attemptFieldsFor, relationTo } from './visibility.ts';
 const accessible = (scope: Scope, action: Action) => accessibleBy(scope.ability, action, 'QuizAttempt', ATTEMPT_FIELDS);
 
 /** The attempt if the ability allows `action` on it (404 when not even visible, 403 when visible). */
-export async function findAttempt(scope: Scope, id: string, action: Action = 'read', lock?: 'share'): Promise<QuizAttempt> {
-  const query = QuizAttempt.query(scope.db).modify(accessible(scope, action)).findOne({ 'quiz_attempts.id': id });
-  const found = await (lock === 'share' ? query.forShare() : query);
-  if (found) return found;
-  if (action !== 'read') {
-    const visible = await QuizAttempt.query(scope.db).modify(accessible(scope, 'read')).findOne({ 'quiz_attempts.id': id });
-    if (visible)
-      throw forbidden(action === 'grade' ? 'You can see this attempt but not grade it.' : 'Only the student who started this attempt can answer or submit it.');
-  }
-  throw notFound('The attempt');
+export function findAttempt(scope: Scope, id: string, action: Action = 'read', lock?: 'share'): Promise<QuizAttempt> {
+  return findAccessible(
+    action,
+    async (a) => {
+      const query = QuizAttempt.query(scope.db).modify(accessible(scope, a)).findOne({ 'quiz_attempts.id': id });
+      // Only the allowed row is locked; the visibility probe for a 403 reads without a lock.
+      return a === action && lock === 'share' ? query.forShare() : query;
+    },
+    {
+      what: 'The attempt',
+      cannot: (a) => (a === 'grade' ? 'You can see this attempt but not grade it.' : 'Only the student who started this attempt can answer or submit it.'),
+    },
+  );
 }
 
 const quizOf = async (scope: Scope, attempt: QuizAttempt) => (await Quiz.query(scope.db).findById(attempt.quiz_id)) as Quiz;

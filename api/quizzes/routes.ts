@@ -192,7 +192,7 @@ export const quizRoutes = [
     tags,
     // Read here so that everyone gets the same 404 for a quiz they cannot see; the service
     // then requires `submit` (403 for staff and guardians who can see it).
-    access: { action: 'read', subject: 'Quiz' },
+    access: { action: 'submit', subject: 'Quiz' },
     params: idParams,
     responses: {
       200: { description: 'The attempt already in progress', schema: attemptView },
@@ -287,7 +287,7 @@ export const quizRoutes = [
     summary: 'Autosave an answer',
     description: 'Idempotent; the last save wins (or the highest sequence). After the deadline and grace: 409 attempt-closed.',
     tags,
-    access: { action: 'read', subject: 'QuizAttempt' },
+    access: { action: 'submit', subject: 'QuizAttempt' },
     params: questionParams,
     body: answerInput,
     responses: { 200: { description: 'The stored answer', schema: answerView } },
@@ -299,7 +299,7 @@ export const quizRoutes = [
     summary: 'Submit an attempt; it is graded at once',
     description: 'Submitting again returns the same, already graded attempt.',
     tags,
-    access: { action: 'read', subject: 'QuizAttempt' },
+    access: { action: 'submit', subject: 'QuizAttempt' },
     params: idParams,
     responses: { 200: { description: 'The submitted attempt', schema: attemptView } },
     handler: async ({ scope, params }) => {

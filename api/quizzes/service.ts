@@ -2,11 +2,12 @@
 // ability turned into SQL (QUIZ_FIELDS), as for classes: 404 for a quiz the person may not see,
 // 403 for one they see but may not change.
 import type { Action } from '../access/ability.ts';
+import { findAccessible } from '../access/find.ts';
 import { accessibleBy } from '../access/query.ts';
 import { audit } from '../audit/service.ts';
 import { findClass, writableClass } from '../classes/service.ts';
 import { toInstantOrNull } from '../content/school-time.ts';
-import { conflict, type FieldError, forbidden, invalid, notFound } from '../errors.ts';
+import { conflict, type FieldError, forbidden, invalid } from '../errors.ts';
 import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
 import { lockQuiz } from './locks.ts';
@@ -19,14 +20,11 @@ const accessible = (scope: Scope, action: Action) => accessibleBy(scope.ability,
 
 /** The quiz if the ability allows `action` on it: 403 when the person may see it but not do
  * this, 404 when they may not see it at all. */
-export async function findQuiz(scope: Scope, id: string, action: Action = 'read'): Promise<Quiz> {
-  const found = await Quiz.query(scope.db).modify(accessible(scope, action)).findOne({ 'quizzes.id': id });
-  if (found) return found;
-  if (action !== 'read') {
-    const visible = await Quiz.query(scope.db).modify(accessible(scope, 'read')).findOne({ 'quizzes.id': id });
-    if (visible) throw forbidden(action === 'submit' ? 'Only students enrolled in the class take this quiz.' : 'You can see this quiz but not do this.');
-  }
-  throw notFound('The quiz');
+export function findQuiz(scope: Scope, id: string, action: Action = 'read'): Promise<Quiz> {
+  return findAccessible(action, (a) => Quiz.query(scope.db).modify(accessible(scope, a)).findOne({ 'quizzes.id': id }), {
+    what: 'The quiz',
+    cannot: (a) => (a === 'submit' ? 'Only students enrolled in the class take this quiz.' : 'You can see this quiz but not do this.'),
+  });
 }
 
 /** findQuiz for a change, in a class that is not archived. */

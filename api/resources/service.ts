@@ -4,13 +4,14 @@
 // never renumbers, and a reorder rewrites the whole group from the list it is given.
 import type { Knex } from 'knex';
 import type { Action } from '../access/ability.ts';
+import { findAccessible } from '../access/find.ts';
 import { accessibleBy } from '../access/query.ts';
 import { audit } from '../audit/service.ts';
 import { Class } from '../classes/model.ts';
-import { findClass } from '../classes/service.ts';
+import { assertClassWritable, assertNotArchived, findClass } from '../classes/service.ts';
 import { attachResolved, presentAttachments, resolveAttachments } from '../content/attachments.ts';
 import { renderMarkdown } from '../content/markdown.ts';
-import { conflict, forbidden, invalid, notFound } from '../errors.ts';
+import { conflict, forbidden, invalid } from '../errors.ts';
 import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
 import { RESOURCE_FIELDS, RESOURCE_FIELDS_ON_CLASS, Resource, ResourceTopic, TOPIC_FIELDS } from './model.ts';
@@ -24,8 +25,6 @@ import {
   type TopicView,
   type UpdateResourceInput,
 } from './schema.ts';
-
-const ARCHIVED = 'This class is archived: its resources stay readable, and nothing can be added or changed until it is unarchived.';
 
 export function presentResource(r: Resource): ResourceView {
   return {
@@ -72,13 +71,8 @@ async function resourceClass(scope: Scope, classId: string, action: Action): Pro
     .modify(accessibleBy(scope.ability, action, 'Resource', RESOURCE_FIELDS_ON_CLASS))
     .findOne({ 'classes.id': classId });
   if (!allowed) throw forbidden('You can see this class but not change its resources.');
-  if (found.archived_at) throw conflict(ARCHIVED);
+  assertNotArchived(found);
   return found;
-}
-
-async function assertClassActive(scope: Scope, classId: string): Promise<void> {
-  const found = await Class.query(scope.db).select('archived_at').findOne({ id: classId });
-  if (found?.archived_at) throw conflict(ARCHIVED);
 }
 
 /** A topic of this class, or a field error: a topic of another class is a client mistake. */
@@ -136,19 +130,16 @@ export async function createResource(scope: Scope, classId: string, input: Creat
 
 /** The resource if the ability allows `action` on it: 404 when the caller may not see it, 403
  * when they may see it but not do this. */
-export async function findResource(scope: Scope, id: string, action: Action = 'read'): Promise<Resource> {
-  const found = await Resource.query(scope.db).modify(accessible(scope, action)).findOne({ 'resources.id': id });
-  if (found) return found;
-  if (action !== 'read') {
-    const visible = await Resource.query(scope.db).modify(accessible(scope, 'read')).findOne({ 'resources.id': id });
-    if (visible) throw forbidden('You can see this resource but not change it.');
-  }
-  throw notFound('The resource');
+export function findResource(scope: Scope, id: string, action: Action = 'read'): Promise<Resource> {
+  return findAccessible(action, (a) => Resource.query(scope.db).modify(accessible(scope, a)).findOne({ 'resources.id': id }), {
+    what: 'The resource',
+    cannot: 'You can see this resource but not change it.',
+  });
 }
 
 export async function updateResource(scope: Scope, id: string, input: UpdateResourceInput): Promise<Resource> {
   const current = await findResource(scope, id, 'update');
-  await assertClassActive(scope, current.class_id);
+  await assertClassWritable(scope, current.class_id);
   if (input.url !== undefined && current.kind !== 'link') {
     throw invalid([{ in: 'body', field: 'url', message: 'only links have a url; change a file through its attachment' }]);
   }
@@ -176,7 +167,7 @@ export async function updateResource(scope: Scope, id: string, input: UpdateReso
 
 export async function deleteResource(scope: Scope, id: string): Promise<void> {
   const current = await findResource(scope, id, 'delete');
-  await assertClassActive(scope, current.class_id);
+  await assertClassWritable(scope, current.class_id);
   await Resource.query(scope.db).delete().where({ id: current.id });
   await audit(scope, 'resource.deleted', { type: 'resource', id }, { class_id: current.class_id, title: current.title });
 }
@@ -265,17 +256,16 @@ export async function createTopic(scope: Scope, classId: string, input: TopicInp
   return Object.assign(created, { resource_count: 0 });
 }
 
-async function findTopic(scope: Scope, id: string, action: Action): Promise<ResourceTopic> {
-  const found = await ResourceTopic.query(scope.db).modify(accessibleTopic(scope, action)).findOne({ 'resource_topics.id': id });
-  if (found) return found;
-  const visible = await ResourceTopic.query(scope.db).modify(accessibleTopic(scope, 'read')).findOne({ 'resource_topics.id': id });
-  if (visible) throw forbidden('You can see this topic but not change it.');
-  throw notFound('The topic');
+function findTopic(scope: Scope, id: string, action: Action): Promise<ResourceTopic> {
+  return findAccessible(action, (a) => ResourceTopic.query(scope.db).modify(accessibleTopic(scope, a)).findOne({ 'resource_topics.id': id }), {
+    what: 'The topic',
+    cannot: 'You can see this topic but not change it.',
+  });
 }
 
 export async function updateTopic(scope: Scope, id: string, input: TopicInput): Promise<TopicRow> {
   const current = await findTopic(scope, id, 'update');
-  await assertClassActive(scope, current.class_id);
+  await assertClassWritable(scope, current.class_id);
   await ResourceTopic.query(scope.db)
     .patch({ title: input.title, updated_at: now(scope) })
     .where({ id });
@@ -288,7 +278,7 @@ export async function updateTopic(scope: Scope, id: string, input: TopicInput): 
 /** Deleting a topic keeps its resources: they join the end of the ungrouped ones, in order. */
 export async function deleteTopic(scope: Scope, id: string): Promise<void> {
   const current = await findTopic(scope, id, 'delete');
-  await assertClassActive(scope, current.class_id);
+  await assertClassWritable(scope, current.class_id);
   const moving = Number((await scope.db('resources').where({ topic_id: id }).count({ n: '*' }).first())?.n ?? 0);
   if (moving > 0) {
     const base = await endOfGroup(scope, current.class_id, null, moving);

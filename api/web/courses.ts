@@ -46,7 +46,7 @@ export const coursePages = [
     method: 'post',
     path: '/lessons/:id/done',
     summary: 'Mark a lesson done (or not done)',
-    access: { action: 'read', subject: 'Course' },
+    access: { action: 'submit', subject: 'CourseProgress' },
     params: idParams,
     form: true,
     body: doneForm,

@@ -126,6 +126,15 @@ test('/healthz and /readyz answer on every host', async (t) => {
   }
 });
 
+test('a route that changes something declares the action it performs, not read', (t) => {
+  // Recording a read receipt is part of reading a notice: the one write that declares read.
+  const readReceipts = new Set(['post /api/v1/notices/:id/read']);
+  for (const route of allRoutes()) {
+    if (route.method === 'get' || typeof route.access !== 'object' || readReceipts.has(`${route.method} ${route.path}`)) continue;
+    t.not(route.access.action, 'read', `${route.method} ${route.path}`);
+  }
+});
+
 test('every route declares its access, and non-public routes refuse anonymous callers', async (t) => {
   const app = await startApp();
   const school = await createSchool();

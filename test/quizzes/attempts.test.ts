@@ -194,7 +194,10 @@ test('answers are checked against their question; another student’s attempt do
   t.is((await put(w.teacher, quiz.questions.short?.id, { text: 'Teacher edits' })).status, 403, 'teachers see it but cannot answer');
   t.is((await put(w.admin, quiz.questions.short?.id, { text: 'Admin edits' })).status, 403);
   t.is((await put(w.guardian, quiz.questions.short?.id, { text: 'Parent edits' })).status, 403);
-  t.is((await put(w.otherGuardian, quiz.questions.short?.id, { text: 'Stranger edits' })).status, 404);
+  // Guardians never answer: the route's declared action (submit) refuses the role before any
+  // record is looked up, so a stranger learns nothing about the attempt either way.
+  t.is((await put(w.otherGuardian, quiz.questions.short?.id, { text: 'Stranger edits' })).status, 403);
+  t.is((await w.call(w.otherGuardian, 'GET', `/api/v1/quiz-attempts/${id}`)).status, 404, 'and cannot see it');
   const mine = (await w.call(w.ann, 'GET', `/api/v1/quiz-attempts/${id}`)).body;
   t.is(mine.status, 'in_progress');
   t.deepEqual(mine.questions.find((q: { id: string }) => q.id === quiz.questions.short?.id).response, { text: 'Ann wrote this' });
