@@ -57,14 +57,15 @@ async function offeringPage(scope: Scope, classId: string, extra: Record<string,
       view.you === 'none' && view.state !== 'open'
         ? phrase(`catalogue.why.${view.state}`, { when: formatWhen(view.opens_at, scope.tenant.timezone) })
         : undefined,
-    manages:
-      scope.ability.can('update', 'Offering') &&
-      (await findOffering(scope, classId, 'update').then(
-        () => true,
-        () => false,
-      )),
+    manages: scope.ability.can('update', 'Offering') && (await findOffering(scope, classId, 'update').then(() => true, refusedAsFalse)),
     ...extra,
   };
+}
+
+/** "May not change it" (403/404) is an answer; anything else is an error. */
+function refusedAsFalse(error: unknown): false {
+  if (error instanceof AppError && (error.status === 403 || error.status === 404)) return false;
+  throw error;
 }
 
 /** A refusal from the enrolment service, as the offering page says it (409s carry a reason). */
