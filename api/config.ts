@@ -44,6 +44,9 @@ const schema = z.object({
   STRIPE_SECRET_KEY: z.string().optional(),
   STRIPE_WEBHOOK_SECRET: z.string().optional(),
   STRIPE_API_BASE: z.url().optional(),
+  /** The Connect endpoint's signing secret (course payments, api/enrolment/); comma-separated during rotation. */
+  STRIPE_CONNECT_WEBHOOK_SECRET: z.string().optional(),
+  COURSE_PLATFORM_FEE_PERCENT: z.coerce.number().min(0).max(50).default(5),
   BILLING_GRACE_DAYS: z.coerce.number().int().min(0).max(90).default(14),
   TRIAL_DAYS: z.coerce.number().int().min(0).max(90).default(14),
   EDIFY_PLANS_FILE: z.string().optional(),
@@ -125,7 +128,9 @@ export type Config = Readonly<{
   jobPrefix: string;
   /** How long a stopping worker lets running jobs finish. */
   workerShutdownMs: number;
-  stripe: { secretKey: string | undefined; webhookSecrets: string[]; apiBase: string | undefined };
+  stripe: { secretKey: string | undefined; webhookSecrets: string[]; apiBase: string | undefined; connectWebhookSecrets?: string[] };
+  /** The platform's share of each course payment (Stripe `application_fee_amount`), in percent. */
+  coursePlatformFeePercent?: number;
   billingGraceDays: number;
   trialDays: number;
   plansFile: string | undefined;
@@ -278,7 +283,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .map((s) => s.trim())
         .filter(Boolean),
       apiBase: e.STRIPE_API_BASE,
+      connectWebhookSecrets: (e.STRIPE_CONNECT_WEBHOOK_SECRET ?? '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
     },
+    coursePlatformFeePercent: e.COURSE_PLATFORM_FEE_PERCENT,
     billingGraceDays: e.BILLING_GRACE_DAYS,
     trialDays: e.TRIAL_DAYS,
     plansFile: e.EDIFY_PLANS_FILE,
