@@ -19,6 +19,7 @@ import type { Mailer } from '../mail/mailer.ts';
 import { noticeJob } from '../notifications/jobs.ts';
 import { mailSchool } from '../school/service.ts';
 import { createScope, runAfterCommit, type Scope } from '../scope.ts';
+import { findSchoolJob } from '../signup/find-school.ts';
 import { startHeartbeat } from './heartbeat.ts';
 import { type Jobs, type QueueName, SCHEDULES } from './jobs.ts';
 import type { EmailJob } from './outbox.ts';
@@ -45,6 +46,7 @@ const HANDLERS: Record<QueueName, Handler> = {
   'school-tick': (deps, job) => schoolTick(deps, job.data as { tenant_id: string; at: string }),
   backup: (deps) => scheduledBackups(deps),
   'certificate-render': (deps, job) => certificateJob(deps, job.data as { tenant_id: string; certificate_id: string }),
+  'find-school': (deps, job) => findSchoolJob(deps, job),
 };
 
 export type Worker = { stop(timeoutMs?: number): Promise<void> };
