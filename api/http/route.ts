@@ -219,7 +219,7 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps, perAcco
             route.access === 'public' ? await authenticate(scope, probe, prefetched).catch(anonymousWhenUnknown) : await authenticate(scope, probe, prefetched);
           actAs(scope, actor);
           if (scope.actor.type === 'user' && scope.actor.user.via === 'cookie' && !SAFE_METHODS.has(route.method)) {
-            checkCsrf(ctx, deps, scope.actor.user.sessionId);
+            checkCsrf(ctx, deps, scope.actor.user.sessionId, route);
           }
           if (scope.actor.type === 'user' && scope.actor.user.enrolmentOnly && !route.duringEnrolment) {
             throw new AppError('two-factor-enrolment-required', 'Your school requires two-factor sign-in. Set it up first: POST /api/v1/me/two-factor.');
@@ -374,9 +374,12 @@ export function sessionCookie(ctx: { secure: boolean; cookies: { get: (name: str
 // Cookies ride along with cross-site requests from sibling subdomains (same site), so a browser
 // session must prove each unsafe request came from our own pages: the X-CSRF-Token header.
 // Pages' forms carry it as the hidden field `_csrf` instead.
-function checkCsrf(ctx: Parameters<Middleware<AppState>>[0], deps: AppDeps, sessionId: string): void {
+function checkCsrf(ctx: Parameters<Middleware<AppState>>[0], deps: AppDeps, sessionId: string, route: AnyRoute): void {
   const field = (ctx.request as { body?: { _csrf?: unknown } }).body?._csrf;
-  const token = ctx.get('x-csrf-token') || (typeof field === 'string' ? field : '');
+  // A page's multipart form (a file sent without JavaScript) is read only after this check, so
+  // its token rides in the form's address instead (`?_csrf=`); nowhere else is it taken from there.
+  const inAddress = route.page && route.upload && typeof ctx.query._csrf === 'string' ? ctx.query._csrf : '';
+  const token = ctx.get('x-csrf-token') || (typeof field === 'string' ? field : '') || inAddress;
   if (!token || !csrfTokenValid(deps.tokenKeys, sessionId, token)) {
     throw new AppError('forbidden', 'This request needs the X-CSRF-Token header of your session (GET /api/v1/auth/csrf).');
   }

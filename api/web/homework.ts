@@ -5,6 +5,9 @@ import { z } from 'zod';
 import { findClass, writableClass } from '../classes/service.ts';
 import { renderMarkdown } from '../content/markdown.ts';
 import { AppError } from '../errors.ts';
+import type { StoredFile } from '../files/model.ts';
+import { assertRoomLeft, fileServices, limitsFor, recordUpload } from '../files/service.ts';
+import { receiveUpload } from '../files/upload.ts';
 import { listGuardians } from '../guardians/service.ts';
 import { gradeMany, gradeOne } from '../homework/grading.ts';
 import { presentHomework } from '../homework/present.ts';
@@ -12,7 +15,7 @@ import { gradeInput, type HomeworkView, MAX_BULK_GRADES, submitInput, updateHome
 import { findHomework, readHomework, updateHomework } from '../homework/service.ts';
 import { listSubmissions, readOwnSubmission, readSubmission, rosterCounts, rosterPlace, submitWork } from '../homework/submissions.ts';
 import type { Scope } from '../scope.ts';
-import { fileAttachments, fileIdsField, filesErrors, pickedFiles } from './attach.ts';
+import { fileAttachments, fileIdList, fileIdsField, filesErrors, pickedFiles } from './attach.ts';
 import { fieldErrorsOf, type HomeworkFormBody, homeworkForm, homeworkFormBody, homeworkInputFromForm } from './classes.ts';
 import { checkForm, type FieldErrors } from './forms.ts';
 import { page, pageRoute } from './page.ts';
@@ -75,9 +78,12 @@ export const homeworkPages = [
     access: { action: 'read', subject: 'Homework' },
     allowReadOnly: true,
     params: idParams,
-    query: z.object({ cursor: z.string().max(500).optional() }),
-    handler: async ({ scope, deps, params, query }) =>
-      page(scope, deps, 'homework', await homeworkPage(scope, params.id, { scripts: ['upload.js'] }, query.cursor)),
+    // keep: files attached with the plain (no-JavaScript) upload form, ticked in the hand-in form.
+    query: z.object({ cursor: z.string().max(500).optional(), keep: fileIdsField }),
+    handler: async ({ scope, deps, params, query }) => {
+      const kept = query.keep === undefined ? {} : { handInFiles: await pickedFiles(scope, query.keep) };
+      return page(scope, deps, 'homework', await homeworkPage(scope, params.id, { scripts: ['upload.js'], ...kept }, query.cursor));
+    },
   }),
   pageRoute({
     method: 'get',
@@ -146,6 +152,67 @@ export const homeworkPages = [
         throw error;
       }
       return { redirect: `/homework/${params.id}?handed_in=1` };
+    },
+  }),
+  pageRoute({
+    method: 'post',
+    path: '/homework/:id/files',
+    summary: 'Attach a file to the hand-in without JavaScript (a plain multipart form; the picker does it in place)',
+    description:
+      'multipart/form-data with one part named "file"; the CSRF token in the address (`?_csrf=`). The same upload service as POST /api/v1/files; then back to the homework page with the file ticked in the hand-in form (`keep`: the files already there).',
+    access: { action: 'read', subject: 'Submission' },
+    upload: true,
+    params: idParams,
+    query: z.object({ keep: fileIdsField }),
+    handler: async ({ scope, deps, params, query, reopen, ctx }) => {
+      // Who may hand in here, checked before a byte is read: as the hand-in route, then the file rules.
+      const { homework } = await readHomework(scope, params.id);
+      if (scope.ability.cannot('submit', 'Submission') || scope.ability.cannot('create', 'File')) {
+        throw new AppError('forbidden', 'Only the students this homework is set for hand work in.');
+      }
+      await writableClass(scope, homework.class_id, 'read');
+      const config = deps.config.files;
+      const limits = limitsFor(scope.tenant, config, deps.plans);
+      await assertRoomLeft(scope, limits);
+      const { storage, scanner } = fileServices(config);
+      const kept = fileIdList(query.keep);
+      const refused = (error: AppError) =>
+        reopen(async (s) => ({
+          ...page(
+            s,
+            deps,
+            'homework',
+            await homeworkPage(s, params.id, { errors: { files: error.message }, handInFiles: await pickedFiles(s, kept), scripts: ['upload.js'] }),
+          ),
+          status: error.status,
+        }));
+      return {
+        afterCommit: async () => {
+          let file: StoredFile;
+          try {
+            const received = await receiveUpload(ctx.req, {
+              tenantId: scope.tenant.id,
+              maxBytes: limits.maxUploadBytes,
+              purpose: 'documents',
+              storage,
+              scanner,
+              allowUnscanned: config.allowUnscanned,
+            });
+            try {
+              file = await reopen((s) => recordUpload(s, received, limits));
+            } catch (error) {
+              await storage.remove(received.key).catch(() => undefined);
+              throw error;
+            }
+          } catch (error) {
+            if (error instanceof AppError && error.status < 500) return refused(error);
+            throw error;
+          }
+          if (file.status === 'rejected') return refused(new AppError('file-infected', 'The virus scanner found something in this file; it was not kept.'));
+          const keep = [...kept, file.id].map((id) => `keep=${encodeURIComponent(id)}`).join('&');
+          return { redirect: `/homework/${params.id}?${keep}#work-h` };
+        },
+      };
     },
   }),
   pageRoute({

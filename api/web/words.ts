@@ -175,6 +175,9 @@ const WORDS: Record<string, string> = {
   'hwform.save_changes': 'Save changes',
   'hwform.keep_published': 'Now (it stays published)',
   'homework.edit': 'Edit homework',
+  'homework.attach_plain': 'Upload one file at a time, before you hand in; it then appears ticked above. Documents such as PDF, Word, or a photo of your work.',
+  'homework.upload': 'Upload file',
+  'homework.attach_one': 'Attach a file',
 
   'search.heading': 'Search',
   'search.label': 'Words to find',

@@ -35,9 +35,10 @@ function launch(): Promise<Browser> {
 export const PHONE = { width: 360, height: 740 };
 export const LAPTOP = { width: 1280, height: 800 };
 
-/** A fresh browser context (its own cookies). `bypassCSP` only so axe-core can be injected. */
-export async function openContext(viewport = LAPTOP): Promise<BrowserContext> {
-  return (await launch()).newContext({ viewport, bypassCSP: true });
+/** A fresh browser context (its own cookies). `bypassCSP` only so axe-core can be injected.
+ * `javaScriptEnabled: false` for the pages' no-JavaScript paths. */
+export async function openContext(viewport = LAPTOP, options: { javaScriptEnabled?: boolean } = {}): Promise<BrowserContext> {
+  return (await launch()).newContext({ viewport, bypassCSP: true, ...options });
 }
 
 export function schoolUrl(port: number, slug: string, pathname = '/'): string {

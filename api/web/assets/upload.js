@@ -5,6 +5,9 @@
 // and not yet used anywhere is deleted from the file service too. The form's buttons stay disabled
 // while a file is on its way.
 (() => {
+  // With JavaScript the picker replaces the plain one-file-at-a-time upload form.
+  for (const shown of document.querySelectorAll('[data-picker]')) shown.hidden = false;
+  for (const plain of document.querySelectorAll('form[data-plain-upload]')) plain.hidden = true;
   for (const input of document.querySelectorAll('input[type="file"][data-upload]')) {
     const form = input.form;
     const list = document.getElementById(input.dataset.list);
