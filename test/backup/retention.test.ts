@@ -91,6 +91,12 @@ test('backup:create stores archives in an S3-compatible bucket; backup:prune is 
   const done = await edify(['backup:prune', '--target', target, '--keep-daily', '1', '--keep-weekly', '0', '--keep-monthly', '0', '--yes', '--json'], { env });
   t.is(done.code, 0, done.stderr);
   t.deepEqual(await keys(), [key]);
+  const listed = await edify(['backup:list', '--dir', target, '--json'], { env });
+  t.is(listed.code, 0, listed.stderr);
+  t.deepEqual(
+    listed.json.map((b: { school: string; file: string }) => [b.school, b.file]),
+    [[school.slug, made.json.file]],
+  );
   client.destroy();
 });
 
