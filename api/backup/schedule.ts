@@ -14,9 +14,10 @@ import { type BackupTarget, backupTarget } from './targets.ts';
 
 export type ScheduledBackupReport = { schools: number; stored: string[]; failed: string[]; pruned: string[] };
 
+/** `only`: these schools alone (tests share one database with many schools). */
 export async function scheduledBackups(
   deps: { config: Pick<Config, 'backup' | 'dataDir'>; dbs: Pick<Databases, 'owner' | 'ownerUrl'>; log: Logger; clock: () => Date },
-  options: { target?: BackupTarget; /** Only these schools (tests). */ only?: string[] } = {},
+  options: { target?: BackupTarget; only?: string[] } = {},
 ): Promise<ScheduledBackupReport> {
   const target = options.target ?? backupTarget(deps.config.backup.target, deps.config);
   const key = await keyFrom({ envKey: process.env.EDIFY_BACKUP_KEY, passphraseFile: undefined });
