@@ -110,5 +110,16 @@ export async function jobStats(jobs: Jobs): Promise<Stats> {
       registered: Boolean(found),
     };
   });
+  // Registered by the worker only when BACKUP_SCHEDULE is set (api/backup/schedule.ts).
+  const backup = registered.find((r) => r.name === jobs.name('backup'));
+  if (backup) {
+    schedules.push({
+      queue: jobs.name('backup'),
+      cron: backup.cron,
+      timezone: backup.timezone ?? null,
+      description: 'per-school backups into BACKUP_TARGET, then the retention (BACKUP_SCHEDULE)',
+      registered: true,
+    });
+  }
   return { queues, schedules };
 }

@@ -9,10 +9,12 @@ import { retention } from '../../api/backup/retention.ts';
 import { scheduledBackups } from '../../api/backup/schedule.ts';
 import { backupTarget, parseBackupName } from '../../api/backup/targets.ts';
 import { createLogger } from '../../api/http/logger.ts';
+import { jobStats } from '../../api/jobs/admin.ts';
 import { edify } from '../helpers/cli.ts';
 import { testEnv } from '../helpers/env.ts';
 import { createSchool } from '../helpers/factories.ts';
 import { startS3 } from '../helpers/files.ts';
+import { testJobs } from '../helpers/jobs.ts';
 
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'edify-retention-'));
 test.after.always(() => rmSync(scratch, { recursive: true, force: true }));
@@ -130,4 +132,22 @@ test('the scheduled job backs up each school into the target and then applies th
   t.true(local.every((b) => b.school === school.slug && b.bytes > 0));
   const audit = await dbs.owner('platform_audit').where({ action: 'backup.pruned' }).orderBy('id', 'desc').first();
   t.like(audit, { actor: 'backup-schedule', via: 'worker', details: { target: dir } });
+});
+
+test('jobs:stats lists the backup schedule once the worker has registered it', async (t) => {
+  const jobs = await testJobs();
+  const name = jobs.name('backup');
+  t.falsy(
+    (await jobStats(jobs)).schedules.find((s) => s.queue === name),
+    'not scheduled unless BACKUP_SCHEDULE is set',
+  );
+  await jobs.boss.schedule(name, '30 2 * * *', {}, { tz: 'UTC' });
+  try {
+    t.like(
+      (await jobStats(jobs)).schedules.find((s) => s.queue === name),
+      { cron: '30 2 * * *', registered: true },
+    );
+  } finally {
+    await jobs.boss.unschedule(name);
+  }
 });
