@@ -42,6 +42,9 @@ async function recordReadable(scope: Scope, kind: NonNullable<StoredFile['attach
       case 'certificate':
         await findCertificate(scope, id);
         return true;
+      case 'school':
+        // The school's logo: public on its host anyway (GET /logo).
+        return id === scope.tenant.id;
       case 'submission':
         return (
           (await Submission.query(scope.db)

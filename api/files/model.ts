@@ -3,7 +3,7 @@ import { column, type FieldMap } from '../access/query.ts';
 
 export type FileStatus = 'pending' | 'clean' | 'rejected' | 'unscanned';
 export type FilePurpose = 'documents' | 'images' | 'media';
-export type AttachedKind = 'homework' | 'submission' | 'resource' | 'notice' | 'lesson' | 'certificate';
+export type AttachedKind = 'homework' | 'submission' | 'resource' | 'notice' | 'lesson' | 'certificate' | 'school';
 
 export class StoredFile extends Model {
   static override tableName = 'files';

@@ -225,6 +225,8 @@ const OWNERS: Record<AttachedKind, string> = {
   notice: 'notices',
   lesson: 'course_lessons',
   certificate: 'certificates',
+  // A school's logo: attached to the school (tenants has no tenant_id; its id is the school's).
+  school: 'tenants',
 };
 
 function staleCondition(q: Knex.QueryBuilder, cutoff: Date): void {
@@ -232,9 +234,12 @@ function staleCondition(q: Knex.QueryBuilder, cutoff: Date): void {
     w.where((u) => u.whereNull('files.attached_id').where('files.created_at', '<', cutoff));
     for (const [kind, table] of Object.entries(OWNERS)) {
       w.orWhere((o) =>
-        o
-          .where('files.attached_kind', kind)
-          .whereNotExists((e) => e.select(1).from(table).whereRaw(`${table}.tenant_id = files.tenant_id and ${table}.id = files.attached_id`)),
+        o.where('files.attached_kind', kind).whereNotExists((e) =>
+          e
+            .select(1)
+            .from(table)
+            .whereRaw(kind === 'school' ? 'tenants.id = files.attached_id' : `${table}.tenant_id = files.tenant_id and ${table}.id = files.attached_id`),
+        ),
       );
     }
   });

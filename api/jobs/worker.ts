@@ -118,7 +118,7 @@ async function sendEmailJob(deps: WorkerDeps, job: Job<Record<string, unknown>>)
   let school: ReturnType<typeof mailSchool> | undefined;
   if (data.tenant_id) {
     // Read in its own short session, closed before SMTP starts.
-    school = await inSchool(deps, data.tenant_id, 'email', async (scope) => mailSchool(scope));
+    school = await inSchool(deps, data.tenant_id, 'email', async (scope) => mailSchool(scope, deps.config));
     if (!school) return;
   }
   const templateData = JSON.parse(deps.secretBox.open(data.sealed)) as Record<string, unknown>;

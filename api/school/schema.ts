@@ -32,6 +32,11 @@ export const updateSchoolInput = z
     cors_origins: z.array(origin).max(20).optional().describe('Browser origins allowed to call this school’s API. Empty: none.'),
     sso_required: z.boolean().optional().describe('Everyone signs in through single sign-on; only admins with two-factor sign-in keep a break-glass password.'),
     language: z.enum(SCHOOL_LANGUAGES).optional().describe('The language of the school’s content (ISO 639-1): search stems words in it.'),
+    logo_file_id: z
+      .uuid()
+      .nullable()
+      .optional()
+      .describe('The logo: a PNG, JPEG or WebP uploaded to POST /api/v1/files?purpose=images; null removes it. Served at GET /logo.'),
   })
   .apply(atLeastOneField, 'send at least one setting to change');
 export type UpdateSchoolInput = z.infer<typeof updateSchoolInput>;
@@ -42,6 +47,7 @@ export const schoolView = z.object({
   timezone: z.string(),
   language: z.enum(SCHOOL_LANGUAGES),
   color: z.string().nullable(),
+  logo_url: z.string().nullable().describe('The logo’s path on the school’s host (public, cacheable); null: none'),
   settings: z
     .object({ require_two_factor: z.boolean(), sso_required: z.boolean(), cors_origins: z.array(z.string()), seat_limit: z.number().nullable() })
     .optional()

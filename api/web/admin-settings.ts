@@ -1,10 +1,16 @@
 // /admin/settings: a school's name, colour, time zone, language, two-step sign-in requirement and
 // the browser origins allowed to call its API, through the same service and zod schema as
 // PATCH /api/v1/school (api/school). Only what changed is sent, so the audit entry names it.
+// The logo has its own small form: the picker (assets/upload.js) uploads the image to the file
+// service (purpose `images`, checked there), and the form sets it as PATCH /api/v1/school
+// `logo_file_id` does (api/school/logo.ts: PNG, JPEG or WebP only); "Remove the logo" sends null.
 import { z } from 'zod';
+import { AppError } from '../errors.ts';
+import { logoOf, logoPath } from '../school/logo.ts';
 import { SCHOOL_LANGUAGES, type UpdateSchoolInput, updateSchoolInput } from '../school/schema.ts';
 import { settingsOf, updateSchool } from '../school/service.ts';
 import type { Scope } from '../scope.ts';
+import { fileIdList, fileIdsField } from './attach.ts';
 import { checkForm, type FieldErrors } from './forms.ts';
 import { page, pageRoute } from './page.ts';
 import { phrase } from './words.ts';
@@ -50,8 +56,11 @@ function view(scope: Scope, input?: SettingsForm) {
         cors_origins: current.cors_origins.join('\n'),
       };
   const zones = ZONES.includes(values.timezone) ? ZONES : [values.timezone, ...ZONES];
+  const logo = logoOf(scope.tenant);
   return {
     values,
+    logo: logo ? logoPath(logo) : undefined,
+    scripts: ['upload.js'],
     zones: zones.map((id) => ({ id, selected: id === values.timezone })),
     languages: SCHOOL_LANGUAGES.map((id) => ({ id, name: LANGUAGE_NAMES[id], selected: id === values.language })),
   };
@@ -100,14 +109,58 @@ export const adminSettingsPages = [
     path: '/admin/settings',
     summary: 'School settings (admins)',
     access: { action: 'update', subject: 'School' },
-    query: z.object({ saved: z.literal('1').optional() }),
+    query: z.object({ saved: z.enum(['1', 'logo', 'logo-removed']).optional() }),
     handler: async ({ scope, deps, query }) =>
       page(scope, deps, 'admin-settings', {
         title: phrase('settings.title'),
         current: '/admin',
         saved: query.saved === '1',
+        logoSaved: query.saved === 'logo' ? phrase('settings.logo_saved') : query.saved === 'logo-removed' ? phrase('settings.logo_removed') : undefined,
         ...view(scope),
       }),
+  }),
+  pageRoute({
+    method: 'post',
+    path: '/admin/settings/logo',
+    summary: 'Set the school’s logo (the form): an image uploaded by the picker',
+    access: { action: 'update', subject: 'School' },
+    form: true,
+    body: z.object({ _csrf: z.string().max(200).optional(), file_ids: fileIdsField }),
+    handler: async ({ scope, deps, body }) => {
+      // The picker may hold more than one image: the last one chosen is the logo.
+      const fileId = fileIdList(body.file_ids).at(-1);
+      let message: string | undefined;
+      if (!fileId) message = phrase('settings.logo_pick_first');
+      else {
+        const checked = checkForm(updateSchoolInput, { logo_file_id: fileId });
+        if (!checked.ok) message = `The logo ${Object.values(checked.errors)[0] ?? 'is not valid'}.`;
+        else {
+          try {
+            await updateSchool(scope, checked.data as UpdateSchoolInput);
+          } catch (error) {
+            if (!(error instanceof AppError) || error.code !== 'validation-failed') throw error;
+            message = `The logo ${error.errors?.[0]?.message ?? 'is not valid'}.`;
+          }
+        }
+      }
+      if (message === undefined) return { redirect: '/admin/settings?saved=logo' };
+      return {
+        ...page(scope, deps, 'admin-settings', { title: phrase('settings.title'), current: '/admin', errors: { logo: message }, ...view(scope) }),
+        status: 422,
+      };
+    },
+  }),
+  pageRoute({
+    method: 'post',
+    path: '/admin/settings/logo/remove',
+    summary: 'Remove the school’s logo (the form)',
+    access: { action: 'update', subject: 'School' },
+    form: true,
+    body: z.object({ _csrf: z.string().max(200).optional() }),
+    handler: async ({ scope }) => {
+      if (logoOf(scope.tenant)) await updateSchool(scope, { logo_file_id: null });
+      return { redirect: '/admin/settings?saved=logo-removed' };
+    },
   }),
   pageRoute({
     method: 'post',

@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import Handlebars from 'handlebars';
 import { safeColor } from '../mail/mailer.ts';
+import { logoOf, logoPath } from '../school/logo.ts';
 import { assetUrl } from './assets.ts';
 import { phrase } from './words.ts';
 
@@ -74,11 +75,19 @@ export function formatWhen(value: unknown, timeZone = 'UTC'): string {
   return format.format(date);
 }
 
-/** The school as every page shows it: name, colour (the theme stylesheet's version) and zone. */
-export type PageSchool = { name: string; slug: string; timezone: string; color: string };
+/** The school as every page shows it: name, colour (the theme stylesheet's version), zone and
+ * the logo's address when it has one (api/school/logo.ts). */
+export type PageSchool = { name: string; slug: string; timezone: string; color: string; logo?: string };
 
 export function pageSchool(tenant: { name: string; slug: string; timezone: string; settings: Record<string, unknown> }): PageSchool {
-  return { name: tenant.name, slug: tenant.slug, timezone: tenant.timezone, color: safeColor(tenant.settings?.color).slice(1) };
+  const logo = logoOf(tenant);
+  return {
+    name: tenant.name,
+    slug: tenant.slug,
+    timezone: tenant.timezone,
+    color: safeColor(tenant.settings?.color).slice(1),
+    ...(logo ? { logo: logoPath(logo) } : {}),
+  };
 }
 
 export function renderPage(name: string, data: Record<string, unknown>): string {
