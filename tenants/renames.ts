@@ -39,7 +39,8 @@ export async function renamedTo(db: Knex, oldSlug: string, at: Date): Promise<st
   return row?.slug;
 }
 
-export type RenameResult = { tenant: Tenant; from: string; redirect_until: string };
+/** `sso_connections`: SAML connections whose identity provider must learn the new addresses. */
+export type RenameResult = { tenant: Tenant; from: string; redirect_until: string; sso_connections: number };
 
 export async function renameTenant(owner: Knex, slug: string, newSlug: string, operator: Operator, options: { now?: Date } = {}): Promise<RenameResult> {
   const target = newSlug.trim().toLowerCase();
@@ -75,6 +76,7 @@ export async function renameTenant(owner: Knex, slug: string, newSlug: string, o
     );
     const tenant = await beginTenantSession(db, { id: current.id });
     await audit(operatorScope(db, tenant, operator), 'tenant.renamed', { type: 'tenant', id: tenant.id }, { from: current.slug, to: target });
-    return { tenant, from: current.slug, redirect_until: until.toISOString() };
+    const [sso] = await db('saml_connections').count<{ n: string }[]>({ n: '*' });
+    return { tenant, from: current.slug, redirect_until: until.toISOString(), sso_connections: Number(sso?.n ?? 0) };
   });
 }

@@ -26,7 +26,7 @@ test('a renamed school answers at its new address, and its old address redirects
   t.regex(unconfirmed.stderr, /--yes/);
   const renamed = await edify(['tenant:rename', old, next, '--yes', '--json']);
   t.is(renamed.code, 0, renamed.stderr);
-  t.like(renamed.json, { slug: next, from: old, url: `http://${next}.localhost:3000` });
+  t.like(renamed.json, { slug: next, from: old, url: `http://${next}.localhost:3000`, sso_connections: 0 });
   t.true(new Date(renamed.json.redirect_until).getTime() > Date.now() + 89 * DAY);
 
   const page = await app.request(old, 'GET', '/sign-in?next=%2Fclasses');

@@ -17,6 +17,17 @@ export default class TenantRename extends EdifyCommand {
     const dbs = await this.database(config);
     const result = await renameTenant(dbs.owner, args.slug, args['new-slug'], this.operator());
     this.log(`Moved ${result.from} to ${this.schoolUrl(config, result.tenant.slug)}; the old address redirects until ${result.redirect_until}.`);
-    return { slug: result.tenant.slug, from: result.from, url: this.schoolUrl(config, result.tenant.slug), redirect_until: result.redirect_until };
+    if (result.sso_connections > 0) {
+      this.warn(
+        `${result.tenant.slug} signs in with SAML (${result.sso_connections} connection(s)): its identity provider must be given the new entity ID and ACS address (edify sso:list ${result.tenant.slug}); sign-in through it fails until then.`,
+      );
+    }
+    return {
+      slug: result.tenant.slug,
+      from: result.from,
+      url: this.schoolUrl(config, result.tenant.slug),
+      redirect_until: result.redirect_until,
+      sso_connections: result.sso_connections,
+    };
   }
 }
