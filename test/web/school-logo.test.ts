@@ -3,6 +3,7 @@
 // cacheable /logo; a non-image, an SVG or a GIF is refused with a message saying what is wanted;
 // teachers cannot change it; it can be removed; emails point at it.
 import test from 'ava';
+import { cleanupFiles, fileServices } from '../../api/files/service.ts';
 import { mailSchool } from '../../api/school/service.ts';
 import { openContext, PHONE, schoolUrl, screenshot, scrollsSideways, seriousViolations, signIn } from '../helpers/browser.ts';
 import { testEnv } from '../helpers/env.ts';
@@ -117,7 +118,12 @@ test('teachers cannot change the logo; SVG never gets in; the API names the mist
   const set = await app.request(school.slug, 'PATCH', '/api/v1/school', { token: school.admin.token, body: { logo_file_id: png.body.id } });
   t.is(set.status, 200);
   t.regex(set.body.logo_url, /^\/logo\?v=[0-9a-f]{16}$/);
-  const { config } = testEnv();
-  const now = await testEnv().dbs.owner('tenants').where({ id: school.tenant.id }).first();
+  const { config, dbs } = testEnv();
+  const now = await dbs.owner('tenants').where({ id: school.tenant.id }).first();
   t.is(mailSchool({ tenant: now }, config).logo_url, `http://${school.slug}.${config.baseDomain}:${config.port}${set.body.logo_url}`);
+
+  // The file cleanup keeps the logo (it is attached to the school), days later too.
+  const later = new Date(Date.now() + 3 * 24 * 3600_000);
+  await cleanupFiles(dbs, fileServices(config.files).storage, { clock: () => later, schools: [school.tenant.id] });
+  t.is((await app.request(school.slug, 'GET', set.body.logo_url)).status, 200);
 });
