@@ -22,9 +22,43 @@ type Row = Record<string, unknown> & { id: string };
 
 export type CopyResult = { class_id: string; counts: Record<string, number> };
 
-export async function copyCourse(scope: Scope, storage: Storage, sourceClassId: string, name: string): Promise<CopyResult> {
+/** The steps of a copy, in order (a background copy reports them as it goes). */
+export const COPY_STEPS = ['class', 'topics', 'resources', 'homework', 'quizzes', 'questions', 'course', 'units', 'lessons'] as const;
+export type CopyStep = (typeof COPY_STEPS)[number];
+/** Called after each step with how many are done; a background copy records it elsewhere. */
+export type OnStep = (step: CopyStep, done: number, total: number) => Promise<void>;
+
+/** Rows a copy writes (files count more: their bytes are copied too). Above COPY_INLINE_MAX the
+ * copy runs as a background job with progress (api/courses/copy-job.ts). */
+export async function copySize(scope: Scope, classId: string): Promise<number> {
+  const [row] = (
+    await scope.db.raw(
+      `select (select count(*) from resource_topics where class_id = :c) + (select count(*) from resources where class_id = :c)
+          + (select count(*) from homework where class_id = :c) + (select count(*) from quizzes where class_id = :c)
+          + (select count(*) from quiz_questions q join quizzes z on z.tenant_id = q.tenant_id and z.id = q.quiz_id where z.class_id = :c)
+          + (select count(*) from course_units where class_id = :c) + (select count(*) from course_lessons where class_id = :c)
+          + 20 * (select count(*) from files where class_id = :c and attached_kind in ('homework', 'resource', 'lesson')) as size`,
+      { c: classId },
+    )
+  ).rows as { size: string }[];
+  return Number(row?.size ?? 0);
+}
+export const COPY_INLINE_MAX = 2_000;
+
+/** Who may copy this class's course: its builders, who may also create classes. */
+export async function copyableClass(scope: Scope, sourceClassId: string) {
   const source = await courseClass(scope, sourceClassId, 'update');
   if (scope.ability.cannot('create', 'Class')) throw forbidden('Only teachers and admins can create classes.');
+  return source;
+}
+
+export async function copyCourse(scope: Scope, storage: Storage, sourceClassId: string, name: string, onStep?: OnStep): Promise<CopyResult> {
+  const source = await copyableClass(scope, sourceClassId);
+  let done = 0;
+  const step = async (which: CopyStep) => {
+    done += 1;
+    if (onStep) await onStep(which, done, COPY_STEPS.length);
+  };
   const created = await createClass(scope, {
     name,
     ...(source.subject ? { subject: source.subject } : {}),
@@ -45,9 +79,11 @@ export async function copyCourse(scope: Scope, storage: Storage, sourceClassId: 
   );
   const ctx: Ctx = { scope, storage, target, at, generated: new Map() };
   const counts: Record<string, number> = {};
+  await step('class');
 
   const topics = await copyRows(ctx, 'resource_topics', await rows(ctx, 'resource_topics', { class_id: sourceClassId }), () => ({}));
   counts.resource_topics = topics.size;
+  await step('topics');
   const resources = await rows(ctx, 'resources', { class_id: sourceClassId });
   const resourceIds = newIds(resources);
   for (const r of resources) {
@@ -55,12 +91,14 @@ export async function copyCourse(scope: Scope, storage: Storage, sourceClassId: 
   }
   await copyRows(ctx, 'resources', resources, (r) => ({ topic_id: r.topic_id ? topics.get(r.topic_id as string) : null }), resourceIds);
   counts.resources = resources.length;
+  await step('resources');
 
   const homework = await rows(ctx, 'homework', { class_id: sourceClassId });
   const homeworkIds = newIds(homework);
   for (const h of homework) h.attachments = await copyAttachments(ctx, h.attachments, 'homework', homeworkIds.get(h.id) as string);
   await copyRows(ctx, 'homework', homework, () => ({ publish_at: null, assign_to_all: true }), homeworkIds);
   counts.homework = homework.length;
+  await step('homework');
 
   const quizzes = await copyRows(ctx, 'quizzes', await rows(ctx, 'quizzes', { class_id: sourceClassId }), () => ({
     status: 'draft',
@@ -71,15 +109,18 @@ export async function copyCourse(scope: Scope, storage: Storage, sourceClassId: 
     answers_released_at: null,
   }));
   counts.quizzes = quizzes.size;
+  await step('quizzes');
   const questions = await scope
     .db('quiz_questions')
     .whereIn('quiz_id', [...quizzes.keys()])
     .select('*');
   await copyRows(ctx, 'quiz_questions', questions as Row[], (q) => ({ quiz_id: quizzes.get(q.quiz_id as string) }));
   counts.quiz_questions = questions.length;
+  await step('questions');
 
   const courses = await rows(ctx, 'courses', { class_id: sourceClassId });
   const courseIds = await copyRows(ctx, 'courses', courses, () => ({ version: 0 }));
+  await step('course');
   const units = await rows(ctx, 'course_units', { class_id: sourceClassId });
   const unitIds = await copyRows(ctx, 'course_units', units, (u) => ({
     course_id: courseIds.get(u.course_id as string),
@@ -87,6 +128,7 @@ export async function copyCourse(scope: Scope, storage: Storage, sourceClassId: 
     publish_at: null,
     version: 0,
   }));
+  await step('units');
   const lessons = await rows(ctx, 'course_lessons', { class_id: sourceClassId });
   const lessonIds = newIds(lessons);
   for (const l of lessons) l.attachments = await copyAttachments(ctx, l.attachments, 'lesson', lessonIds.get(l.id) as string);
@@ -105,6 +147,7 @@ export async function copyCourse(scope: Scope, storage: Storage, sourceClassId: 
   );
   counts.course_units = units.length;
   counts.course_lessons = lessons.length;
+  await step('lessons');
   await audit(scope, 'course.copied', { type: 'class', id: target }, { from_class_id: sourceClassId, counts });
   return { class_id: target, counts };
 }

@@ -4,11 +4,13 @@ import type { AnyRoute } from '../http/route.ts';
 import { tenantRoute } from '../http/route.ts';
 import { now } from '../scope.ts';
 import { findCertificate, listCertificates, presentCertificate, revokeCertificate, verifyCertificate } from './certificates.ts';
-import { copyCourse } from './copy.ts';
+import { COPY_INLINE_MAX, copyCourse, copySize } from './copy.ts';
+import { findCopy, presentCopy, queueCourseCopy } from './copy-job.ts';
 import { courseProgress, readCourse, readLesson, recordProgress } from './progress.ts';
 import {
   certificateView,
   copyInput,
+  courseCopyView,
   courseSettingsInput,
   courseView,
   lessonInput,
@@ -212,16 +214,32 @@ export const courseRoutes: AnyRoute[] = [
     path: '/api/v1/classes/:id/course/copy',
     summary: 'Copy this class’s course into a new class (next term)',
     description:
-      'Units, lessons, homework, quizzes with every question, resources and topics, settings and teachers, in one transaction; no student data. Everything arrives as a draft.',
+      'Units, lessons, homework, quizzes with every question, resources and topics, settings and teachers, in one transaction; no student data. Everything arrives as a draft. A large class (or `background: true`) is copied by a background job, still in one transaction: the answer is then 202 with the copy to poll (GET /course-copies/:id).',
     tags,
     access: { action: 'update', subject: 'Course' },
     params: idParams,
     body: copyInput,
-    responses: { 201: { description: 'The new class', schema: z.object({ class_id: z.uuid(), counts: z.record(z.string(), z.number()) }) } },
-    handler: async ({ scope, params, body, deps }) => ({
-      status: 201,
-      body: await copyCourse(scope, fileServices(deps.config.files).storage, params.id, body.name),
-    }),
+    responses: {
+      201: { description: 'The new class', schema: z.object({ class_id: z.uuid(), counts: z.record(z.string(), z.number()) }) },
+      202: { description: 'Queued: poll the copy', schema: courseCopyView },
+    },
+    handler: async ({ scope, params, body, deps }) => {
+      if (body.background || (await copySize(scope, params.id)) > COPY_INLINE_MAX) {
+        const copy = await queueCourseCopy(scope, params.id, body.name);
+        return { status: 202, body: presentCopy(copy), headers: { Location: `/api/v1/course-copies/${copy.id}` } };
+      }
+      return { status: 201, body: await copyCourse(scope, fileServices(deps.config.files).storage, params.id, body.name) };
+    },
+  }),
+  tenantRoute({
+    method: 'get',
+    path: '/api/v1/course-copies/:id',
+    summary: 'A background course copy: queued, running (steps done), done (the new class) or failed',
+    tags,
+    access: { action: 'update', subject: 'Course' },
+    params: idParams,
+    responses: { 200: { description: 'The copy', schema: courseCopyView } },
+    handler: async ({ scope, params }) => ({ body: presentCopy(await findCopy(scope, params.id)) }),
   }),
   tenantRoute({
     method: 'get',

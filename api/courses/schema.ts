@@ -68,7 +68,23 @@ export const progressEventInput = z.strictObject({
 export type ProgressEventInput = z.infer<typeof progressEventInput>;
 
 export const revokeInput = z.strictObject({ reason: z.string().trim().min(1).max(500) });
-export const copyInput = z.strictObject({ name: z.string().trim().min(1).max(200).describe('The new class’s name') });
+export const copyInput = z.strictObject({
+  name: z.string().trim().min(1).max(200).describe('The new class’s name'),
+  background: z.boolean().optional().describe('Copy as a background job (202) even when the class is small; large classes always are.'),
+});
+export const courseCopyView = z.object({
+  id: z.uuid(),
+  source_class_id: z.uuid(),
+  name: z.string(),
+  status: z.enum(['queued', 'running', 'done', 'failed']),
+  steps_done: z.number(),
+  steps_total: z.number(),
+  percent: z.number(),
+  step: z.string().nullable().describe('The step finished last'),
+  class_id: z.uuid().nullable().describe('The new class, once done'),
+  counts: z.record(z.string(), z.number()).nullable(),
+  error: z.string().nullable(),
+});
 
 const lockView = z.object({
   locked: z.boolean(),

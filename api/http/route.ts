@@ -32,7 +32,7 @@ export type Access = 'public' | 'signed-in' | { action: Action; subject: Subject
 
 export type Reply =
   | { status?: number; body?: unknown; headers?: Record<string, string> }
-  | { html: string; status?: number }
+  | { html: string; status?: number; headers?: Record<string, string> }
   | { redirect: string }
   /** Work that must not hold the transaction (a call to Stripe): runs after commit, then answers. */
   | { afterCommit: () => Promise<Reply> }
@@ -282,6 +282,8 @@ function send(ctx: Parameters<Middleware<AppState>>[0], reply: Reply): void {
     return;
   }
   if ('html' in reply) {
+    // A page may widen one header for itself (a lesson's video frame: Content-Security-Policy).
+    for (const [name, value] of Object.entries(reply.headers ?? {})) ctx.set(name, value);
     ctx.status = reply.status ?? 200;
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = reply.html;

@@ -36,6 +36,8 @@ export const QUEUES = {
   backup: { retryLimit: 1, retryDelay: 600, retryDelayMax: 3600, expireInSeconds: 6 * 3600, concurrency: 1 },
   /** A certificate was issued: draw its PDF, store it, tell the student (api/courses/certificate-job.ts). */
   'certificate-render': { retryLimit: 5, retryDelay: 10, retryDelayMax: 600, expireInSeconds: 120, concurrency: 2 },
+  /** Copy a large class's course into a new class, reporting progress (api/courses/copy-job.ts). */
+  'course-copy': { retryLimit: 2, retryDelay: 60, retryDelayMax: 600, expireInSeconds: 1800, concurrency: 1 },
   /** "Find my school": look an address up across schools, queue the email (api/signup/find-school.ts). */
   'find-school': { retryLimit: 5, retryDelay: 10, retryDelayMax: 600, expireInSeconds: 120, concurrency: 2 },
 } satisfies Record<string, QueueSpec>;

@@ -12,6 +12,7 @@ import type { SecretBox } from '../auth/secret-box.ts';
 import { scheduledBackups } from '../backup/schedule.ts';
 import { type Config, schoolUrl } from '../config.ts';
 import { certificateJob } from '../courses/certificate-job.ts';
+import { courseCopyJob } from '../courses/copy-job.ts';
 import type { Databases } from '../db/connection.ts';
 import { AppError } from '../errors.ts';
 import type { Metrics } from '../http/metrics.ts';
@@ -46,6 +47,7 @@ const HANDLERS: Record<QueueName, Handler> = {
   'school-tick': (deps, job) => schoolTick(deps, job.data as { tenant_id: string; at: string }),
   backup: (deps) => scheduledBackups(deps),
   'certificate-render': (deps, job) => certificateJob(deps, job.data as { tenant_id: string; certificate_id: string }),
+  'course-copy': (deps, job) => courseCopyJob(deps, job.data as { tenant_id: string; copy_id: string }),
   'find-school': (deps, job) => findSchoolJob(deps, job),
 };
 

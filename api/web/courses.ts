@@ -3,17 +3,95 @@
 // students and guardians: their own), a certificate, and the public verification page.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { accessibleBy } from '../access/query.ts';
+import { Class } from '../classes/model.ts';
 import { findClass } from '../classes/service.ts';
 import { findCertificate, presentCertificate, verifyCertificate } from '../courses/certificates.ts';
+import { COURSE_FIELDS_ON_CLASS } from '../courses/model.ts';
 import { courseProgress, readCourse, readLesson, recordProgress } from '../courses/progress.ts';
 import { VERIFY_LIMIT } from '../courses/routes.ts';
 import { buildsCourse } from '../courses/service.ts';
+import { contentSecurityPolicy, VIDEO_FRAME_HOSTS } from '../http/security-headers.ts';
+import { now, type Scope } from '../scope.ts';
+import { builderChoices } from './course-builder.ts';
 import { page, pageRoute } from './page.ts';
 
 const idParams = z.object({ id: z.uuid() });
 const doneForm = z.object({ _csrf: z.string().max(200).optional(), completed: z.enum(['true', 'false']).default('true') });
 
+const LESSON_CSP = contentSecurityPolicy({ 'frame-src': VIDEO_FRAME_HOSTS });
+
+/** The outline page: the course as this person sees it; for builders also the settings and
+ * new-unit forms (kept as typed after a mistake); for a student, their certificate once issued. */
+export async function coursePage(scope: Scope, classId: string, kept: Record<string, unknown> = {}) {
+  const klass = await findClass(scope, classId);
+  const course = await readCourse(scope, classId);
+  const builds = await buildsCourse(scope, classId);
+  const me = scope.actor.type === 'user' && scope.actor.user.role === 'student' ? scope.actor.user.id : undefined;
+  const certificate =
+    me && course.id ? ((await scope.db('certificates').where({ course_id: course.id, student_id: me }).first('id')) as { id: string } | undefined) : undefined;
+  const settings = await scope.db('courses').where({ class_id: classId }).first('title', 'pass_percent', 'certificates');
+  return {
+    title: course.title,
+    klass: { id: klass.id, name: klass.name },
+    course,
+    builds,
+    certificate,
+    ...(builds
+      ? {
+          choices: await builderChoices(scope, classId, { quiz: (kept.unitForm as { gate_quiz_id?: string } | undefined)?.gate_quiz_id }),
+          settingsForm: {
+            title: settings?.title ?? '',
+            pass_percent: settings?.pass_percent ?? '',
+            certificates: settings ? settings.certificates : true,
+          },
+          unitForm: { publish: 'now' },
+        }
+      : {}),
+    ...kept,
+  };
+}
+
+/** Classes whose course this person reads: students and guardians, those with something
+ * released; teachers, every class they teach (to build one). */
+async function myCourses(scope: Scope) {
+  const builder = scope.actor.type === 'user' && (scope.actor.user.role === 'teacher' || scope.actor.user.role === 'admin');
+  const at = now(scope);
+  const rows: { id: string; name: string; course_title: string | null; units: string; lessons: string }[] = await Class.query(scope.db)
+    .modify(accessibleBy(scope.ability, 'read', 'Course', COURSE_FIELDS_ON_CLASS))
+    .whereNull('classes.archived_at')
+    .leftJoin('courses as c', (j) => j.on('c.tenant_id', 'classes.tenant_id').andOn('c.class_id', 'classes.id'))
+    .select(
+      'classes.id',
+      'classes.name',
+      'c.title as course_title',
+      scope.db.raw(
+        `(select count(*) from course_units u where u.tenant_id = classes.tenant_id and u.class_id = classes.id ${builder ? '' : 'and u.publish_at <= ?'}) as units`,
+        builder ? [] : [at],
+      ),
+      scope.db.raw(
+        `(select count(*) from course_lessons l join course_units u on u.tenant_id = l.tenant_id and u.id = l.unit_id
+          where l.tenant_id = classes.tenant_id and l.class_id = classes.id ${builder ? '' : 'and l.publish_at <= ? and u.publish_at <= ?'}) as lessons`,
+        builder ? [] : [at, at],
+      ),
+    )
+    .orderBy(['classes.name', 'classes.id'])
+    .limit(100)
+    .castTo<never>();
+  return rows
+    .map((r) => ({ id: r.id, name: r.course_title ?? r.name, class_name: r.name, units: Number(r.units), lessons: Number(r.lessons) }))
+    .filter((r) => builder || r.units > 0);
+}
+
 export const coursePages = [
+  pageRoute({
+    method: 'get',
+    path: '/courses',
+    summary: 'My courses: students and guardians, courses of their classes; teachers, their classes’ courses',
+    access: { action: 'read', subject: 'Course' },
+    allowReadOnly: true,
+    handler: async ({ scope, deps }) => page(scope, deps, 'courses', { title: 'Courses', current: '/courses', courses: await myCourses(scope) }),
+  }),
   pageRoute({
     method: 'get',
     path: '/classes/:id/course',
@@ -21,12 +99,7 @@ export const coursePages = [
     access: { action: 'read', subject: 'Course' },
     allowReadOnly: true,
     params: idParams,
-    handler: async ({ scope, deps, params }) => {
-      const klass = await findClass(scope, params.id);
-      const course = await readCourse(scope, params.id);
-      const builds = await buildsCourse(scope, params.id);
-      return page(scope, deps, 'course', { title: course.title, klass: { id: klass.id, name: klass.name }, course, builds });
-    },
+    handler: async ({ scope, deps, params }) => page(scope, deps, 'course', await coursePage(scope, params.id)),
   }),
   pageRoute({
     method: 'get',
@@ -39,7 +112,10 @@ export const coursePages = [
       const lesson = await readLesson(scope, params.id);
       const klass = await findClass(scope, (await scope.db('course_lessons').where({ id: params.id }).first('class_id')).class_id);
       const student = scope.actor.type === 'user' && scope.actor.user.role === 'student';
-      return page(scope, deps, 'lesson', { title: lesson.title, lesson, klass: { id: klass.id, name: klass.name }, student });
+      const builds = await buildsCourse(scope, klass.id);
+      const rendered = page(scope, deps, 'lesson', { title: lesson.title, lesson, klass: { id: klass.id, name: klass.name }, student, builds });
+      // Only a lesson with a YouTube or Vimeo video may frame their privacy-enhanced players.
+      return lesson.video_embed_url ? { ...rendered, headers: { 'Content-Security-Policy': LESSON_CSP } } : rendered;
     },
   }),
   pageRoute({
@@ -52,7 +128,9 @@ export const coursePages = [
     body: doneForm,
     handler: async ({ scope, params, body }) => {
       await recordProgress(scope, params.id, { event_id: `page-${randomUUID()}`, completed: body.completed === 'true' });
-      return { redirect: `/lessons/${params.id}` };
+      // Back to the outline: the next lesson (perhaps just opened) or the certificate is there.
+      const { class_id } = await scope.db('course_lessons').where({ id: params.id }).first('class_id');
+      return { redirect: `/classes/${class_id}/course#lesson-${params.id}` };
     },
   }),
   pageRoute({

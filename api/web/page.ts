@@ -35,6 +35,9 @@ function navFor(scope: Scope, current: string): NavItem[] {
   if (scope.actor.type !== 'user') return [];
   const items: Omit<NavItem, 'current'>[] = [{ href: '/', label: phrase('nav.home') }];
   if (scope.ability.can('read', 'Class')) items.push({ href: '/classes', label: phrase('nav.classes') });
+  // Courses (api/web/courses.ts): students and guardians, their classes' courses; teachers, the
+  // courses of the classes they teach. Admins reach any class's course from the class.
+  if (scope.ability.can('read', 'Course') && scope.actor.user.role !== 'admin') items.push({ href: '/courses', label: phrase('nav.courses') });
   // Students enrol themselves in courses from the catalogue (api/web/catalogue.ts).
   if (scope.ability.can('join', 'Offering')) items.push({ href: '/catalogue', label: phrase('nav.catalogue') });
   // People who may run the school (its admins): one entry, the hub of the admin pages.

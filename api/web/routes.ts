@@ -15,6 +15,7 @@ import { adminSettingsPages } from './admin-settings.ts';
 import { assetRoutes } from './assets.ts';
 import { cataloguePages } from './catalogue.ts';
 import { classPages } from './classes.ts';
+import { courseBuilderPages } from './course-builder.ts';
 import { coursePages } from './courses.ts';
 import { everydayPages } from './everyday.ts';
 import { gradebookPages } from './gradebook.ts';
@@ -43,6 +44,7 @@ const signInForm = z.object({
 export const webRoutes = [
   ...assetRoutes,
   ...coursePages,
+  ...courseBuilderPages,
   ...accountPages,
   ...classPages,
   ...homeworkPages,

@@ -4,6 +4,7 @@
 import test from 'ava';
 import { extractText, getDocumentProxy } from 'unpdf';
 import { certificateJob } from '../../api/courses/certificate-job.ts';
+import { courseCopyJob } from '../../api/courses/copy-job.ts';
 import { fileServices } from '../../api/files/service.ts';
 import type { Mailer } from '../../api/mail/mailer.ts';
 import { testEnv } from '../helpers/env.ts';
@@ -214,9 +215,62 @@ test('reordering takes the whole list with the version last read', async (t) => 
   t.is((await w.call(w.ann, 'PUT', `/api/v1/classes/${w.klass.id}/course/unit-order`, { unit_ids: [u1.id, u2.id], version: first.body.version })).status, 403);
 });
 
-test('a copied course equals its source in structure and content and shares no rows with it', async (t) => {
-  const w = await world();
-  const { b } = await buildCourse(w);
+// Rows as content: ids replaced by the name of what they point at, so links compare too.
+const IGNORE = new Set(['id', 'class_id', 'created_at', 'updated_at', 'created_by', 'publish_at', 'published_at', 'status', 'version', 'search']);
+async function snapshot(tenant: string, classId: string) {
+  const { dbs } = testEnv();
+  const get = (table: string, extra: (q: any) => any = (q) => q) => extra(dbs.owner(table).where({ tenant_id: tenant, class_id: classId })).orderBy(['title']);
+  const quizzes = await get('quizzes');
+  const questions = await dbs
+    .owner('quiz_questions')
+    .where({ tenant_id: tenant })
+    .whereIn(
+      'quiz_id',
+      quizzes.map((q: any) => q.id),
+    );
+  const units = await dbs.owner('course_units').where({ tenant_id: tenant, class_id: classId }).orderBy('position');
+  const lessons = await dbs.owner('course_lessons').where({ tenant_id: tenant, class_id: classId }).orderBy(['unit_id', 'position']);
+  const name = new Map<string, string>([...quizzes, ...units, ...lessons].map((r: any) => [r.id, r.title]));
+  const homework = await get('homework');
+  for (const h of homework) name.set(h.id, h.title);
+  const courses = await dbs.owner('courses').where({ tenant_id: tenant, class_id: classId });
+  for (const c of courses) name.set(c.id, 'the course');
+  const topics = await get('resource_topics');
+  for (const tp of topics) name.set(tp.id, tp.title);
+  const clean = (rows: any[]) =>
+    rows.map((r) =>
+      Object.fromEntries(
+        Object.entries(r)
+          .filter(([k]) => !IGNORE.has(k) && !k.endsWith('_released_at'))
+          .map(([k, v]) => [
+            k,
+            k.endsWith('_id') && typeof v === 'string'
+              ? (name.get(v) ?? v)
+              : // A copied file is a file of its own: same name, type and size, another id.
+                k === 'attachments' && Array.isArray(v)
+                ? v.map(({ file_id, ...a }: any) => ({ ...a, file: file_id !== undefined }))
+                : v,
+          ]),
+      ),
+    );
+  return {
+    ids: [...quizzes, ...questions, ...units, ...lessons, ...homework, ...topics, ...courses].map((r: any) => r.id as string),
+    content: {
+      quizzes: clean(quizzes),
+      questions: clean(questions.sort((x: any, y: any) => `${name.get(x.quiz_id)}${x.position}`.localeCompare(`${name.get(y.quiz_id)}${y.position}`))),
+      units: clean(units),
+      lessons: clean(lessons).sort((x: any, y: any) => `${x.unit_id}:${x.position}`.localeCompare(`${y.unit_id}:${y.position}`)),
+      homework: clean(homework),
+      topics: clean(topics),
+      courses: clean(courses),
+      resources: clean(await get('resources')),
+    },
+  };
+}
+
+/** A course with every kind of content, and a student's progress (which must not be copied). */
+async function fullClass(w: QuizWorld) {
+  const built = await buildCourse(w);
   await makeQuiz(w, { title: 'Matter' }, ['single', 'multiple', 'trueFalse', 'short', 'numeric']);
   await w.call(w.teacher, 'POST', `/api/v1/classes/${w.klass.id}/homework`, {
     title: 'Essay',
@@ -231,67 +285,20 @@ test('a copied course equals its source in structure and content and shares no r
     url: 'https://example.org',
     topic_id: topic.body.id,
   });
-  await w.call(w.ann, 'POST', `/api/v1/lessons/${b.id}/progress`, { event_id: 'x' });
+  await w.call(w.ann, 'POST', `/api/v1/lessons/${built.b.id}/progress`, { event_id: 'x' });
+  return built;
+}
 
+test('a copied course equals its source in structure and content and shares no rows with it', async (t) => {
+  const w = await world();
+  const { b } = await fullClass(w);
   const copied = await w.call(w.teacher, 'POST', `/api/v1/classes/${w.klass.id}/course/copy`, { name: 'Physics (spring)' });
   t.is(copied.status, 201, copied.text);
   const target = copied.body.class_id;
   const { dbs } = testEnv();
   const tenant = w.school.tenant.id;
-  const IGNORE = new Set(['id', 'class_id', 'created_at', 'updated_at', 'created_by', 'publish_at', 'published_at', 'status', 'version', 'search']);
-  // Rows as content: ids replaced by the position of what they point at, so links compare too.
-  const snapshot = async (classId: string) => {
-    const get = (table: string, extra: (q: any) => any = (q) => q) =>
-      extra(dbs.owner(table).where({ tenant_id: tenant, class_id: classId })).orderBy(['title']);
-    const quizzes = await get('quizzes');
-    const questions = await dbs
-      .owner('quiz_questions')
-      .where({ tenant_id: tenant })
-      .whereIn(
-        'quiz_id',
-        quizzes.map((q: any) => q.id),
-      );
-    const units = await dbs.owner('course_units').where({ tenant_id: tenant, class_id: classId }).orderBy('position');
-    const lessons = await dbs.owner('course_lessons').where({ tenant_id: tenant, class_id: classId }).orderBy(['unit_id', 'position']);
-    const name = new Map<string, string>([...quizzes, ...units, ...lessons].map((r: any) => [r.id, r.title]));
-    const homework = await get('homework');
-    for (const h of homework) name.set(h.id, h.title);
-    const courses = await dbs.owner('courses').where({ tenant_id: tenant, class_id: classId });
-    for (const c of courses) name.set(c.id, 'the course');
-    const topics = await get('resource_topics');
-    for (const tp of topics) name.set(tp.id, tp.title);
-    const clean = (rows: any[]) =>
-      rows.map((r) =>
-        Object.fromEntries(
-          Object.entries(r)
-            .filter(([k]) => !IGNORE.has(k) && !k.endsWith('_released_at'))
-            .map(([k, v]) => [
-              k,
-              k.endsWith('_id') && typeof v === 'string'
-                ? (name.get(v) ?? v)
-                : // A copied file is a file of its own: same name, type and size, another id.
-                  k === 'attachments' && Array.isArray(v)
-                  ? v.map(({ file_id, ...a }: any) => ({ ...a, file: file_id !== undefined }))
-                  : v,
-            ]),
-        ),
-      );
-    return {
-      ids: [...quizzes, ...questions, ...units, ...lessons, ...homework, ...topics, ...courses].map((r: any) => r.id as string),
-      content: {
-        quizzes: clean(quizzes),
-        questions: clean(questions.sort((x: any, y: any) => `${name.get(x.quiz_id)}${x.position}`.localeCompare(`${name.get(y.quiz_id)}${y.position}`))),
-        units: clean(units),
-        lessons: clean(lessons).sort((x: any, y: any) => `${x.unit_id}:${x.position}`.localeCompare(`${y.unit_id}:${y.position}`)),
-        homework: clean(homework),
-        topics: clean(topics),
-        courses: clean(courses),
-        resources: clean(await get('resources')),
-      },
-    };
-  };
-  const before = await snapshot(w.klass.id);
-  const after = await snapshot(target);
+  const before = await snapshot(tenant, w.klass.id);
+  const after = await snapshot(tenant, target);
   t.deepEqual(after.content, before.content);
   t.true(before.content.questions.length >= 6);
   t.deepEqual(
@@ -306,4 +313,64 @@ test('a copied course equals its source in structure and content and shares no r
   const original = (await dbs.owner('course_lessons').where({ id: b.id }))[0];
   t.not(lesson.attachments[0].file_id, original.attachments[0].file_id);
   t.is((await w.call(w.teacher, 'GET', `/api/v1/files/${lesson.attachments[0].file_id}`)).status, 200);
+});
+
+test('a copy run as a background job equals its source, reports its steps, and runs once', async (t) => {
+  const w = await world();
+  await fullClass(w);
+  const queued = await w.call(w.teacher, 'POST', `/api/v1/classes/${w.klass.id}/course/copy`, { name: 'Physics (job)', background: true });
+  t.is(queued.status, 202, queued.text);
+  t.like(queued.body, { status: 'queued', steps_done: 0, class_id: null });
+  t.is(queued.headers.location, `/api/v1/course-copies/${queued.body.id}`);
+  // Students are refused by role; another class's teacher does not find it.
+  t.is((await w.call(w.ann, 'GET', `/api/v1/course-copies/${queued.body.id}`)).status, 403);
+  t.is((await w.call(w.otherTeacher, 'GET', `/api/v1/course-copies/${queued.body.id}`)).status, 404);
+
+  const { dbs } = testEnv();
+  const tenant = w.school.tenant.id;
+  // Each step is recorded in a transaction of its own while the copy's one transaction is open.
+  const seen: number[] = [];
+  const deps = workerDeps(await testJobs(), {} as Mailer);
+  const job = { tenant_id: tenant, copy_id: queued.body.id as string };
+  const listener = (q: { sql: string; bindings?: unknown[] }) => {
+    if (/update "course_copies" set "step"/.test(q.sql)) seen.push(Number(q.bindings?.[1]));
+  };
+  deps.dbs.app.on('query', listener);
+  await courseCopyJob(deps, job);
+  deps.dbs.app.off('query', listener);
+  t.deepEqual(seen, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  // Delivered again: nothing more happens.
+  await courseCopyJob(deps, job);
+  const status = await w.call(w.teacher, 'GET', `/api/v1/course-copies/${queued.body.id}`);
+  t.like(status.body, { status: 'done', steps_done: 9, steps_total: 9, percent: 100, error: null });
+  const target = status.body.class_id as string;
+  t.is((await dbs.owner('classes').where({ tenant_id: tenant, name: 'Physics (job)' })).length, 1, 'copied once');
+  const before = await snapshot(tenant, w.klass.id);
+  const after = await snapshot(tenant, target);
+  t.deepEqual(after.content, before.content);
+  t.true(before.content.lessons.length >= 3 && before.content.questions.length >= 6);
+  t.deepEqual(
+    after.ids.filter((id) => before.ids.includes(id)),
+    [],
+  );
+  t.is((await dbs.owner('lesson_progress').where({ tenant_id: tenant, class_id: target })).length, 0);
+  // The teacher's page for the copy says done and links the new class.
+  const page = await w.call(w.teacher, 'GET', `/course-copies/${queued.body.id}`);
+  t.is(page.status, 200);
+  t.true(page.text.includes(`/classes/${target}/course`));
+});
+
+test('a background copy that cannot run says so and leaves nothing behind', async (t) => {
+  const w = await world();
+  await buildCourse(w);
+  const queued = await w.call(w.teacher, 'POST', `/api/v1/classes/${w.klass.id}/course/copy`, { name: 'Physics (lost)', background: true });
+  t.is(queued.status, 202);
+  // The teacher stops teaching the class before the job runs: the copy is refused as it would be in a request.
+  const { dbs } = testEnv();
+  await dbs.owner('enrollments').where({ tenant_id: w.school.tenant.id, class_id: w.klass.id, user_id: w.teacher.id }).delete();
+  await courseCopyJob(workerDeps(await testJobs(), {} as Mailer), { tenant_id: w.school.tenant.id, copy_id: queued.body.id });
+  const row = await dbs.owner('course_copies').where({ id: queued.body.id }).first();
+  t.is(row.status, 'failed');
+  t.truthy(row.error);
+  t.is((await dbs.owner('classes').where({ tenant_id: w.school.tenant.id, name: 'Physics (lost)' })).length, 0);
 });
