@@ -11,6 +11,7 @@ import { enqueue } from '../jobs/outbox.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
 import { CERTIFICATE_FIELDS, Certificate, type Course } from './model.ts';
 import type { CertificateView, VerificationView } from './schema.ts';
+import { courseClass } from './service.ts';
 
 const BASE32 = 'abcdefghijklmnopqrstuvwxyz234567';
 
@@ -94,6 +95,8 @@ export async function findCertificate(scope: Scope, id: string, action: 'read' |
 }
 
 export async function listCertificates(scope: Scope, classId: string): Promise<Certificate[]> {
+  // A class this person cannot see is a 404, not an empty list.
+  await courseClass(scope, classId);
   return Certificate.query(scope.db)
     .modify(accessibleBy(scope.ability, 'read', 'Certificate', CERTIFICATE_FIELDS))
     .where('certificates.class_id', classId)
