@@ -5,6 +5,7 @@ import { hostname, userInfo } from 'node:os';
 import { createInterface } from 'node:readline/promises';
 import { format } from 'node:util';
 import { Command, Flags } from '@oclif/core';
+import { runGuards } from '../api/access/guards.ts';
 import { createSecretBox, parseEncryptionKeys } from '../api/auth/secret-box.ts';
 import { type Config, ConfigError, loadConfig, schoolUrl } from '../api/config.ts';
 import { escapeControlsKeepLines } from '../api/content/safe-text.ts';
@@ -60,9 +61,11 @@ export abstract class EdifyCommand extends Command {
     return this.openedJobs;
   }
 
-  /** Runs fn as this operator inside one school: the same RLS and services as a request; email
-   * and other jobs are queued in the same transaction (the worker sends them). */
-  protected async inSchool<T>(config: Config, slug: string, fn: (scope: Scope) => Promise<T>): Promise<T> {
+  /** Runs fn as this operator inside one school: the same RLS, services and guards as a request
+   * (api/access/guards.ts: a school read-only for billing refuses a writing command unless it is
+   * declared allowed then); email and other jobs are queued in the same transaction (the worker
+   * sends them). Every command says whether it writes. */
+  protected async inSchool<T>(config: Config, slug: string, work: { writes: boolean; allowReadOnly?: boolean }, fn: (scope: Scope) => Promise<T>): Promise<T> {
     const dbs = await this.database(config);
     const tenant = await findTenant(dbs.owner, slug);
     const jobs = await this.jobs(config);
@@ -70,7 +73,9 @@ export abstract class EdifyCommand extends Command {
     const tasks: (() => Promise<void>)[] = [];
     const result = await withPlatform(dbs.owner, async (db) => {
       const current = await beginTenantSession(db, { id: tenant.id });
-      return fn({ ...operatorScope(db, current, this.operator()), afterCommit: tasks, outbox: { jobs, box } });
+      const scope: Scope = { ...operatorScope(db, current, this.operator()), afterCommit: tasks, outbox: { jobs, box } };
+      runGuards({ scope, entry: 'cli', ...work, billingGraceDays: config.billingGraceDays });
+      return fn(scope);
     });
     await runAfterCommit(tasks, (error) => this.warn(`Sending an email failed: ${String(error)}`));
     return result;

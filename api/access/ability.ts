@@ -36,11 +36,11 @@ export type SubjectName =
   | 'QuizAttempt'
   | 'Gradebook'
   | 'File'
+  | 'Offering'
+  | 'CoursePayment'
   | 'Course'
   | 'CourseProgress'
   | 'Certificate'
-  | 'Offering'
-  | 'CoursePayment'
   | 'all';
 
 // The fields rules may test, per subject. Each is mapped to SQL by the feature's model
@@ -72,8 +72,8 @@ const FEATURES: FeatureRules[] = [
   quizRules,
   gradebookRules,
   fileRules,
-  courseRules,
   enrolmentRules,
+  courseRules,
 ];
 
 export function abilityFor(actor: Actor): AppAbility {

@@ -11,9 +11,10 @@ import type { Context, Middleware } from 'koa';
 import type { z } from 'zod';
 import { withTenant } from '../../tenants/session.ts';
 import type { Action, SubjectName } from '../access/ability.ts';
+import { runGuards } from '../access/guards.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { authenticate, probeCredentials, type SignInProbe, signInStatement } from '../auth/authenticate.ts';
-import { COOKIE, csrfTokenValid, SECURE_COOKIE } from '../auth/sessions.ts';
+import { COOKIE, SECURE_COOKIE } from '../auth/sessions.ts';
 import { accessOf } from '../billing/access.ts';
 import { recordAccessChange } from '../billing/access-changes.ts';
 import { AppError, type FieldError, forbidden, notFound, type ProblemCode } from '../errors.ts';
@@ -211,24 +212,29 @@ function tenantHandler(route: TenantRoute<any, any, any>, deps: AppDeps, perAcco
         const access = accessOf(tenant, deps.config.billingGraceDays, deps.clock());
         if (access.banner) ctx.set('Edify-Billing-Notice', access.banner);
         if (access.level !== tenant.access_level) accessChange = () => recordAccessChange(deps, tenant, access);
-        if (access.level === 'read_only' && route.method !== 'get' && !route.allowReadOnly) {
-          throw new AppError('school-read-only', `${access.banner ?? 'This school is read-only.'} Everyone can still sign in and download their work.`);
-        }
         if (probe) {
-          const actor =
-            route.access === 'public' ? await authenticate(scope, probe, prefetched).catch(anonymousWhenUnknown) : await authenticate(scope, probe, prefetched);
-          actAs(scope, actor);
-          if (scope.actor.type === 'user' && scope.actor.user.via === 'cookie' && !SAFE_METHODS.has(route.method)) {
-            checkCsrf(ctx, deps, scope.actor.user.sessionId, route);
-          }
-          if (scope.actor.type === 'user' && scope.actor.user.enrolmentOnly && !route.duringEnrolment) {
-            throw new AppError('two-factor-enrolment-required', 'Your school requires two-factor sign-in. Set it up first: POST /api/v1/me/two-factor.');
-          }
-          if (typeof route.access === 'object' && scope.ability.cannot(route.access.action, route.access.subject)) {
-            throw forbidden('You do not have permission to do this.');
-          }
-          if (scope.actor.type === 'user' && perAccount.length > 0) await limitAccount(scope.actor.user.id);
+          actAs(
+            scope,
+            route.access === 'public' ? await authenticate(scope, probe, prefetched).catch(anonymousWhenUnknown) : await authenticate(scope, probe, prefetched),
+          );
         }
+        // Billing's read-only rule, CSRF, the two-factor gate and the route's permission: the same
+        // ordered guards the CLI and jobs pass (api/access/guards.ts).
+        runGuards({
+          scope,
+          entry: 'request',
+          writes: route.method !== 'get',
+          allowReadOnly: route.allowReadOnly,
+          billingGraceDays: deps.config.billingGraceDays,
+          request: {
+            ctx: ctx as unknown as Context,
+            deps,
+            access: route.access,
+            duringEnrolment: route.duringEnrolment,
+            tokenInAddress: route.page && route.upload,
+          },
+        });
+        if (scope.actor.type === 'user' && perAccount.length > 0) await limitAccount(scope.actor.user.id);
         const reopen: Reopen = (fn) => withTenant(deps.dbs.app, { id: scope.tenant.id }, (next, tenant) => fn({ ...scope, db: next, tenant }));
         const key = route.idempotent ? ctx.get(IDEMPOTENCY_HEADER) : '';
         if (key) {
@@ -331,8 +337,6 @@ function nulFields(value: unknown, path: string[] = [], found: string[] = []): s
   return found;
 }
 
-const SAFE_METHODS = new Set<Method>(['get']);
-
 // An upload refused part-way (too large, wrong type) is answered at once; reading the rest would
 // let a client make the server swallow any amount, so the connection closes after the answer.
 const closeUnreadBody: Middleware<AppState> = async (ctx, next) => {
@@ -371,18 +375,4 @@ function anonymousWhenUnknown(error: unknown): Actor {
 export function sessionCookie(ctx: { secure: boolean; cookies: { get: (name: string) => string | undefined } }, config: { env: string }): string | undefined {
   if (ctx.secure || config.env === 'production') return ctx.cookies.get(SECURE_COOKIE) || undefined;
   return ctx.cookies.get(SECURE_COOKIE) || ctx.cookies.get(COOKIE) || undefined;
-}
-
-// Cookies ride along with cross-site requests from sibling subdomains (same site), so a browser
-// session must prove each unsafe request came from our own pages: the X-CSRF-Token header.
-// Pages' forms carry it as the hidden field `_csrf` instead.
-function checkCsrf(ctx: Parameters<Middleware<AppState>>[0], deps: AppDeps, sessionId: string, route: AnyRoute): void {
-  const field = (ctx.request as { body?: { _csrf?: unknown } }).body?._csrf;
-  // A page's multipart form (a file sent without JavaScript) is read only after this check, so
-  // its token rides in the form's address instead (`?_csrf=`); nowhere else is it taken from there.
-  const inAddress = route.page && route.upload && typeof ctx.query._csrf === 'string' ? ctx.query._csrf : '';
-  const token = ctx.get('x-csrf-token') || (typeof field === 'string' ? field : '') || inAddress;
-  if (!token || !csrfTokenValid(deps.tokenKeys, sessionId, token)) {
-    throw new AppError('forbidden', 'This request needs the X-CSRF-Token header of your session (GET /api/v1/auth/csrf).');
-  }
 }

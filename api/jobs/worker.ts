@@ -8,6 +8,7 @@
 import type { Job, PgBoss } from 'pg-boss';
 import type { Logger } from 'pino';
 import { withTenant } from '../../tenants/session.ts';
+import { runGuards } from '../access/guards.ts';
 import type { SecretBox } from '../auth/secret-box.ts';
 import { scheduledBackups } from '../backup/schedule.ts';
 import { type Config, schoolUrl } from '../config.ts';
@@ -88,10 +89,25 @@ async function registerSchedules(boss: PgBoss, jobs: Jobs, backupCron: string | 
   else await boss.unschedule(jobs.name('backup'));
 }
 
-/** Runs fn inside the school's tenant session as a system actor; undefined (and a log line) when
- * the school is suspended or gone, so the job completes instead of retrying forever. */
+/** What each job does to a school, for the guards (api/access/guards.ts). A job not listed here
+ * is taken to write and is refused in a school that is read-only for billing. */
+const JOB_WORK: { label: RegExp; writes: boolean; allowReadOnly?: boolean; why: string }[] = [
+  { label: /^email$/, writes: false, why: 'reads the school’s name and colour for the email' },
+  { label: /^school-tick:/, writes: true, allowReadOnly: true, why: 'upkeep: the billing clock, expired attempts, pruning, what was scheduled before' },
+  { label: /^notice-published$/, writes: true, allowReadOnly: true, why: 'delivers a notice already published' },
+  { label: /^certificate-render$/, writes: true, allowReadOnly: true, why: 'a certificate already earned is owed' },
+  { label: /^course-copy$/, writes: true, allowReadOnly: true, why: 'a copy the teacher was told has started' },
+];
+
+export function jobWork(label: string): { writes: boolean; allowReadOnly?: boolean } {
+  const known = JOB_WORK.find((w) => w.label.test(label));
+  return known ? { writes: known.writes, allowReadOnly: known.allowReadOnly } : { writes: true };
+}
+
+/** Runs fn inside the school's tenant session as a system actor, after the guards; undefined (and
+ * a log line) when the school is suspended or gone, so the job completes instead of retrying forever. */
 export async function inSchool<T>(
-  deps: Pick<WorkerDeps, 'dbs' | 'log' | 'jobs' | 'secretBox' | 'clock'>,
+  deps: Pick<WorkerDeps, 'dbs' | 'log' | 'jobs' | 'secretBox' | 'clock' | 'config'>,
   tenantId: string,
   label: string,
   fn: (scope: Scope) => Promise<T>,
@@ -102,7 +118,9 @@ export async function inSchool<T>(
     const result = await withTenant(deps.dbs.app, { id: tenantId }, async (db, tenant) => {
       entered = true;
       const actor = { type: 'system' as const, label };
-      return fn(createScope({ db, tenant, actor, afterCommit: tasks, clock: deps.clock, outbox: { jobs: deps.jobs, box: deps.secretBox } }));
+      const scope = createScope({ db, tenant, actor, afterCommit: tasks, clock: deps.clock, outbox: { jobs: deps.jobs, box: deps.secretBox } });
+      runGuards({ scope, entry: 'job', ...jobWork(label), billingGraceDays: deps.config.billingGraceDays });
+      return fn(scope);
     });
     await runAfterCommit(tasks, (error) => deps.log.error({ err: error, job: label }, 'after-commit task failed'));
     return result;

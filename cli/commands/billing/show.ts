@@ -12,7 +12,7 @@ export default class BillingShow extends EdifyCommand {
     const { args } = await this.parse(BillingShow);
     const config = this.loadConfig();
     const plans = loadPlans(config.plansFile);
-    const result = await this.inSchool(config, args.slug, async (scope) => {
+    const result = await this.inSchool(config, args.slug, { writes: false }, async (scope) => {
       const t = scope.tenant;
       const ids = await scope.db('tenants').where({ id: t.id }).first('stripe_customer_id', 'stripe_subscription_id', 'billing_synced_at');
       const access = accessOf(t, config.billingGraceDays, new Date());

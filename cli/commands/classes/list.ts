@@ -15,7 +15,7 @@ export default class ClassesList extends EdifyCommand {
 
   async run() {
     const { args, flags } = await this.parse(ClassesList);
-    const { rows, total } = await this.inSchool(this.loadConfig(), args.slug, async (scope) => {
+    const { rows, total } = await this.inSchool(this.loadConfig(), args.slug, { writes: false }, async (scope) => {
       const query = scope
         .db('classes as c')
         .where((q) => (flags.archived ? q.whereNotNull('c.archived_at') : q.whereNull('c.archived_at')))

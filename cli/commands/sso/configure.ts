@@ -48,7 +48,7 @@ export default class SsoConfigure extends EdifyCommand {
       allow_idp_initiated: flags['idp-initiated'],
     });
     if (!parsed.success) throw invalid(parsed.error.issues.map((i) => ({ in: 'body', field: i.path.join('.'), message: i.message })));
-    const connection = await this.inSchool(config, args.slug, (scope) => createConnection(scope, xml, parsed.data));
+    const connection = await this.inSchool(config, args.slug, { writes: true }, (scope) => createConnection(scope, xml, parsed.data));
     const view = presentConnection(connection, schoolUrl(config, args.slug));
     this.log(`Connected ${args.slug} to ${view.idp_entity_id} (${view.name}).`);
     this.log('Give the district IdP these values:');

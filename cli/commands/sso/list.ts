@@ -11,7 +11,7 @@ export default class SsoList extends EdifyCommand {
   async run() {
     const { args } = await this.parse(SsoList);
     const config = this.loadConfig();
-    const connections = await this.inSchool(config, args.slug, (scope) => listConnections(scope));
+    const connections = await this.inSchool(config, args.slug, { writes: false }, (scope) => listConnections(scope));
     const views = connections.map((c) => presentConnection(c, schoolUrl(config, args.slug)));
     this.log(
       views.length

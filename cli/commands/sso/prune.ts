@@ -13,7 +13,7 @@ export default class SsoPrune extends EdifyCommand {
     const slugs = args.slug ? [args.slug] : (await listTenants((await this.database(config)).owner)).map((t) => t.slug);
     const total = { schools: slugs.length, requests: 0, replays: 0 };
     for (const slug of slugs) {
-      const pruned = await this.inSchool(config, slug, (scope) => pruneSamlState(scope));
+      const pruned = await this.inSchool(config, slug, { writes: true, allowReadOnly: true }, (scope) => pruneSamlState(scope));
       total.requests += pruned.requests;
       total.replays += pruned.replays;
     }

@@ -10,7 +10,7 @@ export default class SsoRemove extends EdifyCommand {
   async run() {
     const { args, flags } = await this.parse(SsoRemove);
     await this.confirm(`Remove connection ${args.connection} from ${args.slug}? Sign-in through it stops at once.`, args.slug, flags.yes);
-    await this.inSchool(this.loadConfig(), args.slug, (scope) => removeConnection(scope, args.connection));
+    await this.inSchool(this.loadConfig(), args.slug, { writes: true }, (scope) => removeConnection(scope, args.connection));
     this.log(`Removed ${args.connection}.`);
     return { removed: args.connection };
   }

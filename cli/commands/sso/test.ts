@@ -12,7 +12,7 @@ export default class SsoTest extends EdifyCommand {
   async run() {
     const { args, flags } = await this.parse(SsoTest);
     const config = this.loadConfig();
-    const report = await this.inSchool(config, args.slug, async (scope) => {
+    const report = await this.inSchool(config, args.slug, { writes: false }, async (scope) => {
       const connections = (await listConnections(scope)).filter((c) => !flags.connection || c.id === flags.connection);
       const out = [];
       for (const c of connections) out.push({ connection: presentConnection(c, schoolUrl(config, args.slug)), attempts: await recentAttempts(scope, c.id) });

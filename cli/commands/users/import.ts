@@ -31,7 +31,7 @@ export default class UsersImport extends EdifyCommand {
     ux.action.start(flags['dry-run'] ? 'Checking the roster' : 'Importing the roster and sending invitations');
     let report: Awaited<ReturnType<typeof importRoster>>;
     try {
-      report = await this.inSchool(config, args.slug, (scope) => importRoster(scope, csv, { dryRun: flags['dry-run'] }, mail));
+      report = await this.inSchool(config, args.slug, { writes: !flags['dry-run'] }, (scope) => importRoster(scope, csv, { dryRun: flags['dry-run'] }, mail));
     } catch (error) {
       ux.action.stop('failed');
       const rows = error instanceof AppError ? (error.extra?.row_errors as RowError[] | undefined) : undefined;

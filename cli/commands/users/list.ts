@@ -17,7 +17,7 @@ export default class UsersList extends EdifyCommand {
 
   async run() {
     const { args, flags } = await this.parse(UsersList);
-    const { rows, total } = await this.inSchool(this.loadConfig(), args.slug, async (scope) => {
+    const { rows, total } = await this.inSchool(this.loadConfig(), args.slug, { writes: false }, async (scope) => {
       const query = scope.db('users as u').modify((q) => {
         if (flags.role) q.where('u.role', flags.role);
         if (flags.status) q.where('u.status', flags.status);

@@ -12,7 +12,7 @@ export default class UsersSignOut extends EdifyCommand {
   async run() {
     const { args, flags } = await this.parse(UsersSignOut);
     await this.confirm(`Sign ${args.email} out everywhere at ${args.slug}?`, args.email, flags.yes);
-    const sessions = await this.inSchool(this.loadConfig(), args.slug, async (scope) => {
+    const sessions = await this.inSchool(this.loadConfig(), args.slug, { writes: true, allowReadOnly: true }, async (scope) => {
       const user = await User.query(scope.db).whereRaw('lower(email) = ?', [args.email.toLowerCase()]).first();
       if (!user) throw notFound(`"${args.email}" at ${args.slug}`);
       return signOutEverywhere(scope, user.id);

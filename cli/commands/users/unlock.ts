@@ -10,7 +10,7 @@ export default class UsersUnlock extends EdifyCommand {
 
   async run() {
     const { args } = await this.parse(UsersUnlock);
-    await this.inSchool(this.loadConfig(), args.slug, async (scope) => {
+    await this.inSchool(this.loadConfig(), args.slug, { writes: true, allowReadOnly: true }, async (scope) => {
       const user = await User.query(scope.db).whereRaw('lower(email) = ?', [args.email.toLowerCase()]).first();
       if (!user) throw notFound(`"${args.email}" at ${args.slug}`);
       await unlockAccount(scope, user.id);
