@@ -291,15 +291,15 @@ function exampleString(schema: JsonSchema, name: string): string {
       : /colou?r/i.test(name)
         ? '#1d4ed8'
         : `Example ${name || 'text'}`;
-  const fit = (v: string) => {
+  const sized = (v: string) => {
     const padded = v.length < min ? v.padEnd(min, 'x') : v;
     return padded.length > max ? padded.slice(0, max) : padded;
   };
-  if (typeof schema.pattern !== 'string') return fit(base);
+  if (typeof schema.pattern !== 'string') return sized(base);
   // A pattern the plain example does not meet: the first of a few common shapes that does.
   const pattern = new RegExp(schema.pattern, 'u');
   const candidates = [base, `example_${name || 'value'}`.replace(/[^\w]/g, '_'), 'EXAMPLE', 'example', '123456', 'abc-123', '#1d4ed8'];
-  return fit(candidates.map(fit).find((c) => pattern.test(c)) ?? base);
+  return sized(candidates.map(sized).find((c) => pattern.test(c)) ?? base);
 }
 
 /** Pages and their assets (HTML, CSS) are the web app, not the API. */

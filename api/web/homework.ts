@@ -160,7 +160,7 @@ export const homeworkPages = [
     summary: 'Attach a file to the hand-in without JavaScript (a plain multipart form; the picker does it in place)',
     description:
       'multipart/form-data with one part named "file"; the CSRF token in the address (`?_csrf=`). The same upload service as POST /api/v1/files; then back to the homework page with the file ticked in the hand-in form (`keep`: the files already there).',
-    access: { action: 'read', subject: 'Submission' },
+    access: { action: 'submit', subject: 'Submission' },
     upload: true,
     params: idParams,
     query: z.object({ keep: fileIdsField }),

@@ -494,7 +494,8 @@ const WORDS: Record<string, string> = {
   'billing.read_only_heading': 'The school is read-only',
   'billing.read_only_explain': 'Everyone can still sign in and download their work. Paying restores full access at once.',
   'billing.past_due_heading': 'A payment failed',
-  'billing.returned_done': 'Thank you! Stripe is confirming the payment. The plan shows here as soon as Stripe tells us, usually within a minute: reload this page to see it.',
+  'billing.returned_done':
+    'Thank you! Stripe is confirming the payment. The plan shows here as soon as Stripe tells us, usually within a minute: reload this page to see it.',
   'billing.returned_cancelled': 'Checkout was cancelled; nothing was charged.',
   'plans.seats': 'Up to {seats} teachers and students',
   'plans.seats_unlimited': 'Any number of teachers and students',
@@ -534,7 +535,8 @@ const WORDS: Record<string, string> = {
   'find.explain': 'Forgot your school’s address? Type your email address and we will email you a link to each school you can sign in to.',
   'find.submit': 'Email me my schools',
   'find.sent_heading': 'Check your email',
-  'find.sent': 'If {email} belongs to any school on Edify, we have emailed it the sign-in links. Nothing arrived? Check the spam folder, or ask your school office which address they use for you.',
+  'find.sent':
+    'If {email} belongs to any school on Edify, we have emailed it the sign-in links. Nothing arrived? Check the spam folder, or ask your school office which address they use for you.',
   'find.back': 'Back to Edify',
   'nav.admin': 'Admin',
   'admin.heading': 'Run the school',
@@ -609,7 +611,8 @@ const WORDS: Record<string, string> = {
   'admin.link_button': 'Link guardian',
   'admin.unlink': 'Unlink',
   'admin.import_heading': 'Import a roster',
-  'admin.import_about': 'A CSV file with a header row: email, first_name, last_name, role (teacher or student) and optionally class_codes (join codes, separated by spaces or semicolons). Check it first: nothing is imported until every row is right.',
+  'admin.import_about':
+    'A CSV file with a header row: email, first_name, last_name, role (teacher or student) and optionally class_codes (join codes, separated by spaces or semicolons). Check it first: nothing is imported until every row is right.',
   'admin.csv_file': 'CSV file',
   'admin.csv_text': 'Roster (CSV)',
   'admin.check': 'Check the roster',
@@ -662,7 +665,8 @@ const WORDS: Record<string, string> = {
   'admin.replace_metadata': 'Replace the metadata (new certificate)',
   'admin.replace': 'Replace',
   'admin.test': 'Test this connection',
-  'admin.test_about': 'Opens the district sign-in in a new tab (use a private window to try someone else’s account). The attempt then shows below with its reason.',
+  'admin.test_about':
+    'Opens the district sign-in in a new tab (use a private window to try someone else’s account). The attempt then shows below with its reason.',
   'admin.attempts': 'Last 20 sign-in attempts',
   'admin.no_attempts': 'No sign-in attempts yet.',
   'admin.when': 'When',

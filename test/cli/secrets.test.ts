@@ -20,7 +20,8 @@ async function serveInProduction(env: Record<string, string>): Promise<{ code: n
     EDIFY_ENCRYPTION_KEY: '',
     ...env,
   });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  // A bound, not a timing check: on a loaded machine the CLI takes many seconds to load.
+  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
   const code = await exited;
   clearTimeout(timer);
   return { code, out: output() };

@@ -21,7 +21,7 @@ test.serial('serve migrates an empty database, creates the demo school, serves i
   });
   try {
     const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output()}`)), 30_000);
+      const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output()}`)), 90_000);
       const check = () => {
         const match = /listening on http:\/\/[\d.]+:(\d+)/.exec(output());
         if (match?.[1] && output().includes('Press Ctrl-C')) {

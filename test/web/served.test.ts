@@ -11,7 +11,7 @@ async function serve() {
   // their own clocks; this process only answers requests.
   const served = spawnEdify(['serve', '--port', '0', '--no-worker'], { LOG_LEVEL: 'warn' });
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${served.output()}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${served.output()}`)), 90_000);
     const check = () => {
       const match = /listening on http:\/\/[\d.]+:(\d+)/.exec(served.output());
       if (match?.[1] && served.output().includes('Press Ctrl-C')) {
