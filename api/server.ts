@@ -2,7 +2,6 @@
 // an empty database, then HTTP. close() stops accepting, drains, and releases everything.
 import type { Server } from 'node:http';
 import path from 'node:path';
-import { seedDemoIfEmpty } from '../tenants/demo.ts';
 import { APP_ROLE } from '../tenants/schema.ts';
 import { buildApp } from './app.ts';
 import { type AppDeps, sessionPolicy } from './app-deps.ts';
@@ -21,6 +20,7 @@ import { openJobs } from './jobs/jobs.ts';
 import { startWorker } from './jobs/worker.ts';
 import { createMailer } from './mail/mailer.ts';
 import { closeEventHubs } from './notifications/events.ts';
+import { seedDemoIfEmpty } from './platform/demo.ts';
 
 export type Running = { url: string; port: number; deps: AppDeps; seeded: boolean; close: () => Promise<void> };
 

@@ -14,7 +14,7 @@ import { promisify } from 'node:util';
 import { createBackup } from '../api/backup/service.ts';
 import { appUrlFrom, connect, ensureDatabase, withDatabaseName } from '../api/db/connection.ts';
 import { migrateLatest } from '../api/db/migrate.ts';
-import { createTenant } from '../tenants/provision.ts';
+import { createTenant } from '../api/platform/provision.ts';
 
 const rows = Number(process.argv[2] ?? 1_000_000);
 const server = process.env.DATABASE_URL;

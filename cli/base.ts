@@ -12,8 +12,8 @@ import { escapeControlsKeepLines } from '../api/content/safe-text.ts';
 import { type Databases, openDatabases } from '../api/db/connection.ts';
 import { AppError } from '../api/errors.ts';
 import { type Jobs, openJobs } from '../api/jobs/jobs.ts';
+import { findTenant, type Operator, operatorScope } from '../api/platform/provision.ts';
 import { runAfterCommit, type Scope } from '../api/scope.ts';
-import { findTenant, type Operator, operatorScope } from '../tenants/provision.ts';
 import { beginTenantSession, withPlatform } from '../tenants/session.ts';
 
 export abstract class EdifyCommand extends Command {

@@ -1,7 +1,7 @@
 // Reading the audit log (admins): filtered, newest first, keyset-paginated on the exact time.
 import { z } from 'zod';
 import { accessibleBy } from '../access/query.ts';
-import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
+import { type Page, type PageQuery, paginate } from '../content/pagination.ts';
 import type { Scope } from '../scope.ts';
 
 export const auditEventView = z.object({

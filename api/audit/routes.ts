@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageQuery, pageSchema } from '../http/pagination.ts';
+import { pageQuery, pageSchema } from '../content/pagination.ts';
 import { tenantRoute } from '../http/route.ts';
 import { auditEventView, listAuditEvents } from './log.ts';
 

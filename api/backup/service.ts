@@ -306,7 +306,7 @@ async function newSchool(client: pg.Client, target: { as: string; name?: string 
   const slug = target.as.trim().toLowerCase();
   const problem = slugProblem(slug);
   if (problem) throw new AppError('validation-failed', `The subdomain "${slug}" ${problem}.`);
-  // Live schools, and the old subdomains of renamed schools while they still redirect (tenants/renames.ts).
+  // Live schools, and the old subdomains of renamed schools while they still redirect (api/platform/renames.ts).
   const { rows: taken } = await client.query(
     `select slug from tenants where slug = $1 or slug_skeleton = $2
      union all

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageQuery } from '../http/pagination.ts';
+import { pageQuery } from '../content/pagination.ts';
 
 const HOMEWORK_STATUSES = ['not_assigned', 'assigned', 'missing', 'turned_in', 'graded', 'returned'] as const;
 const QUIZ_STATUSES = ['not_started', 'in_progress', 'missing', 'needs_grading', 'submitted', 'graded'] as const;

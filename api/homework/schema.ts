@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { attachmentsInput, attachmentView } from '../content/attachments.ts';
 import { markdownSchema } from '../content/markdown.ts';
+import { pageQuery } from '../content/pagination.ts';
 import { publishAtInput, schoolTimeInput } from '../content/school-time.ts';
 import { atLeastOneField } from '../http/input.ts';
-import { pageQuery } from '../http/pagination.ts';
 
 export const MAX_POINTS = 1000;
 /** One request grades at most a page's worth of students. */

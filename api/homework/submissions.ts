@@ -2,10 +2,10 @@
 // resubmission first copies the current one, grade included, into submission_versions.
 import { writableClass } from '../classes/service.ts';
 import { attachResolved, resolveAttachments } from '../content/attachments.ts';
+import { type Page, type PageQuery, paginate } from '../content/pagination.ts';
 import { schoolClock } from '../content/school-time.ts';
 import { courseActivity } from '../courses/progress.ts';
 import { conflict, forbidden, notFound } from '../errors.ts';
-import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
 import { type Homework, Submission, SubmissionVersion } from './model.ts';
 import { closesAt, homeworkState, presentDetail, presentSubmission } from './present.ts';

@@ -1,12 +1,12 @@
 // A renamed school's old subdomain answers 308 to the same path at the new one, until the
-// redirect expires (tenants/renames.ts). Looked up only when the old host found no school (a
+// redirect expires (api/platform/renames.ts). Looked up only when the old host found no school (a
 // 404), so a school's own requests pay nothing: while a redirect is live, no school can hold
 // that subdomain.
 import type { Middleware } from 'koa';
-import { renamedTo } from '../../tenants/renames.ts';
 import type { AppDeps } from '../app-deps.ts';
 import { schoolUrl } from '../config.ts';
 import { AppError } from '../errors.ts';
+import { renamedTo } from '../platform/renames.ts';
 import type { AppState } from './state.ts';
 
 export function redirectRenamed(deps: Pick<AppDeps, 'config' | 'dbs' | 'clock'>, dispatch: Middleware<AppState>): Middleware<AppState> {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageSchema } from '../http/pagination.ts';
+import { pageSchema } from '../content/pagination.ts';
 import { type AnyRoute, tenantRoute } from '../http/route.ts';
 import type { Scope } from '../scope.ts';
 import {

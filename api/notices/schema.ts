@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { attachmentsInput, attachmentView } from '../content/attachments.ts';
 import { markdownSchema } from '../content/markdown.ts';
+import { pageQuery } from '../content/pagination.ts';
 import { publishAtInput } from '../content/school-time.ts';
 import { atLeastOneField } from '../http/input.ts';
-import { pageQuery } from '../http/pagination.ts';
 import { roleSchema } from '../users/schema.ts';
 
 const title = z.string().trim().min(1, 'is required').max(200);

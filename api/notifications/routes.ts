@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { pageQuery } from '../content/pagination.ts';
 import { notFound } from '../errors.ts';
-import { pageQuery } from '../http/pagination.ts';
 import { tenantRoute } from '../http/route.ts';
 import { actorUserId } from '../scope.ts';
 import { eventHub } from './events.ts';

@@ -3,8 +3,8 @@
 // immediately, in the daily digest, or not at all (the inbox keeps it either way).
 // Everything here runs in the caller's transaction: rows, events and email jobs commit together.
 import { z } from 'zod';
+import { type PageQuery, paginate } from '../content/pagination.ts';
 import { notFound } from '../errors.ts';
-import { type PageQuery, paginate } from '../http/pagination.ts';
 import { enqueueMail } from '../jobs/outbox.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
 import { publishEvents } from './events.ts';

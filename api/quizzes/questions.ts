@@ -4,8 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type { z } from 'zod';
 import { audit } from '../audit/service.ts';
+import { type Page, type PageQuery, paginate } from '../content/pagination.ts';
 import { conflict, type FieldError, invalid, notFound } from '../errors.ts';
-import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
 import { now, type Scope } from '../scope.ts';
 import { round2, scoreResponse } from './grading.ts';
 import { lockQuiz } from './locks.ts';

@@ -2,8 +2,8 @@
 // the leaderboard (opt-in), and one student's own results (the student or their guardian).
 // Each first closes attempts whose time ran out, so what it shows is what time has decided.
 import type { Knex } from 'knex';
+import { type Page, type PageQuery, paginate } from '../content/pagination.ts';
 import { forbidden, invalid, notFound } from '../errors.ts';
-import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
 import { QuizAttempt, QuizQuestion, toNumber } from './model.ts';
 import { attemptsLeft } from './policy.ts';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { pageQuery, pageSchema } from '../content/pagination.ts';
 import { forbidden } from '../errors.ts';
-import { pageQuery, pageSchema } from '../http/pagination.ts';
 import { tenantRoute } from '../http/route.ts';
 import { now } from '../scope.ts';
 import { gradeAnswer, listAttempts, partsFor, readAttempt, saveAnswer, startAttempt, submitAttempt } from './attempts.ts';

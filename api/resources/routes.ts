@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pageQuery, pageSchema } from '../http/pagination.ts';
+import { pageQuery, pageSchema } from '../content/pagination.ts';
 import { type AnyRoute, tenantRoute } from '../http/route.ts';
 import {
   createResourceInput,

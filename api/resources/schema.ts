@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { attachmentInput, attachmentView } from '../content/attachments.ts';
 import { markdownSchema } from '../content/markdown.ts';
+import { pageQuery } from '../content/pagination.ts';
 import { atLeastOneField } from '../http/input.ts';
-import { pageQuery } from '../http/pagination.ts';
 
 /** More than this many in one group (a topic, or the ungrouped resources) or topics in one
  * class would make the full-list reorder unwieldy; nobody needs it. */

@@ -11,8 +11,8 @@ import { Class } from '../classes/model.ts';
 import { assertClassWritable, assertNotArchived, findClass } from '../classes/service.ts';
 import { attachResolved, presentAttachments, resolveAttachments } from '../content/attachments.ts';
 import { renderMarkdown } from '../content/markdown.ts';
+import { type Page, type PageQuery, paginate } from '../content/pagination.ts';
 import { conflict, forbidden, invalid } from '../errors.ts';
-import { type Page, type PageQuery, paginate } from '../http/pagination.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
 import { RESOURCE_FIELDS, RESOURCE_FIELDS_ON_CLASS, Resource, ResourceTopic, TOPIC_FIELDS } from './model.ts';
 import {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
+import { MAX_LIMIT } from '../content/pagination.ts';
 import { onReadPool } from '../db/read.ts';
-import { MAX_LIMIT } from '../http/pagination.ts';
 import { tenantRoute } from '../http/route.ts';
 import { search } from './service.ts';
 

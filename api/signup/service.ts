@@ -2,8 +2,6 @@
 // platform.ts): one function, so both refuse and create alike. Also the live subdomain check.
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import { createTenant } from '../../tenants/provision.ts';
-import { redirectHolding } from '../../tenants/renames.ts';
 import { RESERVED_SLUGS, slugProblem, slugSkeleton } from '../../tenants/slug.ts';
 import { timeZoneInput } from '../../tenants/timezone.ts';
 import type { AppDeps } from '../app-deps.ts';
@@ -11,6 +9,8 @@ import { planById } from '../billing/plans.ts';
 import { schoolUrl } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { enqueueMail } from '../jobs/outbox.ts';
+import { createTenant } from '../platform/provision.ts';
+import { redirectHolding } from '../platform/renames.ts';
 import { email, password } from '../users/schema.ts';
 
 /**
@@ -134,7 +134,7 @@ export async function subdomainStatus(deps: Pick<AppDeps, 'dbs'>, raw: string): 
       'lookalike',
       `“${subdomain}” looks too much like the address of a school already on Edify (letters such as 1 and l, 0 and o, rn and m read alike). Choose another.`,
     );
-  // A renamed school's old address still redirects to it for a while (tenants/renames.ts).
+  // A renamed school's old address still redirects to it for a while (api/platform/renames.ts).
   if (await redirectHolding(deps.dbs.owner, subdomain)) return no('taken', `“${subdomain}” is already taken.`);
   if (await redirectHolding(deps.dbs.owner, subdomain, { lookalike: true }))
     return no('lookalike', `“${subdomain}” looks too much like the address of a school already on Edify. Choose another.`);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { tokenView } from '../auth/schema.ts';
 import { schoolUrl } from '../config.ts';
-import { pageQuery, pageSchema } from '../http/pagination.ts';
+import { pageQuery, pageSchema } from '../content/pagination.ts';
 import { LIMITS } from '../http/rate-limit.ts';
 import { tenantRoute } from '../http/route.ts';
 import { acceptInvitation, importRoster, invitePerson } from './invitations.ts';

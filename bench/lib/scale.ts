@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { hashPassword } from '../../api/auth/password.ts';
-import { createTenant } from '../../tenants/provision.ts';
+import { createTenant } from '../../api/platform/provision.ts';
 import { withTenant } from '../../tenants/session.ts';
 
 // The representative new migration: a column with a default and an index on the biggest school

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { loadConfig } from '../../api/config.ts';
+import { DEMO_PASSWORD, DEMO_PEOPLE } from '../../api/platform/demo.ts';
 import { startServer } from '../../api/server.ts';
-import { DEMO_PASSWORD, DEMO_PEOPLE } from '../../tenants/demo.ts';
 import { EdifyCommand } from '../base.ts';
 
 export default class Serve extends EdifyCommand {

@@ -1,7 +1,7 @@
 // The request pipeline seen from outside: ids, problems, headers, hosts, health (OpenAPI: openapi.test.ts).
 import test from 'ava';
 import { allRoutes } from '../../api/app.ts';
-import { setTenantStatus } from '../../tenants/provision.ts';
+import { setTenantStatus } from '../../api/platform/provision.ts';
 import { testEnv } from '../helpers/env.ts';
 import { createPerson, createSchool } from '../helpers/factories.ts';
 import { startApp } from '../helpers/http.ts';

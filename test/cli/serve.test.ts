@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import test from 'ava';
 import { appUrlFrom, connect, ensureDatabase } from '../../api/db/connection.ts';
-import { DEMO_PASSWORD } from '../../tenants/demo.ts';
+import { DEMO_PASSWORD } from '../../api/platform/demo.ts';
 import { edify, spawnEdify } from '../helpers/cli.ts';
 import { testEnv } from '../helpers/env.ts';
 import { send } from '../helpers/http.ts';

@@ -5,7 +5,7 @@
 import test from 'ava';
 import { connect } from '../../api/db/connection.ts';
 import { READY_DEADLINE_MS } from '../../api/http/health.ts';
-import { createTenant } from '../../tenants/provision.ts';
+import { createTenant } from '../../api/platform/provision.ts';
 import { testEnv } from '../helpers/env.ts';
 import { PASSWORD, uniqueSlug } from '../helpers/factories.ts';
 import { type Response, startApp } from '../helpers/http.ts';

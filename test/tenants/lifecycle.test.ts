@@ -9,7 +9,7 @@ import { parse } from 'csv-parse/sync';
 import { fileServices } from '../../api/files/service.ts';
 import { schoolTick } from '../../api/jobs/timed.ts';
 import { createMailer } from '../../api/mail/mailer.ts';
-import { setTenantStatus } from '../../tenants/provision.ts';
+import { setTenantStatus } from '../../api/platform/provision.ts';
 import { tenantTables } from '../helpers/catalog.ts';
 import { edify } from '../helpers/cli.ts';
 import { testEnv } from '../helpers/env.ts';

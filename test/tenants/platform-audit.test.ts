@@ -2,7 +2,7 @@
 // every role — the app role by its grants, and even the owner (a superuser here) by a trigger.
 import test from 'ava';
 import { platformAudit } from '../../api/audit/platform.ts';
-import { setTenantStatus } from '../../tenants/provision.ts';
+import { setTenantStatus } from '../../api/platform/provision.ts';
 import { edify } from '../helpers/cli.ts';
 import { testEnv } from '../helpers/env.ts';
 import { createSchool } from '../helpers/factories.ts';

@@ -3,7 +3,7 @@ import { platformAudit } from '../../../api/audit/platform.ts';
 import { backupError, keyFrom } from '../../../api/backup/archive.ts';
 import { type BackupResult, createBackup } from '../../../api/backup/service.ts';
 import { backupTarget } from '../../../api/backup/targets.ts';
-import { listTenants } from '../../../tenants/provision.ts';
+import { listTenants } from '../../../api/platform/provision.ts';
 import { EdifyCommand } from '../../base.ts';
 import { table } from '../../output.ts';
 

@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import { loadPlans } from '../../../api/billing/plans.ts';
 import { syncFromStripe } from '../../../api/billing/service.ts';
 import { createBilling, requireBilling } from '../../../api/billing/stripe.ts';
-import { findTenant } from '../../../tenants/provision.ts';
+import { findTenant } from '../../../api/platform/provision.ts';
 import { EdifyCommand } from '../../base.ts';
 
 export default class BillingSync extends EdifyCommand {

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
+import { listTenants } from '../../../api/platform/provision.ts';
 import { pruneSamlState } from '../../../api/sso/prune.ts';
-import { listTenants } from '../../../tenants/provision.ts';
 import { EdifyCommand } from '../../base.ts';
 
 export default class SsoPrune extends EdifyCommand {

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
+import { configureTenant } from '../../../api/platform/provision.ts';
 import { settingsOf } from '../../../api/school/service.ts';
-import { configureTenant } from '../../../tenants/provision.ts';
 import { EdifyCommand } from '../../base.ts';
 
 export default class TenantConfigure extends EdifyCommand {

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { loadPlans, planById } from '../../../api/billing/plans.ts';
-import { createTenant } from '../../../tenants/provision.ts';
+import { createTenant } from '../../../api/platform/provision.ts';
 import { EdifyCommand } from '../../base.ts';
 
 export default class TenantCreate extends EdifyCommand {

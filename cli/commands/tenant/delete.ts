@@ -4,7 +4,7 @@ import { platformAudit } from '../../../api/audit/platform.ts';
 import { createBackup } from '../../../api/backup/service.ts';
 import { createBilling } from '../../../api/billing/stripe.ts';
 import { createStorage } from '../../../api/files/storage.ts';
-import { deleteTenant } from '../../../tenants/lifecycle.ts';
+import { deleteTenant } from '../../../api/platform/lifecycle.ts';
 import { EdifyCommand, yesFlag } from '../../base.ts';
 
 export default class TenantDelete extends EdifyCommand {

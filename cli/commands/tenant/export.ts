@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { createStorage } from '../../../api/files/storage.ts';
-import { exportTenant } from '../../../tenants/lifecycle.ts';
+import { exportTenant } from '../../../api/platform/lifecycle.ts';
 import { EdifyCommand } from '../../base.ts';
 
 export default class TenantExport extends EdifyCommand {

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { listTenants } from '../../../tenants/provision.ts';
+import { listTenants } from '../../../api/platform/provision.ts';
 import { EdifyCommand } from '../../base.ts';
 import { table } from '../../output.ts';
 

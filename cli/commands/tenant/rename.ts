@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { REDIRECT_DAYS, renameTenant } from '../../../tenants/renames.ts';
+import { REDIRECT_DAYS, renameTenant } from '../../../api/platform/renames.ts';
 import { EdifyCommand, yesFlag } from '../../base.ts';
 
 export default class TenantRename extends EdifyCommand {

@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { setTenantStatus } from '../../../tenants/provision.ts';
+import { setTenantStatus } from '../../../api/platform/provision.ts';
 import { EdifyCommand } from '../../base.ts';
 
 export default class TenantResume extends EdifyCommand {

@@ -2,7 +2,7 @@ import { Args } from '@oclif/core';
 import { loadPlans } from '../../../api/billing/plans.ts';
 import { storageUsage } from '../../../api/files/service.ts';
 import { formatBytes } from '../../../api/files/upload.ts';
-import { operatorScope, showTenant } from '../../../tenants/provision.ts';
+import { operatorScope, showTenant } from '../../../api/platform/provision.ts';
 import { beginTenantSession, withPlatform } from '../../../tenants/session.ts';
 import { EdifyCommand } from '../../base.ts';
 

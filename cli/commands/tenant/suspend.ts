@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { setTenantStatus } from '../../../tenants/provision.ts';
+import { setTenantStatus } from '../../../api/platform/provision.ts';
 import { EdifyCommand, yesFlag } from '../../base.ts';
 
 export default class TenantSuspend extends EdifyCommand {

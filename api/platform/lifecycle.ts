@@ -11,12 +11,12 @@ import { pipeline } from 'node:stream/promises';
 import type { Knex } from 'knex';
 import pg, { escapeIdentifier, escapeLiteral } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { type PlatformActor, platformAudit } from '../api/audit/platform.ts';
-import { NOT_RESTORED, schemaVersion, type TenantTable, tenantTables } from '../api/backup/catalog.ts';
-import type { Billing } from '../api/billing/stripe.ts';
-import { AppError, notFound } from '../api/errors.ts';
-import type { Storage } from '../api/files/storage.ts';
-import { isUuid } from './session.ts';
+import { isUuid } from '../../tenants/session.ts';
+import { type PlatformActor, platformAudit } from '../audit/platform.ts';
+import { NOT_RESTORED, schemaVersion, type TenantTable, tenantTables } from '../backup/catalog.ts';
+import type { Billing } from '../billing/stripe.ts';
+import { AppError, notFound } from '../errors.ts';
+import type { Storage } from '../files/storage.ts';
 
 type Row = Record<string, unknown> & { id: string; slug: string; name: string };
 

@@ -3,21 +3,21 @@
 // so work on a school's own tables sets app.tenant_id inside the same transaction.
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { platformAudit } from '../api/audit/platform.ts';
-import { audit } from '../api/audit/service.ts';
-import { hashPassword } from '../api/auth/password.ts';
-import { AppError, conflict, type FieldError, invalid, notFound } from '../api/errors.ts';
-import { type UpdateSchoolInput, updateSchoolInput } from '../api/school/schema.ts';
-import { updateSchool } from '../api/school/service.ts';
-import { createScope, type Scope, type Tenant } from '../api/scope.ts';
-import { startEmailVerification } from '../api/users/email-verification.ts';
-import type { User } from '../api/users/model.ts';
-import { createUserInput } from '../api/users/schema.ts';
-import { createUser } from '../api/users/service.ts';
+import { beginTenantSession, withPlatform } from '../../tenants/session.ts';
+import { slugProblem, slugSkeleton } from '../../tenants/slug.ts';
+import { isTimeZone } from '../../tenants/timezone.ts';
+import { platformAudit } from '../audit/platform.ts';
+import { audit } from '../audit/service.ts';
+import { hashPassword } from '../auth/password.ts';
+import { AppError, conflict, type FieldError, invalid, notFound } from '../errors.ts';
+import { type UpdateSchoolInput, updateSchoolInput } from '../school/schema.ts';
+import { updateSchool } from '../school/service.ts';
+import { createScope, type Scope, type Tenant } from '../scope.ts';
+import { startEmailVerification } from '../users/email-verification.ts';
+import type { User } from '../users/model.ts';
+import { createUserInput } from '../users/schema.ts';
+import { createUser } from '../users/service.ts';
 import { redirectHolding } from './renames.ts';
-import { beginTenantSession, withPlatform } from './session.ts';
-import { slugProblem, slugSkeleton } from './slug.ts';
-import { isTimeZone } from './timezone.ts';
 
 export type NewTenant = {
   slug: string;

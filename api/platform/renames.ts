@@ -3,13 +3,13 @@
 // look-alike of it: links in old emails and bookmarks cannot land on another school. After that
 // the old subdomain is free again. Tables: tenant_slug_redirects (migrations/20261127000400).
 import type { Knex } from 'knex';
-import { platformAudit } from '../api/audit/platform.ts';
-import { audit } from '../api/audit/service.ts';
-import { AppError, conflict, notFound } from '../api/errors.ts';
-import type { Tenant } from '../api/scope.ts';
+import { beginTenantSession, withPlatform } from '../../tenants/session.ts';
+import { slugProblem, slugSkeleton } from '../../tenants/slug.ts';
+import { platformAudit } from '../audit/platform.ts';
+import { audit } from '../audit/service.ts';
+import { AppError, conflict, notFound } from '../errors.ts';
+import type { Tenant } from '../scope.ts';
 import { type Operator, operatorScope } from './provision.ts';
-import { beginTenantSession, withPlatform } from './session.ts';
-import { slugProblem, slugSkeleton } from './slug.ts';
 
 export const REDIRECT_DAYS = 90;
 const DAY = 86_400_000;

@@ -1,20 +1,20 @@
 // The demo school `npm start` creates on an empty database, so a fresh clone has something to
 // sign in to. Known passwords: development only (config refuses EDIFY_DEMO in production).
 import type { Knex } from 'knex';
-import { addMember, createClass } from '../api/classes/service.ts';
-import { createHomeworkInput } from '../api/homework/schema.ts';
-import { createHomework } from '../api/homework/service.ts';
-import type { Outbox } from '../api/jobs/outbox.ts';
-import { createNoticeInput } from '../api/notices/schema.ts';
-import { createClassNotice } from '../api/notices/service.ts';
-import { addQuestion } from '../api/quizzes/questions.ts';
-import { createQuizInput, questionInput } from '../api/quizzes/schema.ts';
-import { createQuiz, publishQuiz } from '../api/quizzes/service.ts';
-import { createResourceInput } from '../api/resources/schema.ts';
-import { createResource } from '../api/resources/service.ts';
-import { createUser } from '../api/users/service.ts';
+import { beginTenantSession, withPlatform } from '../../tenants/session.ts';
+import { addMember, createClass } from '../classes/service.ts';
+import { createHomeworkInput } from '../homework/schema.ts';
+import { createHomework } from '../homework/service.ts';
+import type { Outbox } from '../jobs/outbox.ts';
+import { createNoticeInput } from '../notices/schema.ts';
+import { createClassNotice } from '../notices/service.ts';
+import { addQuestion } from '../quizzes/questions.ts';
+import { createQuizInput, questionInput } from '../quizzes/schema.ts';
+import { createQuiz, publishQuiz } from '../quizzes/service.ts';
+import { createResourceInput } from '../resources/schema.ts';
+import { createResource } from '../resources/service.ts';
+import { createUser } from '../users/service.ts';
 import { createTenant, operatorScope } from './provision.ts';
-import { beginTenantSession, withPlatform } from './session.ts';
 
 export const DEMO_PASSWORD = 'edify-demo-password';
 
