@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { THROTTLE } from '../../../api/auth/throttle.ts';
 import { ROLES } from '../../../api/scope.ts';
+import { supportUserList } from '../../../api/users/support.ts';
 import { EdifyCommand } from '../../base.ts';
 import { table } from '../../output.ts';
 
@@ -17,48 +17,9 @@ export default class UsersList extends EdifyCommand {
 
   async run() {
     const { args, flags } = await this.parse(UsersList);
-    const { rows, total } = await this.inSchool(this.loadConfig(), args.slug, { writes: false }, async (scope) => {
-      const query = scope.db('users as u').modify((q) => {
-        if (flags.role) q.where('u.role', flags.role);
-        if (flags.status) q.where('u.status', flags.status);
-        if (flags.search) {
-          const like = `%${flags.search.replace(/[%_\\]/g, '\\$&')}%`;
-          q.where((w) => w.whereILike('u.email', like).orWhereILike(scope.db.raw(`u.first_name || ' ' || u.last_name`) as never, like));
-        }
-      });
-      const [{ count }] = (await query.clone().count<{ count: string }[]>('* as count')) as [{ count: string }];
-      const found = await query
-        .clone()
-        .orderBy(['u.role', 'u.last_name', 'u.first_name', 'u.id'])
-        .limit(flags.limit)
-        .select(
-          'u.id',
-          'u.email',
-          'u.first_name',
-          'u.last_name',
-          'u.role',
-          'u.status',
-          'u.last_login_at',
-          // Wrong passwords in the throttle's window (api/auth/throttle.ts), from every address.
-          scope.db.raw(
-            "(select count(*) from sign_in_failures f where f.tenant_id = u.tenant_id and f.user_id = u.id and f.factor = 'password' and f.occurred_at > now() - make_interval(secs => ?))::int as recent_failures",
-            [THROTTLE.windowMs / 1000],
-          ),
-          scope.db.raw('exists (select 1 from two_factor t where t.tenant_id = u.tenant_id and t.user_id = u.id and t.confirmed_at is not null) as two_factor'),
-        );
-      type Row = {
-        id: string;
-        email: string;
-        first_name: string;
-        last_name: string;
-        role: string;
-        status: string;
-        last_login_at: Date | null;
-        recent_failures: number;
-        two_factor: boolean;
-      };
-      return { rows: found as Row[], total: Number(count) };
-    });
+    const { rows, total } = await this.inSchool(this.loadConfig(), args.slug, { writes: false }, (scope) =>
+      supportUserList(scope, { role: flags.role, status: flags.status, search: flags.search, limit: flags.limit }),
+    );
     const out = rows.map((u) => ({
       id: u.id,
       email: u.email,

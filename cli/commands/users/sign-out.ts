@@ -1,7 +1,6 @@
 import { Args } from '@oclif/core';
-import { notFound } from '../../../api/errors.ts';
-import { User } from '../../../api/users/model.ts';
 import { signOutEverywhere } from '../../../api/users/service.ts';
+import { personByEmail } from '../../../api/users/support.ts';
 import { EdifyCommand, yesFlag } from '../../base.ts';
 
 export default class UsersSignOut extends EdifyCommand {
@@ -13,8 +12,7 @@ export default class UsersSignOut extends EdifyCommand {
     const { args, flags } = await this.parse(UsersSignOut);
     await this.confirm(`Sign ${args.email} out everywhere at ${args.slug}?`, args.email, flags.yes);
     const sessions = await this.inSchool(this.loadConfig(), args.slug, { writes: true, allowReadOnly: true }, async (scope) => {
-      const user = await User.query(scope.db).whereRaw('lower(email) = ?', [args.email.toLowerCase()]).first();
-      if (!user) throw notFound(`"${args.email}" at ${args.slug}`);
+      const user = await personByEmail(scope, args.email);
       return signOutEverywhere(scope, user.id);
     });
     this.log(`Ended ${sessions} session(s) of ${args.email}.`);

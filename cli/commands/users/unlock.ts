@@ -1,7 +1,6 @@
 import { Args } from '@oclif/core';
-import { notFound } from '../../../api/errors.ts';
-import { User } from '../../../api/users/model.ts';
 import { unlockAccount } from '../../../api/users/service.ts';
+import { personByEmail } from '../../../api/users/support.ts';
 import { EdifyCommand } from '../../base.ts';
 
 export default class UsersUnlock extends EdifyCommand {
@@ -11,8 +10,7 @@ export default class UsersUnlock extends EdifyCommand {
   async run() {
     const { args } = await this.parse(UsersUnlock);
     await this.inSchool(this.loadConfig(), args.slug, { writes: true, allowReadOnly: true }, async (scope) => {
-      const user = await User.query(scope.db).whereRaw('lower(email) = ?', [args.email.toLowerCase()]).first();
-      if (!user) throw notFound(`"${args.email}" at ${args.slug}`);
+      const user = await personByEmail(scope, args.email);
       await unlockAccount(scope, user.id);
     });
     this.log(`${args.email} can sign in again.`);
