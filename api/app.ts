@@ -148,7 +148,7 @@ export function buildApp(deps: AppDeps): Koa<AppState> {
   app.use(problemErrors(problemPage, onInternal));
   app.use(securityHeaders(config.env === 'production'));
   app.use(tenancy(config));
-  app.use(cors(deps.dbs.app));
+  app.use(cors(deps.dbs.app, deps.clock));
   app.use(anyHost.routes());
   const dispatch = { tenant: redirectRenamed(deps, dispatcher(tenant)), platform: dispatcher(platform) };
   app.use(async (ctx, next) => {

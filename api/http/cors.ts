@@ -1,6 +1,7 @@
 // CORS: no cross-origin access unless the school lists the origin (school settings, cors_origins).
 // Listed origins may send credentials; preflights are answered here. The school's list is read
-// only for cross-origin requests and cached for a few seconds per process.
+// only for cross-origin requests and cached for a few seconds per process (by the app's clock, so a
+// test moves time instead of waiting).
 import type { Knex } from 'knex';
 import type { Middleware } from 'koa';
 import { AppError } from '../errors.ts';
@@ -10,16 +11,16 @@ const ALLOW_HEADERS = 'Authorization, Content-Type, X-Request-Id, X-CSRF-Token, 
 const EXPOSE_HEADERS = 'X-Request-Id, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset';
 const CACHE_MS = 5_000;
 
-export function cors(app: Knex): Middleware<AppState> {
+export function cors(app: Knex, clock: () => Date = () => new Date()): Middleware<AppState> {
   const cache = new Map<string, { origins: string[]; until: number }>();
   const allowedOrigins = async (slug: string): Promise<string[]> => {
     const hit = cache.get(slug);
-    if (hit && hit.until > Date.now()) return hit.origins;
+    if (hit && hit.until > clock().getTime()) return hit.origins;
     const row = await app('tenants').where({ slug }).first('settings');
     const list = row?.settings?.cors_origins;
     const origins = Array.isArray(list) ? list.filter((o: unknown): o is string => typeof o === 'string') : [];
     if (cache.size > 10_000) cache.clear();
-    cache.set(slug, { origins, until: Date.now() + CACHE_MS });
+    cache.set(slug, { origins, until: clock().getTime() + CACHE_MS });
     return origins;
   };
   return async (ctx, next) => {

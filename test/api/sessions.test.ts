@@ -4,6 +4,7 @@ import { withTenant } from '../../tenants/session.ts';
 import { testEnv } from '../helpers/env.ts';
 import { createPerson, createSchool, PASSWORD, signInAs } from '../helpers/factories.ts';
 import { MAIL_DIR, startApp } from '../helpers/http.ts';
+import { queuedEmails } from '../helpers/jobs.ts';
 import { waitForMail } from '../helpers/mail.ts';
 
 const auditActions = (tenantId: string) => withTenant(testEnv().dbs.app, { id: tenantId }, (db) => db('audit_events').orderBy('occurred_at').pluck('action'));
@@ -140,9 +141,9 @@ test('signing in from a new device emails the person; the same device does not',
   t.is((await signIn('Laptop Firefox')).status, 200);
   t.is((await signIn('Phone Safari')).status, 200);
   // The factory's own session counts as the first device, so both new agents are news, once each.
-  await waitForMail(MAIL_DIR, teacher.email, { count: 2 });
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  const all = (await waitForMail(MAIL_DIR, teacher.email)).filter((m) => m.template === 'new-sign-in');
+  // Queued with the sign-ins themselves: exactly two, known now, with no waiting for a third.
+  t.is(await queuedEmails(teacher.email, 'new-sign-in'), 2);
+  const all = (await waitForMail(MAIL_DIR, teacher.email, { count: 2 })).filter((m) => m.template === 'new-sign-in');
   t.deepEqual(
     all.map((m) => (/Laptop Firefox|Phone Safari/.exec(m.text) ?? [''])[0]),
     ['Laptop Firefox', 'Phone Safari'],

@@ -78,3 +78,20 @@ export function ensureTestWorker(mailer: Mailer): Promise<Worker> {
   });
   return worker;
 }
+
+/** How many emails are queued for an address (by template): known as soon as the request that
+ * queued them has answered, since they commit with it. Counting what will be sent, instead of
+ * waiting a while to see that nothing more arrives. */
+export async function queuedEmails(to: string, template?: string): Promise<number> {
+  const { dbs } = testEnv();
+  const row = await dbs
+    .owner('pgboss.job')
+    .where({ name: `${TEST_JOB_PREFIX}email` })
+    .whereRaw("data->>'to' = ?", [to])
+    .modify((q) => {
+      if (template) q.whereRaw("data->>'template' = ?", [template]);
+    })
+    .count({ n: '*' })
+    .first();
+  return Number(row?.n ?? 0);
+}

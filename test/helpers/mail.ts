@@ -1,5 +1,5 @@
 // Reads what the file-mode mailer (api/mail/mailer.ts, no SMTP URL) wrote: the .json sidecars.
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, watch } from 'node:fs/promises';
 import path from 'node:path';
 import type { EmailTemplate } from '../../api/mail/mailer.ts';
 
@@ -27,15 +27,29 @@ export async function lastMail(mailDir: string, to: string): Promise<StoredMail 
 }
 
 /** Waits (up to timeoutMs) until `count` messages to `to` exist: mail is sent by the worker after
- * the request's transaction commits (test/helpers/jobs.ts). */
+ * the request's transaction commits (test/helpers/jobs.ts). Woken by the directory changing (the
+ * mailer renames each .json into place), never by a timer. */
 export async function waitForMail(mailDir: string, to: string, options: { count?: number; timeoutMs?: number } = {}): Promise<StoredMail[]> {
   const count = options.count ?? 1;
-  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
-  for (;;) {
-    const mails = await readMail(mailDir, to);
-    if (mails.length >= count || Date.now() > deadline) return mails;
-    await new Promise((resolve) => setTimeout(resolve, 25));
+  await mkdir(mailDir, { recursive: true });
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), options.timeoutMs ?? 20_000);
+  // Watching starts before the first read, so a message written in between still wakes us.
+  const changes = watch(mailDir, { signal: stop.signal });
+  try {
+    let mails = await readMail(mailDir, to);
+    if (mails.length >= count) return mails;
+    for await (const _change of changes) {
+      mails = await readMail(mailDir, to);
+      if (mails.length >= count) return mails;
+    }
+  } catch (error) {
+    if ((error as Error).name !== 'AbortError') throw error;
+  } finally {
+    clearTimeout(timer);
+    stop.abort();
   }
+  return readMail(mailDir, to);
 }
 
 /** The token in a link of the form ...?token=XYZ inside the mail's text part. */
