@@ -6,11 +6,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { schoolUrl } from '../config.ts';
 import { fileServices } from '../files/service.ts';
+import type { Storage } from '../files/storage.ts';
 import { inSchool, type WorkerDeps } from '../jobs/worker.ts';
 import { notify } from '../notifications/service.ts';
+import { logoOf } from '../school/logo.ts';
 import { settingsOf } from '../school/service.ts';
 import { now } from '../scope.ts';
-import { renderCertificatePdf } from './certificate-pdf.ts';
+import { CERTIFICATE_LOGO_TYPES, renderCertificatePdf } from './certificate-pdf.ts';
 import { schoolDate, verifyPath } from './certificates.ts';
 import { Certificate } from './model.ts';
 
@@ -18,8 +20,16 @@ export async function certificateJob(deps: WorkerDeps, data: { tenant_id: string
   const prepared = await inSchool(deps, data.tenant_id, 'certificate-render', async (scope) => {
     const cert = await Certificate.query(scope.db).findOne({ id: data.certificate_id });
     if (!cert || cert.file_id) return undefined;
+    const logo = logoOf(scope.tenant);
+    const logoFile =
+      logo && CERTIFICATE_LOGO_TYPES.has(logo.content_type)
+        ? ((await scope.db('files').where({ id: logo.file_id, status: 'clean' }).first('storage_key', 'content_type', 'size_bytes')) as
+            | { storage_key: string; content_type: 'image/png' | 'image/jpeg'; size_bytes: number }
+            | undefined)
+        : undefined;
     return {
       cert,
+      logoFile,
       content: {
         school: scope.tenant.name,
         color: settingsOf(scope.tenant).color ?? undefined,
@@ -32,8 +42,9 @@ export async function certificateJob(deps: WorkerDeps, data: { tenant_id: string
     };
   });
   if (!prepared) return;
-  const pdf = Buffer.from(await renderCertificatePdf(prepared.content));
   const { storage } = fileServices(deps.config.files);
+  const logo = prepared.logoFile && prepared.logoFile.size_bytes <= MAX_LOGO_BYTES ? await readLogo(storage, prepared.logoFile) : undefined;
+  const pdf = Buffer.from(await renderCertificatePdf({ ...prepared.content, ...(logo ? { logo } : {}) }));
   const key = `${data.tenant_id}/${randomBytes(18).toString('base64url')}`;
   await storage.put(key, Readable.from([pdf]), 'application/pdf');
   const recorded = await inSchool(deps, data.tenant_id, 'certificate-render', async (scope) => {
@@ -78,4 +89,18 @@ export async function certificateJob(deps: WorkerDeps, data: { tenant_id: string
     return true;
   });
   if (!recorded) await storage.remove(key);
+}
+
+/** A logo larger than this is left off the certificate (logos are small; this bounds memory). */
+const MAX_LOGO_BYTES = 2 * 1024 * 1024;
+
+/** The logo's bytes from storage, or undefined when they cannot be read (the certificate is still owed). */
+async function readLogo(storage: Storage, file: { storage_key: string; content_type: 'image/png' | 'image/jpeg' }) {
+  try {
+    const chunks: Buffer[] = [];
+    for await (const chunk of await storage.get(file.storage_key)) chunks.push(Buffer.from(chunk));
+    return { bytes: new Uint8Array(Buffer.concat(chunks)), type: file.content_type };
+  } catch {
+    return undefined;
+  }
 }

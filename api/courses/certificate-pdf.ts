@@ -1,14 +1,28 @@
 // A certificate as a PDF: the Handlebars template templates/certificates/certificate.hbs gives
 // the lines (kind|size|text), pdf-lib draws them centred on an A4 landscape page with a border in
 // the school's colour. The standard PDF fonts only cover Latin-1 (WinAnsi): other characters are
-// reduced to their base letter where one exists (é → é stays; Ł → L), else '?'.
+// reduced to their base letter where one exists (é → é stays; Ł → L), else '?'. The school's logo
+// (PNG or JPEG: PDF has no WebP) is drawn above the text.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
 import { PDFDocument, type PDFFont, rgb, StandardFonts } from 'pdf-lib';
 import { safeColor } from '../mail/mailer.ts';
 
-export type CertificateContent = { school: string; color: string | undefined; name: string; course: string; date: string; code: string; verifyUrl: string };
+export type CertificateContent = {
+  school: string;
+  color: string | undefined;
+  name: string;
+  course: string;
+  date: string;
+  code: string;
+  verifyUrl: string;
+  /** The school's logo, when it is a PNG or a JPEG. */
+  logo?: { bytes: Uint8Array; type: 'image/png' | 'image/jpeg' };
+};
+
+/** The logo types a PDF can carry (PNG and JPEG; a WebP logo is left off the certificate). */
+export const CERTIFICATE_LOGO_TYPES = new Set(['image/png', 'image/jpeg']);
 
 let template: Handlebars.TemplateDelegate | undefined;
 function certificateTemplate(): Handlebars.TemplateDelegate {
@@ -62,6 +76,15 @@ export async function renderCertificatePdf(content: CertificateContent): Promise
   const colour = hexToRgb(safeColor(content.color));
   page.drawRectangle({ x: 24, y: 24, width: 842 - 48, height: 595 - 48, borderColor: colour, borderWidth: 6 });
   let y = 595 - 90;
+  if (content.logo) {
+    // A damaged image must not cost the student their certificate: drawn without it instead.
+    const image = await (content.logo.type === 'image/png' ? doc.embedPng(content.logo.bytes) : doc.embedJpg(content.logo.bytes)).catch(() => undefined);
+    if (image) {
+      const { width, height } = image.scaleToFit(160, 56);
+      page.drawImage(image, { x: (842 - width) / 2, y: 595 - 48 - 16 - height, width, height });
+      y -= height + 8;
+    }
+  }
   for (const line of lines) {
     if (line.kind === 'gap') {
       y -= line.size;
