@@ -8,7 +8,19 @@ import { renderMarkdown } from '../content/markdown.ts';
 import { COPY_INLINE_MAX, copyableClass, copyCourse, copySize } from '../courses/copy.ts';
 import { findCopy, presentCopy, queueCourseCopy } from '../courses/copy-job.ts';
 import { copyInput, courseSettingsInput, lessonInput, unitInput, updateLessonInput } from '../courses/schema.ts';
-import { courseClass, courseOf, createLesson, createUnit, findUnit, lessonRow, updateCourseSettings, updateLesson, updateUnit } from '../courses/service.ts';
+import {
+  courseClass,
+  courseOf,
+  createLesson,
+  createUnit,
+  findUnit,
+  lessonRow,
+  reorderLessons,
+  reorderUnits,
+  updateCourseSettings,
+  updateLesson,
+  updateUnit,
+} from '../courses/service.ts';
 import { fileServices } from '../files/service.ts';
 import { now, type Scope } from '../scope.ts';
 import { fileAttachments, fileIdsField, filesErrors, pickedFiles } from './attach.ts';
@@ -38,6 +50,19 @@ export const unitFormBody = z.object({
 });
 export type UnitFormBody = Partial<z.infer<typeof unitFormBody>>;
 const publishFormBody = z.object({ _csrf: csrf, publish: z.enum(['now', 'draft']) });
+/** Move up or down: the whole new order goes to the same reorder service as the API, checked
+ * against the version the page showed (someone else's reorder in between is a 409 page). */
+const moveFormBody = z.object({ _csrf: csrf, direction: z.enum(['up', 'down']), version: z.coerce.number().int().min(0) });
+
+/** The order with `id` moved one place up or down (unchanged at either end). */
+function moved(ids: string[], id: string, direction: 'up' | 'down'): string[] {
+  const order = [...ids];
+  const at = order.indexOf(id);
+  const to = direction === 'up' ? at - 1 : at + 1;
+  if (at < 0 || to < 0 || to >= order.length) return order;
+  [order[at], order[to]] = [order[to] as string, order[at] as string];
+  return order;
+}
 
 export const lessonFormBody = z.object({
   _csrf: csrf,
@@ -249,6 +274,37 @@ export const courseBuilderPages = [
     handler: async ({ scope, params, body }) => {
       const unit = await updateUnit(scope, params.id, { publish_at: body.publish === 'now' ? 'now' : null });
       return { redirect: `/classes/${unit.class_id}/course#unit-${unit.id}` };
+    },
+  }),
+  pageRoute({
+    method: 'post',
+    path: '/course-units/:id/move',
+    summary: 'Move a unit one place up or down the course',
+    access: { action: 'update', subject: 'Course' },
+    params: idParams,
+    form: true,
+    body: moveFormBody,
+    handler: async ({ scope, params, body }) => {
+      const unit = await findUnit(scope, params.id, 'update');
+      const ids: string[] = await scope.db('course_units').where({ course_id: unit.course_id }).orderBy(['position', 'id']).pluck('id');
+      await reorderUnits(scope, unit.class_id, { unit_ids: moved(ids, unit.id, body.direction), version: body.version });
+      return { redirect: `/classes/${unit.class_id}/course#unit-${unit.id}` };
+    },
+  }),
+  pageRoute({
+    method: 'post',
+    path: '/lessons/:id/move',
+    summary: 'Move a lesson one place up or down its unit',
+    access: { action: 'update', subject: 'Course' },
+    params: idParams,
+    form: true,
+    body: moveFormBody,
+    handler: async ({ scope, params, body }) => {
+      const lesson = await lessonRow(scope, params.id);
+      const unit = await findUnit(scope, lesson.unit_id, 'update');
+      const ids: string[] = await scope.db('course_lessons').where({ unit_id: unit.id }).orderBy(['position', 'id']).pluck('id');
+      await reorderLessons(scope, unit.id, { lesson_ids: moved(ids, lesson.id, body.direction), version: body.version });
+      return { redirect: `/classes/${unit.class_id}/course#lesson-${lesson.id}` };
     },
   }),
   pageRoute({

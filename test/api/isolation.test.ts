@@ -192,6 +192,8 @@ function bodyFor(method: string, path: string, a: World): unknown {
     'post /course-units/:id/lessons': 'title=B+lesson&body=From+B&publish=now&action=save',
     'post /lessons/:id/edit': 'title=Renamed+by+B&body=From+B&publish=now&action=save',
     'post /classes/:id/course/copy': 'name=B+copy',
+    'post /course-units/:id/move': 'direction=up&version=0',
+    'post /lessons/:id/move': 'direction=up&version=0',
     'post /homework/:id/edit': 'title=Renamed+by+B&instructions=&points=1&due_at=2030-01-10T17:00&publish=now&action=save',
     'post /catalogue/:id/enrol': '_csrf=x',
     'post /catalogue/:id/pay': '_csrf=x',

@@ -128,6 +128,27 @@ test.serial('a teacher builds a course through the pages: units, lessons, a prer
   await page.getByRole('button', { name: 'Save changes' }).click();
   await page.waitForURL(/\/lessons\/[0-9a-f-]+$/);
   t.regex(await page.locator('main').innerText(), /About 15 min/);
+
+  // Reordering from the page: one click sends the whole new order with the version shown.
+  const courseUrl = schoolUrl(port, w.school.slug, `/classes/${w.klass.id}/course`);
+  const stale = await context.newPage();
+  await stale.goto(courseUrl);
+  await page.goto(courseUrl);
+  await page.getByRole('button', { name: 'Move up: Friction' }).click();
+  await page.waitForURL(/\/course#lesson-/);
+  t.deepEqual(
+    (await lessonsOf(w)).map((l) => l.title),
+    ['Friction', 'Pushes and pulls'],
+  );
+  t.is(await page.getByRole('button', { name: 'Move up: Friction' }).count(), 0, 'the first lesson cannot go up');
+  await checkPage(t, page, 'course-outline-teacher');
+  // A page opened before that change carries the old version: refused, nothing moves.
+  await stale.getByRole('button', { name: 'Move up: Friction' }).click();
+  t.regex(await stale.locator('main').innerText(), /Someone changed this unit’s lessons since you loaded it/);
+  t.deepEqual(
+    (await lessonsOf(w)).map((l) => l.title),
+    ['Friction', 'Pushes and pulls'],
+  );
   await context.close();
 });
 
