@@ -227,7 +227,8 @@ export async function startClamd(): Promise<{ url: string; port: number; stop: (
       'TCPAddr 127.0.0.1',
       `DatabaseDirectory ${db}`,
       'User root',
-      'LogFile /dev/null',
+      // Its own log file: clamd locks it, and two test files' clamd would fight over /dev/null.
+      `LogFile ${path.join(dir, 'clamd.log')}`,
       'StreamMaxLength 300M',
       'MaxFileSize 300M',
       'MaxScanSize 300M',
