@@ -149,6 +149,13 @@ test.serial('a teacher builds a course through the pages: units, lessons, a prer
     (await lessonsOf(w)).map((l) => l.title),
     ['Friction', 'Pushes and pulls'],
   );
+  // And back down, from the fresh page: the later tests take this course in its built order.
+  await page.getByRole('button', { name: 'Move down: Friction' }).click();
+  await page.waitForURL(/\/course#lesson-/);
+  t.deepEqual(
+    (await lessonsOf(w)).map((l) => l.title),
+    ['Pushes and pulls', 'Friction'],
+  );
   await context.close();
 });
 
