@@ -66,7 +66,8 @@ export function receiveUpload(req: IncomingMessage, options: UploadOptions): Pro
     let purpose = options.purpose;
     let started = false;
     const stop = (error: unknown) => {
-      // Stop reading the request: the route answers at once and closes the connection.
+      // Stop reading the request: the route answers at once, then drops a little more and closes
+      // (drainThenClose in route.ts).
       req.unpipe(parser);
       req.pause();
       reject(error);

@@ -6,6 +6,7 @@
 //   → handler → commit → write the reply.
 // and api/http/openapi.ts builds the OpenAPI document from the same declarations. A route cannot
 // be declared without `access`, so no route goes without a permission decision.
+import type { IncomingMessage } from 'node:http';
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { z } from 'zod';
@@ -337,18 +338,38 @@ function nulFields(value: unknown, path: string[] = [], found: string[] = []): s
   return found;
 }
 
-// An upload refused part-way (too large, wrong type) is answered at once; reading the rest would
-// let a client make the server swallow any amount, so the connection closes after the answer.
+// An upload refused part-way (too large, wrong type) is answered at once. Reading all the rest
+// would let a client make the server swallow any amount; closing at once is no better: closing a
+// socket with unread bytes makes the kernel reset the connection, and the reset can reach the
+// client before it has read the answer (a browser shows "connection reset", not "file too large").
+// So after the answer the server reads and drops a little more (LINGER_BYTES, LINGER_MS), the way
+// nginx's lingering close does, then closes. A client whose body ends within that keeps its
+// connection.
+const LINGER_BYTES = 4 * 1024 * 1024;
+const LINGER_MS = 2000;
+
 const closeUnreadBody: Middleware<AppState> = async (ctx, next) => {
   try {
     await next();
   } finally {
-    if (!ctx.req.complete) {
-      ctx.set('Connection', 'close');
-      ctx.res.once('finish', () => ctx.req.socket.destroy());
-    }
+    if (!ctx.req.complete) ctx.res.once('finish', () => drainThenClose(ctx.req));
   }
 };
+
+function drainThenClose(req: IncomingMessage): void {
+  if (req.complete) return;
+  const { socket } = req;
+  let left = LINGER_BYTES;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  const done = () => clearTimeout(timer);
+  socket.once('close', done);
+  req.once('end', done);
+  req.on('data', (chunk: Buffer) => {
+    left -= chunk.length;
+    if (left <= 0) socket.destroy();
+  });
+  req.resume();
+}
 
 const markPage: Middleware<AppState> = (ctx, next) => {
   ctx.state.page = true;

@@ -2,6 +2,7 @@
 // must agree with the name, text is checked as a whole, names are cleaned, keys are random and
 // prefixed with the school, and an upload over the limit is cut off with nothing stored.
 import { existsSync, readdirSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import test from 'ava';
 import { sanitiseName } from '../../api/files/types.ts';
@@ -138,6 +139,44 @@ test('an upload over the school’s limit is cut off early: 413, the server stop
     headers: { 'content-type': 'multipart/form-data; boundary=x' },
   });
   t.is(announced.status, 413);
+});
+
+test('a refused upload is answered before the connection closes: the server drops a little more of the body, then closes', async (t) => {
+  // Closing at once with unread bytes resets the connection, and a reset can cost the client
+  // the answer it has not read yet. A body that ends within the lingering allowance is read and
+  // dropped, so the same connection then serves the next request.
+  const limit = 1024 * 1024;
+  const w = await world({ maxUploadBytes: limit });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  t.teardown(() => agent.destroy());
+  const refused = await raw(w.app, w.school.slug, 'POST', '/api/v1/files?purpose=documents', {
+    token: w.student.token,
+    agent,
+    body: Buffer.alloc(limit + 128 * 1024),
+    headers: { 'content-type': 'multipart/form-data; boundary=x' },
+  });
+  t.is(refused.status, 413);
+  let reused: boolean | undefined;
+  const next = await new Promise<number>((resolve, reject) => {
+    const req = http.request(
+      {
+        agent,
+        host: '127.0.0.1',
+        port: w.app.port,
+        path: '/api/v1/me',
+        headers: { host: `${w.school.slug}.${w.app.deps.config.baseDomain}:${w.app.port}`, authorization: `Bearer ${w.student.token}` },
+      },
+      (res) => {
+        reused = req.reusedSocket;
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+  t.is(next, 200);
+  t.true(reused, 'the connection of the refused upload was kept and reused');
 });
 
 test('uploads need a purpose, one file part, a signed-in uploader; guardians upload nothing', async (t) => {

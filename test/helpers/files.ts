@@ -66,11 +66,12 @@ export function raw(
   school: string,
   method: string,
   urlPath: string,
-  options: { token?: string; body?: Buffer; headers?: Record<string, string> } = {},
+  options: { token?: string; body?: Buffer; headers?: Record<string, string>; agent?: http.Agent } = {},
 ): Promise<Response> {
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
+        agent: options.agent,
         host: '127.0.0.1',
         port: app.port,
         method,
