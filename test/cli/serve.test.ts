@@ -13,24 +13,14 @@ test.serial('serve migrates an empty database, creates the demo school, serves i
   const name = `edify_test_serve_${randomBytes(4).toString('hex')}`;
   const ownerUrl = await ensureDatabase(config.databaseUrl as string, name);
   const appPassword = decodeURIComponent(new URL(config.appDatabaseUrl as string).password) || 'edify_app_local';
-  const { child, exited, output } = spawnEdify(['serve', '--port', '0'], {
+  const { child, exited, output, listening } = spawnEdify(['serve', '--port', '0'], {
     NODE_ENV: 'development',
     DATABASE_URL: ownerUrl,
     APP_DATABASE_URL: appUrlFrom(ownerUrl, appPassword),
     LOG_LEVEL: 'warn',
   });
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`serve did not start:\n${output()}`)), 90_000);
-      const check = () => {
-        const match = /listening on http:\/\/[\d.]+:(\d+)/.exec(output());
-        if (match?.[1] && output().includes('Press Ctrl-C')) {
-          clearTimeout(timer);
-          resolve(Number(match[1]));
-        } else setTimeout(check, 50);
-      };
-      check();
-    });
+    const port = await listening();
     t.regex(output(), /Created the demo school at http:\/\/demo\.localhost:\d+/);
     t.regex(output(), /teacher\s+teacher@demo\.test\s+password: edify-demo-password/);
     const login = await send(port, 'localhost', 'demo', 'POST', '/api/v1/auth/login', { body: { email: 'teacher@demo.test', password: DEMO_PASSWORD } });

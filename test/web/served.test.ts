@@ -10,20 +10,7 @@ async function serve() {
   // --no-worker: the test database is shared with other test files, whose timed work runs on
   // their own clocks; this process only answers requests.
   const served = spawnEdify(['serve', '--port', '0', '--no-worker'], { LOG_LEVEL: 'warn' });
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start:\n${served.output()}`)), 90_000);
-    const check = () => {
-      const match = /listening on http:\/\/[\d.]+:(\d+)/.exec(served.output());
-      if (match?.[1] && served.output().includes('Press Ctrl-C')) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      } else if (served.child.exitCode !== null) {
-        clearTimeout(timer);
-        reject(new Error(`serve exited:\n${served.output()}`));
-      } else setTimeout(check, 50);
-    };
-    check();
-  });
+  const port = await served.listening();
   return { ...served, port };
 }
 
