@@ -235,15 +235,18 @@ async function main() {
   }
   const peakRssMb = peakRss(app.child.pid);
 
-  // P7, after the rounds (and after reading P9) so that neither disturbs the other.
+  // P7, after the rounds (and after reading P9) so that neither disturbs the other. Then, with
+  // BENCH_WORKERS=N (default 2; 1 skips it), the same exam again on `edify serve --workers N`
+  // (its own exam school), side by side with the single process. Several processes need Redis for
+  // the rate limits (production refuses them without), so that server gets a private redis-server.
   let p7: ExamResult | { skipped: string } = { skipped: 'BENCH_ONLY' };
-  if (!only || only.includes('exam')) {
-    log(`P7: exam morning, ${SETTINGS.examStudents} students, ${SETTINGS.examSeconds} s`);
-    const hall = await seedExamSchool(owner, 'exam-morning', SETTINGS.examStudents + PROBES);
+  let p7Workers: (ExamResult & { processes: number }) | { skipped: string } = { skipped: 'BENCH_ONLY' };
+  const exam = async (port: number, slugOfHall: string) => {
+    const hall = await seedExamSchool(owner, slugOfHall, SETTINGS.examStudents + PROBES);
     const tokens = await sessionsFor(owner, hall.tenantId, [hall.teacherId, ...hall.studentIds], keys);
     const studentsOf = (ids: string[]) => ids.map((userId) => ({ userId, token: tokens.get(userId) as string }));
-    p7 = await examMorning({
-      port: app.port,
+    const result = await examMorning({
+      port,
       host: `${hall.slug}.${BASE}`,
       classId: hall.classId,
       teacher: tokens.get(hall.teacherId) as string,
@@ -254,14 +257,35 @@ async function main() {
       probeRequests: quick ? 100 : 200,
       log,
     });
-    log(`P7: autosave p50 ${p7.autosave.p50ms} ms, p99 ${p7.autosave.p99ms} ms; single client p50 ${p7.singleClient.p50ms} ms; lost ${p7.lostAnswers}`);
+    log(
+      `P7: autosave p50 ${result.autosave.p50ms} ms, p99 ${result.autosave.p99ms} ms; single client p50 ${result.singleClient.p50ms} ms; lost ${result.lostAnswers}`,
+    );
+    return result;
+  };
+  if (!only || only.includes('exam')) {
+    log(`P7: exam morning, ${SETTINGS.examStudents} students, ${SETTINGS.examSeconds} s, one API process`);
+    p7 = await exam(app.port, 'exam-morning');
+    const processes = Number(process.env.BENCH_WORKERS ?? 2);
+    if (processes > 1) {
+      app.child.kill('SIGTERM'); // its CPU is the others' now
+      const redis = await startRedis();
+      cleanups.push(redis.stop);
+      const cluster = await startChild('edify-workers', [path.join(root, 'bin', 'edify.js'), 'serve', '--workers', String(processes)], {
+        ...env,
+        DB_POOL_MAX: String(POOL),
+        REDIS_URL: redis.url,
+      });
+      log(`P7: the same on ${processes} API processes (edify serve --workers ${processes}, ${POOL} connections each, Redis rate limits)`);
+      p7Workers = { ...(await exam(cluster.port, 'exam-morning-workers')), processes };
+      cluster.child.kill('SIGTERM');
+    } else p7Workers = { skipped: 'BENCH_WORKERS=1' };
   }
 
   // P8 (a): the scratch migration on this database and on one of few schools with the same
   // total rows (quick: 10 schools ÷ 1); (b) school creation ÷ a one-row insert transaction.
   let p8: Record<string, unknown> = { skipped: 'BENCH_ONLY' };
   if (!only || only.includes('p8')) {
-    for (const child of [app.child, hello.child, rawRls.child, rawOwner.child]) child.kill('SIGTERM');
+    for (const child of [app.child, hello.child, rawRls.child, rawOwner.child]) if (child.exitCode === null) child.kill('SIGTERM');
     const few = quick ? 1 : 10;
     const weight = SETTINGS.schools - 1 + SETTINGS.bigFactor; // schools counted by size
     const per = (n: number) => String(Math.round((n * weight) / few));
@@ -381,12 +405,13 @@ async function main() {
     skipped,
     p9: { peakRssMb, target: '≤ 150 MB', met: peakRssMb === null ? null : peakRssMb <= 150 },
     p7,
+    p7Workers,
     p8,
     pgbench: pgbench ?? 'not measured (no pgbench)',
     replaySql: readFileSync(path.join(workDir, 'replay.sql'), 'utf8'),
     seconds: (Date.now() - started) / 1000,
   };
-  printTable(result.variants, targets, p4, result.p9, scaleRows(p7, p8));
+  printTable(result.variants, targets, p4, result.p9, scaleRows(p7, p7Workers, p8));
   const dir = path.join(root, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${result.date.slice(0, 16).replace(':', '-')}-${result.mode}.json`);
@@ -450,13 +475,16 @@ async function sessionsFor(owner: Knex, tenantId: string, userIds: string[], key
   return tokens;
 }
 
-function scaleRows(p7: ExamResult | { skipped: string }, p8: Record<string, unknown>): string[] {
+function scaleRows(
+  p7: ExamResult | { skipped: string },
+  p7Workers: (ExamResult & { processes: number }) | { skipped: string },
+  p8: Record<string, unknown>,
+): string[] {
   const rows: string[] = [];
-  if ('autosave' in p7) {
-    rows.push(
-      `| P7 | exam morning: ${p7.students} students × autosave every ${p7.intervalSeconds} s (${p7.offeredRate}/s offered), submit in the last 10 s; errors ${p7.autosave.errors.count + p7.submit.errors.count}, lost ${p7.lostAnswers}; autosave p50 ${p7.autosave.p50ms} / p99 ${p7.autosave.p99ms} ms ÷ single-client p50 ${p7.singleClient.p50ms} ms | ${p7.p99Ratio} | 0 errors, 0 lost, ≤ 4 | ${p7.met ? 'yes' : 'NO'} |`,
-    );
-  } else rows.push('| P7 | exam morning | not measured | | — |');
+  const examRow = (label: string, r: ExamResult) =>
+    `| P7 | exam morning, ${label}: ${r.students} students × autosave every ${r.intervalSeconds} s (${r.offeredRate}/s offered, ${r.answeredRate}/s answered), submit in the last 10 s; errors ${r.autosave.errors.count + r.submit.errors.count}, lost ${r.lostAnswers}; autosave p50 ${r.autosave.p50ms} / p99 ${r.autosave.p99ms} ms ÷ single-client p50 ${r.singleClient.p50ms} ms | ${r.p99Ratio} | 0 errors, 0 lost, ≤ 4 | ${r.met ? 'yes' : 'NO'} |`;
+  rows.push('autosave' in p7 ? examRow('one process', p7) : '| P7 | exam morning | not measured | | — |');
+  if ('autosave' in p7Workers) rows.push(examRow(`${p7Workers.processes} processes`, p7Workers));
   const m = p8.migration as
     | { ratio: number; met: boolean; many: { upMedianMs: number; schools: number }; few: { upMedianMs: number; schools: number } }
     | undefined;
@@ -594,6 +622,30 @@ async function startChild(name: string, args: string[], env: Record<string, stri
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${name} did not start; see ${logFile}`);
+}
+
+/** A private redis-server without persistence, for the several-process P7 (its rate limits). */
+async function startRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await freePort();
+  const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  children.push(proc);
+  await new Promise<void>((resolve, reject) => {
+    let said = '';
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      said += chunk.toString();
+      if (said.includes('Ready to accept connections')) resolve();
+    });
+    proc.once('exit', (code) => reject(new Error(`redis-server exited (${code})`)));
+    proc.once('error', reject);
+  });
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    stop: async () => {
+      if (proc.exitCode === null) proc.kill('SIGKILL');
+    },
+  };
 }
 
 function freePort(): Promise<number> {
