@@ -44,6 +44,11 @@ const SETTINGS = quick
       examStudents: Number(process.env.BENCH_EXAM_STUDENTS ?? 1000),
       examSeconds: 60,
     };
+// The API runs with the Node flags `npm start` gives it (package.json: the heap limits, see
+// docs/performance.md P9), so P9 measures the process as it is deployed.
+const SERVE_FLAGS = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start as string)
+  .split(' ')
+  .filter((arg) => arg.startsWith('--'));
 const CONNECTIONS = 32; // HTTP connections autocannon keeps open
 const POOL = 10; // database connections: the app's DB_POOL_MAX, the raw handler's pool, pgbench -c
 const BASE = 'bench.test';
@@ -107,7 +112,7 @@ async function main() {
   const proxy = await startPgProxy({ host: target.hostname, port: Number(target.port || 5432) });
   cleanups.push(() => proxy.close());
   const env = productionEnv(ownerUrl, appUrl, secret);
-  const capturing = await startChild('edify-capture', [path.join(root, 'bin', 'edify.js'), 'serve'], {
+  const capturing = await startChild('edify-capture', [...SERVE_FLAGS, path.join(root, 'bin', 'edify.js'), 'serve'], {
     ...env,
     APP_DATABASE_URL: proxy.urlFor(appUrl),
     DB_POOL_MAX: '1',
@@ -137,7 +142,7 @@ async function main() {
   const profile: Record<string, string> = process.env.BENCH_PROFILE
     ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(process.env.BENCH_PROFILE)}` }
     : {};
-  const app = await startChild('edify', [path.join(root, 'bin', 'edify.js'), 'serve'], { ...env, ...profile, DB_POOL_MAX: String(POOL) });
+  const app = await startChild('edify', [...SERVE_FLAGS, path.join(root, 'bin', 'edify.js'), 'serve'], { ...env, ...profile, DB_POOL_MAX: String(POOL) });
   const hello = await startChild('hello', [path.join(root, 'bench', 'servers', 'hello.ts')], {});
   const rawEnv = { TEMPLATES: path.join(workDir, 'templates.json'), BASE_DOMAIN: BASE, POOL: String(POOL) };
   const rawRls = await startChild('raw-pg', [path.join(root, 'bench', 'servers', 'raw-pg.ts')], { ...rawEnv, MODE: 'rls', DB_URL: appUrl });
@@ -199,7 +204,7 @@ async function main() {
     // P6: the same per-school data in a database of 10 schools, on its own API process.
     const small = await prepareDatabase(serverUrl, `${dbName}_small`, ['--schools', '10', '--students-per-school', String(SETTINGS.students)]);
     const smallPeople = await signIn(small.owner, slug, TOKENS, keys);
-    const smallApp = await startChild('edify-small', [path.join(root, 'bin', 'edify.js'), 'serve'], {
+    const smallApp = await startChild('edify-small', [...SERVE_FLAGS, path.join(root, 'bin', 'edify.js'), 'serve'], {
       ...productionEnv(small.ownerUrl, small.appUrl, secret),
       DB_POOL_MAX: String(POOL),
     });
@@ -270,7 +275,7 @@ async function main() {
       app.child.kill('SIGTERM'); // its CPU is the others' now
       const redis = await startRedis();
       cleanups.push(redis.stop);
-      const cluster = await startChild('edify-workers', [path.join(root, 'bin', 'edify.js'), 'serve', '--workers', String(processes)], {
+      const cluster = await startChild('edify-workers', [...SERVE_FLAGS, path.join(root, 'bin', 'edify.js'), 'serve', '--workers', String(processes)], {
         ...env,
         DB_POOL_MAX: String(POOL),
         REDIS_URL: redis.url,
