@@ -31,28 +31,61 @@ const inOpenClass = (table: string) => (qb: Knex.QueryBuilder) =>
 export async function dashboard(scope: Scope): Promise<DashboardView> {
   if (scope.actor.type !== 'user') throw new Error('the dashboard is for signed-in people');
   const { role, id } = scope.actor.user;
-  const view: DashboardView = { role, recent_notices: await recentNotices(scope, id) };
   if (role === 'student') {
-    view.student = { due_soon: await dueSoon(scope, id), open_quizzes: await openQuizzes(scope, id), recent_grades: await recentGrades(scope, id) };
-  } else if (role === 'guardian') {
-    view.children = [];
-    for (const child of await myStudents(scope)) {
-      view.children.push({
-        student: { id: child.id, first_name: child.first_name, last_name: child.last_name },
-        due_soon: await dueSoon(scope, child.id),
-        recent_grades: await recentGrades(scope, child.id),
-      });
-    }
-  } else {
-    view.teaching = { needs_grading: await needsGrading(scope), upcoming: await upcoming(scope), recent_submissions: await recentSubmissions(scope) };
+    const [recent_notices, due_soon, open_quizzes, recent_grades] = await inOneRoundTrip(scope.db, [
+      recentNotices(scope, id),
+      dueSoon(scope, id),
+      openQuizzes(scope, id),
+      recentGrades(scope, id),
+    ]);
+    return { role, recent_notices, student: { due_soon, open_quizzes, recent_grades } };
   }
-  return view;
+  if (role === 'guardian') {
+    const children = await myStudents(scope);
+    const [recent_notices, ...sections] = await inOneRoundTrip(scope.db, [
+      recentNotices(scope, id),
+      ...children.flatMap((child) => [dueSoon(scope, child.id), recentGrades(scope, child.id)]),
+    ]);
+    return {
+      role,
+      recent_notices: recent_notices as DashboardView['recent_notices'],
+      children: children.map((child, i) => ({
+        student: { id: child.id, first_name: child.first_name, last_name: child.last_name },
+        due_soon: sections[2 * i] as Section<'due_soon'>,
+        recent_grades: sections[2 * i + 1] as Section<'recent_grades'>,
+      })),
+    };
+  }
+  const [recent_notices, needs_grading, upcoming_work, recent_submissions] = await inOneRoundTrip(scope.db, [
+    recentNotices(scope, id),
+    needsGrading(scope),
+    upcoming(scope),
+    recentSubmissions(scope),
+  ]);
+  return { role, recent_notices, teaching: { needs_grading, upcoming: upcoming_work, recent_submissions } };
+}
+
+/** A section of the dashboard: its queries, built but not run, and how their rows become it. */
+type Part<T> = { queries: Knex.QueryBuilder[]; map: (...rows: Row[][]) => T };
+const part = <T>(queries: Knex.QueryBuilder[], map: (...rows: Row[][]) => T): Part<T> => ({ queries, map });
+type Results<T extends Part<unknown>[]> = { [K in keyof T]: T[K] extends Part<infer R> ? R : never };
+
+/** Runs every section's queries as one statement: one round trip for the whole dashboard instead
+ * of one per query (5 to 7). Each query becomes a JSON array column, its rows in the query's own
+ * order (json_agg reads the subquery after its ORDER BY and LIMIT). Rows arrive as JSON:
+ * timestamps as ISO strings, which the mappers read as they read Dates. */
+async function inOneRoundTrip<T extends Part<unknown>[]>(db: Scope['db'], parts: [...T]): Promise<Results<T>> {
+  const queries = parts.flatMap((p) => p.queries);
+  const columns = queries.map((q, i) => db.raw(`(select coalesce(json_agg(t), '[]'::json) from (?) as t) as ??`, [q, `q${i}`]));
+  const [row] = (await db.select(columns)) as Row[];
+  let next = 0;
+  return parts.map((p) => p.map(...p.queries.map(() => (row?.[`q${next++}`] ?? []) as Row[]))) as Results<T>;
 }
 
 /** Published notices, pinned first, newest first, with whether this person has read them. */
-async function recentNotices(scope: Scope, userId: string): Promise<DashboardView['recent_notices']> {
+function recentNotices(scope: Scope, userId: string): Part<DashboardView['recent_notices']> {
   const db = scope.db;
-  const rows = await db('notices')
+  const query = db('notices')
     .modify(accessibleBy(scope.ability, 'read', 'Notice', noticeFields(scope)))
     .where('notices.publish_at', '<=', now(scope))
     .leftJoin('classes as c', (j) => j.on('c.tenant_id', 'notices.tenant_id').andOn('c.id', 'notices.class_id'))
@@ -73,24 +106,26 @@ async function recentNotices(scope: Scope, userId: string): Promise<DashboardVie
       'c.name as class_name',
       db.raw('exists (select 1 from notice_reads r where r.tenant_id = notices.tenant_id and r.notice_id = notices.id and r.user_id = ?) as read', [userId]),
     );
-  return rows.map((n: Row) => ({
-    notice_id: n.id,
-    class: n.class_id ? { id: n.class_id, name: n.class_name } : null,
-    title: n.title,
-    important: n.important,
-    pinned: n.pinned,
-    published_at: iso(n.publish_at),
-    read: n.read,
-  }));
+  return part([query], (rows) =>
+    rows.map((n: Row) => ({
+      notice_id: n.id,
+      class: n.class_id ? { id: n.class_id, name: n.class_name } : null,
+      title: n.title,
+      important: n.important,
+      pinned: n.pinned,
+      published_at: iso(n.publish_at),
+      read: n.read,
+    })),
+  );
 }
 
 /** Homework assigned to the student, not turned in, still accepted, due within a week (or
  * overdue inside its late window). Filtered by the viewer's Homework rule too: a student's own,
  * a guardian's linked student's, published only. */
-async function dueSoon(scope: Scope, studentId: string): Promise<Section<'due_soon'>> {
+function dueSoon(scope: Scope, studentId: string): Part<Section<'due_soon'>> {
   const db = scope.db;
   const at = now(scope);
-  const rows = await db('homework')
+  const query = db('homework')
     .modify(accessibleBy(scope.ability, 'read', 'Homework', homeworkFields(at)))
     .modify(inOpenClass('homework'))
     .whereExists((e) =>
@@ -123,21 +158,23 @@ async function dueSoon(scope: Scope, studentId: string): Promise<Section<'due_so
     .orderBy(['homework.due_at', 'homework.id'])
     .limit(10)
     .select('homework.id', 'homework.title', 'homework.due_at', 'homework.late_until', 'c.id as class_id', 'c.name as class_name');
-  return rows.map((h: Row) => ({
-    homework_id: h.id,
-    class: { id: h.class_id, name: h.class_name },
-    title: h.title,
-    due_at: iso(h.due_at),
-    late_until: isoOrNull(h.late_until),
-    overdue: new Date(h.due_at) < at,
-  }));
+  return part([query], (rows) =>
+    rows.map((h: Row) => ({
+      homework_id: h.id,
+      class: { id: h.class_id, name: h.class_name },
+      title: h.title,
+      due_at: iso(h.due_at),
+      late_until: isoOrNull(h.late_until),
+      overdue: new Date(h.due_at) < at,
+    })),
+  );
 }
 
 /** Published quizzes open now that the student can still start or resume. */
-async function openQuizzes(scope: Scope, studentId: string): Promise<Section<'open_quizzes'>> {
+function openQuizzes(scope: Scope, studentId: string): Part<Section<'open_quizzes'>> {
   const db = scope.db;
   const at = now(scope);
-  const rows = await db('quizzes')
+  const query = db('quizzes')
     .modify(accessibleBy(scope.ability, 'read', 'Quiz', QUIZ_FIELDS))
     .modify(inOpenClass('quizzes'))
     .whereNotNull('quizzes.published_at')
@@ -163,26 +200,28 @@ async function openQuizzes(scope: Scope, studentId: string): Promise<Section<'op
         [studentId, GRACE_SECONDS, at],
       ),
     );
-  return rows
-    .filter((q: Row) => q.open_attempt || q.attempts_allowed === null || q.used < q.attempts_allowed)
-    .map((q: Row) => ({
-      quiz_id: q.id,
-      class: { id: q.class_id, name: q.class_name },
-      title: q.title,
-      closes_at: isoOrNull(q.closes_at),
-      time_limit_minutes: q.time_limit_minutes,
-      attempts_used: q.used,
-      attempts_allowed: q.attempts_allowed,
-      attempt_in_progress: q.open_attempt,
-    }));
+  return part([query], (rows) =>
+    rows
+      .filter((q: Row) => q.open_attempt || q.attempts_allowed === null || q.used < q.attempts_allowed)
+      .map((q: Row) => ({
+        quiz_id: q.id,
+        class: { id: q.class_id, name: q.class_name },
+        title: q.title,
+        closes_at: isoOrNull(q.closes_at),
+        time_limit_minutes: q.time_limit_minutes,
+        attempts_used: q.used,
+        attempts_allowed: q.attempts_allowed,
+        attempt_in_progress: q.open_attempt,
+      })),
+  );
 }
 
 /** Returned homework and released quiz results of the last two weeks, newest first. */
-async function recentGrades(scope: Scope, studentId: string): Promise<Section<'recent_grades'>> {
+function recentGrades(scope: Scope, studentId: string): Part<Section<'recent_grades'>> {
   const db = scope.db;
   const at = now(scope);
   const since = new Date(at.getTime() - RECENT_DAYS * DAY);
-  const homework = await db('submissions')
+  const homeworkQuery = db('submissions')
     .modify(accessibleBy(scope.ability, 'read', 'Submission', SUBMISSION_FIELDS))
     .join('homework as h', (j) => j.on('h.tenant_id', 'submissions.tenant_id').andOn('h.id', 'submissions.homework_id'))
     .join('classes as c', (j) => j.on('c.tenant_id', 'submissions.tenant_id').andOn('c.id', 'submissions.class_id'))
@@ -193,7 +232,7 @@ async function recentGrades(scope: Scope, studentId: string): Promise<Section<'r
     .orderBy('submissions.returned_at', 'desc')
     .limit(5)
     .select('h.id', 'h.title', 'h.points', 'submissions.score', 'submissions.returned_at as at', 'c.id as class_id', 'c.name as class_name');
-  const quizzes = await db('quiz_attempts')
+  const quizQuery = db('quiz_attempts')
     .modify(accessibleBy(scope.ability, 'read', 'QuizAttempt', ATTEMPT_FIELDS))
     .join('quizzes as q', (j) => j.on('q.tenant_id', 'quiz_attempts.tenant_id').andOn('q.id', 'quiz_attempts.quiz_id'))
     .join('classes as c', (j) => j.on('c.tenant_id', 'quiz_attempts.tenant_id').andOn('c.id', 'quiz_attempts.class_id'))
@@ -211,35 +250,37 @@ async function recentGrades(scope: Scope, studentId: string): Promise<Section<'r
       'c.id as class_id',
       'c.name as class_name',
     );
-  const grades: Section<'recent_grades'> = [
-    ...homework.map((h: Row) => ({
-      kind: 'homework' as const,
-      id: h.id,
-      class: { id: h.class_id, name: h.class_name },
-      title: h.title,
-      score: Number(h.score),
-      points: Number(h.points),
-      graded_at: iso(h.at),
-    })),
-    ...quizzes
-      .filter((q: Row) => q.score !== null && scoreReleased(q as Parameters<typeof scoreReleased>[0], { submitted_at: q.at }, at))
-      .map((q: Row) => ({
-        kind: 'quiz' as const,
-        id: q.id,
-        class: { id: q.class_id, name: q.class_name },
-        title: q.title,
-        score: Number(q.score),
-        points: Number(q.points_possible),
-        graded_at: iso(q.at),
+  return part([homeworkQuery, quizQuery], (homework, quizzes) => {
+    const grades: Section<'recent_grades'> = [
+      ...homework.map((h: Row) => ({
+        kind: 'homework' as const,
+        id: h.id,
+        class: { id: h.class_id, name: h.class_name },
+        title: h.title,
+        score: Number(h.score),
+        points: Number(h.points),
+        graded_at: iso(h.at),
       })),
-  ];
-  return grades.sort((a, b) => b.graded_at.localeCompare(a.graded_at)).slice(0, 5);
+      ...quizzes
+        .filter((q: Row) => q.score !== null && scoreReleased(q as Parameters<typeof scoreReleased>[0], { submitted_at: q.at }, at))
+        .map((q: Row) => ({
+          kind: 'quiz' as const,
+          id: q.id,
+          class: { id: q.class_id, name: q.class_name },
+          title: q.title,
+          score: Number(q.score),
+          points: Number(q.points_possible),
+          graded_at: iso(q.at),
+        })),
+    ];
+    return grades.sort((a, b) => b.graded_at.localeCompare(a.graded_at)).slice(0, 5);
+  });
 }
 
 /** Homework with turned-in work not graded yet, and quizzes with answers to grade by hand. */
-async function needsGrading(scope: Scope): Promise<Teaching['needs_grading']> {
+function needsGrading(scope: Scope): Part<Teaching['needs_grading']> {
   const db = scope.db;
-  const homework = await db('homework')
+  const homeworkQuery = db('homework')
     .modify(accessibleBy(scope.ability, 'read', 'Homework', homeworkFields(now(scope))))
     .modify(inOpenClass('homework'))
     .join('submissions as s', (j) => j.on('s.tenant_id', 'homework.tenant_id').andOn('s.homework_id', 'homework.id'))
@@ -248,7 +289,7 @@ async function needsGrading(scope: Scope): Promise<Teaching['needs_grading']> {
     .orderBy(['homework.due_at', 'homework.id'])
     .limit(10)
     .select('homework.id', 'homework.title', 'c.id as class_id', 'c.name as class_name', db.raw('count(*)::int as waiting'));
-  const quizzes = await db('quizzes')
+  const quizQuery = db('quizzes')
     .modify(accessibleBy(scope.ability, 'read', 'Quiz', QUIZ_FIELDS))
     .modify(inOpenClass('quizzes'))
     .join('quiz_attempts as a', (j) => j.on('a.tenant_id', 'quizzes.tenant_id').andOn('a.quiz_id', 'quizzes.id'))
@@ -258,18 +299,18 @@ async function needsGrading(scope: Scope): Promise<Teaching['needs_grading']> {
     .orderBy('quizzes.id')
     .limit(10)
     .select('quizzes.id', 'quizzes.title', 'c.id as class_id', 'c.name as class_name', db.raw('count(*)::int as waiting'));
-  return [
+  return part([homeworkQuery, quizQuery], (homework, quizzes) => [
     ...homework.map((h: Row) => ({ kind: 'homework' as const, id: h.id, class: { id: h.class_id, name: h.class_name }, title: h.title, waiting: h.waiting })),
     ...quizzes.map((q: Row) => ({ kind: 'quiz' as const, id: q.id, class: { id: q.class_id, name: q.class_name }, title: q.title, waiting: q.waiting })),
-  ];
+  ]);
 }
 
 /** Homework due and quizzes closing within a week, with how many have handed in. */
-async function upcoming(scope: Scope): Promise<Teaching['upcoming']> {
+function upcoming(scope: Scope): Part<Teaching['upcoming']> {
   const db = scope.db;
   const at = now(scope);
   const until = new Date(at.getTime() + AHEAD_DAYS * DAY);
-  const homework = await db('homework')
+  const homeworkQuery = db('homework')
     .modify(accessibleBy(scope.ability, 'read', 'Homework', homeworkFields(at)))
     .modify(inOpenClass('homework'))
     .whereNotNull('homework.publish_at')
@@ -286,7 +327,7 @@ async function upcoming(scope: Scope): Promise<Teaching['upcoming']> {
         '(select count(*) from submissions s where s.tenant_id = homework.tenant_id and s.homework_id = homework.id and s.submitted_at is not null)::int as turned_in',
       ),
     );
-  const quizzes = await db('quizzes')
+  const quizQuery = db('quizzes')
     .modify(accessibleBy(scope.ability, 'read', 'Quiz', QUIZ_FIELDS))
     .modify(inOpenClass('quizzes'))
     .whereNotNull('quizzes.published_at')
@@ -303,29 +344,31 @@ async function upcoming(scope: Scope): Promise<Teaching['upcoming']> {
         '(select count(distinct a.student_id) from quiz_attempts a where a.tenant_id = quizzes.tenant_id and a.quiz_id = quizzes.id and a.submitted_at is not null)::int as turned_in',
       ),
     );
-  return [
-    ...homework.map((h: Row) => ({
-      kind: 'homework' as const,
-      id: h.id,
-      class: { id: h.class_id, name: h.class_name },
-      title: h.title,
-      due_at: iso(h.due),
-      turned_in: h.turned_in,
-    })),
-    ...quizzes.map((q: Row) => ({
-      kind: 'quiz' as const,
-      id: q.id,
-      class: { id: q.class_id, name: q.class_name },
-      title: q.title,
-      due_at: iso(q.due),
-      turned_in: q.turned_in,
-    })),
-  ].sort((a, b) => a.due_at.localeCompare(b.due_at));
+  return part([homeworkQuery, quizQuery], (homework, quizzes) =>
+    [
+      ...homework.map((h: Row) => ({
+        kind: 'homework' as const,
+        id: h.id,
+        class: { id: h.class_id, name: h.class_name },
+        title: h.title,
+        due_at: iso(h.due),
+        turned_in: h.turned_in,
+      })),
+      ...quizzes.map((q: Row) => ({
+        kind: 'quiz' as const,
+        id: q.id,
+        class: { id: q.class_id, name: q.class_name },
+        title: q.title,
+        due_at: iso(q.due),
+        turned_in: q.turned_in,
+      })),
+    ].sort((a, b) => a.due_at.localeCompare(b.due_at)),
+  );
 }
 
-async function recentSubmissions(scope: Scope): Promise<Teaching['recent_submissions']> {
+function recentSubmissions(scope: Scope): Part<Teaching['recent_submissions']> {
   const db = scope.db;
-  const rows = await db('submissions')
+  const query = db('submissions')
     .modify(accessibleBy(scope.ability, 'read', 'Submission', SUBMISSION_FIELDS))
     .modify(inOpenClass('submissions'))
     .join('homework as h', (j) => j.on('h.tenant_id', 'submissions.tenant_id').andOn('h.id', 'submissions.homework_id'))
@@ -347,12 +390,14 @@ async function recentSubmissions(scope: Scope): Promise<Teaching['recent_submiss
       'submissions.submitted_at',
       'submissions.late',
     );
-  return rows.map((r: Row) => ({
-    homework_id: r.homework_id,
-    class: { id: r.class_id, name: r.class_name },
-    title: r.title,
-    student: { id: r.student_id, first_name: r.first_name, last_name: r.last_name },
-    submitted_at: iso(r.submitted_at),
-    late: r.late,
-  }));
+  return part([query], (rows) =>
+    rows.map((r: Row) => ({
+      homework_id: r.homework_id,
+      class: { id: r.class_id, name: r.class_name },
+      title: r.title,
+      student: { id: r.student_id, first_name: r.first_name, last_name: r.last_name },
+      submitted_at: iso(r.submitted_at),
+      late: r.late,
+    })),
+  );
 }

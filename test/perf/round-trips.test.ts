@@ -104,3 +104,28 @@ test('an authenticated GET /classes/:id waits for 2 round trips: BEGIN with the 
   t.regex(counts.statements[0]?.sql ?? '', /join auth_sessions s on/, 'the sign-in lookup rides in the first message');
   t.is(counts.statements[2]?.sql, 'COMMIT;');
 });
+
+test('GET /me/dashboard is one statement after the sign-in, whatever the role: its sections are folded into one query', async (t) => {
+  const school = await createSchool();
+  const [student, teacher, guardian] = await Promise.all([createPerson(school, 'student'), createPerson(school, 'teacher'), createPerson(school, 'guardian')]);
+  await createClassIn(school, { teachers: [teacher], students: [student] });
+  const { proxy, app } = await proxiedPool();
+  const port = await serve(app);
+  const { config } = testEnv();
+  for (const [who, person, expected] of [
+    ['student', student, 3],
+    ['teacher', teacher, 3],
+    // A guardian's linked students are read first (whose sections to fold).
+    ['guardian', guardian, 4],
+  ] as const) {
+    const get = () => send(port, config.baseDomain, school.slug, 'GET', '/api/v1/me/dashboard', { token: person.token });
+    t.is((await get()).status, 200);
+    await quiet(app);
+    proxy.reset();
+    const res = await get();
+    await quiet(app);
+    t.is(res.status, 200, who);
+    const counts = proxy.counts();
+    t.is(counts.roundTrips, expected, `${who}:\n${counts.statements.map((s) => s.sql).join('\n')}`);
+  }
+});

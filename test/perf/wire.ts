@@ -66,7 +66,8 @@ export async function serve(app: Knex): Promise<number> {
   const limiter = createLimiterStore(config.redisUrl);
   const deps: AppDeps = {
     config,
-    dbs: { ...dbs, app },
+    // Without a read replica the heavy reads share the request's pool: the proxied one here too.
+    dbs: { ...dbs, app, read: dbs.read === undefined || dbs.read === dbs.app ? app : dbs.read },
     log: createLogger('silent'),
     tokenKeys: keys,
     sessions: sessionPolicy(config, keys),
