@@ -241,7 +241,7 @@ async function main() {
   const peakRssMb = peakRss(app.child.pid);
 
   // P7, after the rounds (and after reading P9) so that neither disturbs the other. Then, with
-  // BENCH_WORKERS=N (default 2; 1 skips it), the same exam again on `edify serve --workers N`
+  // BENCH_WORKERS=N (default 2 in the full run, 1 = skip in the quick one), the same exam again on `edify serve --workers N`
   // (its own exam school), side by side with the single process. Several processes need Redis for
   // the rate limits (production refuses them without), so that server gets a private redis-server.
   let p7: ExamResult | { skipped: string } = { skipped: 'BENCH_ONLY' };
@@ -270,7 +270,8 @@ async function main() {
   if (!only || only.includes('exam')) {
     log(`P7: exam morning, ${SETTINGS.examStudents} students, ${SETTINGS.examSeconds} s, one API process`);
     p7 = await exam(app.port, 'exam-morning');
-    const processes = Number(process.env.BENCH_WORKERS ?? 2);
+    // Quick runs skip it unless asked (they must stay under 3 minutes).
+    const processes = Number(process.env.BENCH_WORKERS ?? (quick ? 1 : 2));
     if (processes > 1) {
       app.child.kill('SIGTERM'); // its CPU is the others' now
       const redis = await startRedis();
