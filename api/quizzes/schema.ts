@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { markdownSchema } from '../content/markdown.ts';
 import { schoolTimeInput } from '../content/school-time.ts';
@@ -192,8 +193,23 @@ export const gradeInput = z.strictObject({
 });
 export type GradeInput = z.infer<typeof gradeInput>;
 
+/** Built schemas, by question type and option ids (all a schema depends on): an exam hall saves
+ * answers to the same few questions thousands of times, and building a zod schema per save showed
+ * in the profile. Bounded; an edited question has new option ids and so a key of its own. */
+const responseSchemas = new LRUCache<string, z.ZodType>({ max: 5_000 });
+
 /** The shape a saved response must have for its question (checked when it is saved). */
 export function responseSchema(question: { type: QuestionType; options: Option[] }): z.ZodType {
+  const key = `${question.type}:${question.options.map((o) => o.id).join(',')}`;
+  let schema = responseSchemas.get(key);
+  if (!schema) {
+    schema = buildResponseSchema(question);
+    responseSchemas.set(key, schema);
+  }
+  return schema;
+}
+
+function buildResponseSchema(question: { type: QuestionType; options: Option[] }): z.ZodType {
   const ids = new Set(question.options.map((o) => o.id));
   const optionId = z.string().refine((id) => ids.has(id), 'is not an option of this question');
   switch (question.type) {

@@ -7,6 +7,7 @@ import { withTenant } from '../../tenants/session.ts';
 import { testEnv } from '../helpers/env.ts';
 import { createClassIn, createPerson, createSchool } from '../helpers/factories.ts';
 import { send } from '../helpers/http.ts';
+import { makeQuiz, quizWorld, start } from '../helpers/quizzes.ts';
 import { proxiedPool, quiet, serve, transactionStatus } from './wire.ts';
 
 /** Runs `work` and reports the round trips begun in total and those the caller had waited out
@@ -128,4 +129,29 @@ test('GET /me/dashboard is one statement after the sign-in, whatever the role: i
     const counts = proxy.counts();
     t.is(counts.roundTrips, expected, `${who}:\n${counts.statements.map((s) => s.sql).join('\n')}`);
   }
+});
+
+test('an autosave waits for 4 round trips: tenant and sign-in, the attempt with its question, the upsert, COMMIT', async (t) => {
+  const w = await quizWorld();
+  const quiz = await makeQuiz(w, {}, ['single']);
+  const attempt = (await start(w, w.ann, quiz.id)).body.id as string;
+  const question = quiz.questions.single?.id as string;
+  const { proxy, app } = await proxiedPool();
+  const port = await serve(app);
+  const { config } = testEnv();
+  const save = (option: string) =>
+    send(port, config.baseDomain, w.school.slug, 'PUT', `/api/v1/quiz-attempts/${attempt}/answers/${question}`, {
+      token: w.ann.token,
+      body: { response: { option_id: option } },
+    });
+  t.is((await save('venus')).status, 200);
+  await quiet(app);
+  proxy.reset();
+  const res = await save('jupiter');
+  await quiet(app);
+  t.is(res.status, 200, JSON.stringify(res.body));
+  t.deepEqual(res.body.response, { option_id: 'jupiter' });
+  const counts = proxy.counts();
+  t.is(counts.roundTrips, 4, counts.statements.map((s) => s.sql).join('\n'));
+  t.regex(counts.statements[1]?.sql ?? '', /for share/i, 'the attempt is read with its question, locked against a submit');
 });

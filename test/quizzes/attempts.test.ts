@@ -3,6 +3,7 @@
 import test from 'ava';
 import { finaliseExpiredAttempts } from '../../api/quizzes/attempts.ts';
 import { GRACE_SECONDS } from '../../api/quizzes/policy.ts';
+import { responseSchema } from '../../api/quizzes/schema.ts';
 import { inSchool } from '../helpers/factories.ts';
 import { attemptWith, inMinutes, makeQuiz, quizWorld, RIGHT, start, submit, WRONG } from '../helpers/quizzes.ts';
 
@@ -239,4 +240,26 @@ test('a student removed from the class can no longer read, answer or submit an o
   t.is((await w.call(w.guardian, 'GET', attempt)).status, 404, 'nor her guardian');
   const kept = await inSchool(w.school, (scope) => scope.db('quiz_attempts').where({ id: attemptId }).first('submitted_at'));
   t.is(kept?.submitted_at, null, 'the attempt row is kept, unsubmitted');
+});
+
+test('response shapes are remembered per question type and options: a question edited to other options checks the new ones', (t) => {
+  const before = {
+    type: 'single_choice' as const,
+    options: [
+      { id: 'venus', text: 'Venus' },
+      { id: 'mars', text: 'Mars' },
+    ],
+  };
+  t.true(responseSchema(before).safeParse({ option_id: 'venus' }).success);
+  t.is(responseSchema(before), responseSchema({ ...before, options: before.options.map((o) => ({ ...o })) }), 'built once');
+  const edited = {
+    ...before,
+    options: [
+      { id: 'mars', text: 'Mars' },
+      { id: 'jupiter', text: 'Jupiter' },
+    ],
+  };
+  t.false(responseSchema(edited).safeParse({ option_id: 'venus' }).success, 'an option removed by the edit is refused');
+  t.true(responseSchema(edited).safeParse({ option_id: 'jupiter' }).success);
+  t.false(responseSchema({ ...edited, type: 'multiple_choice' }).safeParse({ option_id: 'jupiter' }).success, 'another type, another shape');
 });
