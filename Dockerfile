@@ -34,6 +34,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Heap limits as `npm start` sets them (docs/performance.md, P9); override NODE_OPTIONS to change.
-ENV NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=16"
+ENV NODE_OPTIONS="--max-old-space-size=384 --max-semi-space-size=16"
 ENTRYPOINT ["node", "bin/edify.js"]
 CMD ["serve", "--no-worker"]

@@ -46,7 +46,8 @@ const SETTINGS = quick
     };
 // The API runs with the Node flags `npm start` gives it (package.json: the heap limits, see
 // docs/performance.md P9), so P9 measures the process as it is deployed.
-const SERVE_FLAGS = (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start as string)
+// BENCH_NODE_FLAGS='…' replaces them ('' for none), to measure what the limits cost.
+const SERVE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? (JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).scripts.start as string))
   .split(' ')
   .filter((arg) => arg.startsWith('--'));
 const CONNECTIONS = 32; // HTTP connections autocannon keeps open
