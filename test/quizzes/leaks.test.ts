@@ -13,7 +13,12 @@ const KEY_MARKS = ['"correct":', '"correct_option_ids"', 'accepted_answers', '"a
 const BEN_MARK = 'BEN-PRIVATE-ANSWER';
 
 function found(text: string, marks: string[]): string[] {
-  return marks.filter((m) => text.toLowerCase().includes(m.toLowerCase()));
+  const lower = text.toLowerCase();
+  return marks.filter((m) =>
+    // A number (the numeric key 9.81) counts only as a number of its own, not as digits inside a
+    // timestamp such as "…:09.813Z" that the clock may produce by chance (it did once in CI).
+    /^[\d.]+$/.test(m) ? new RegExp(`(?<![\\d.])${m.replaceAll('.', '\\.')}(?!\\d)`).test(text) : lower.includes(m.toLowerCase()),
+  );
 }
 
 /** Everything a student (and a guardian of Ann) can ask about this quiz, with Ann's and Ben's attempts. */
