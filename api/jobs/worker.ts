@@ -54,10 +54,12 @@ const HANDLERS: Record<QueueName, Handler> = {
 
 export type Worker = { stop(timeoutMs?: number): Promise<void> };
 
-/** Starts a handler per queue; stop() lets running jobs finish (up to timeoutMs) and closes jobs. */
-export async function startWorker(deps: WorkerDeps, options: { schedules?: boolean } = {}): Promise<Worker> {
+/** Starts a handler per queue (or only for `queues`); stop() lets running jobs finish (up to
+ * timeoutMs) and closes jobs. A worker for chosen queues registers no cron schedules: a full
+ * worker, which also runs `tick`, does that. */
+export async function startWorker(deps: WorkerDeps, options: { schedules?: boolean; queues?: readonly QueueName[] } = {}): Promise<Worker> {
   const { jobs, log } = deps;
-  for (const queue of Object.keys(HANDLERS) as QueueName[]) {
+  for (const queue of options.queues ?? (Object.keys(HANDLERS) as QueueName[])) {
     const handler = HANDLERS[queue];
     await jobs.boss.work(jobs.name(queue), { localConcurrency: jobs.spec(queue).concurrency, batchSize: 1, pollingIntervalSeconds: 2 }, async ([job]) => {
       if (!job) return;
@@ -71,7 +73,7 @@ export async function startWorker(deps: WorkerDeps, options: { schedules?: boole
       }
     });
   }
-  if (options.schedules ?? true) await registerSchedules(jobs.boss, jobs, deps.config.backup.schedule);
+  if (options.schedules ?? !options.queues) await registerSchedules(jobs.boss, jobs, deps.config.backup.schedule);
   // On the owner pool, like pg-boss: /readyz reads it (api/http/health.ts).
   const heartbeat = await startHeartbeat(deps.dbs.owner, { prefix: jobs.prefix, intervalMs: deps.config.observability.workerHeartbeatMs, log });
   return {

@@ -1,7 +1,8 @@
+import { Flags } from '@oclif/core';
 import { createSecretBox, parseEncryptionKeys } from '../../api/auth/secret-box.ts';
 import { createLogger } from '../../api/http/logger.ts';
 import { createMetrics, startMetricsServer } from '../../api/http/metrics.ts';
-import { openJobs } from '../../api/jobs/jobs.ts';
+import { openJobs, QUEUE_NAMES } from '../../api/jobs/jobs.ts';
 import { startWorker } from '../../api/jobs/worker.ts';
 import { createMailer } from '../../api/mail/mailer.ts';
 import { EdifyCommand } from '../base.ts';
@@ -9,9 +10,13 @@ import { EdifyCommand } from '../base.ts';
 export default class Worker extends EdifyCommand {
   static override summary = 'Run the background job worker (email, notifications, schedules) until stopped';
   static override description =
-    "Runs every queue's handlers and the cron schedules. Several workers may run at once. On SIGINT/SIGTERM, running jobs get WORKER_SHUTDOWN_SECONDS to finish.";
+    "Runs every queue's handlers and the cron schedules. Several workers may run at once. --queue runs only the named queues (repeatable), e.g. a worker that only sends email; such a worker registers no schedules, so keep at least one full worker running. On SIGINT/SIGTERM, running jobs get WORKER_SHUTDOWN_SECONDS to finish.";
+  static override flags = {
+    queue: Flags.string({ description: 'Only this queue (repeatable); default: every queue and the schedules', multiple: true, options: QUEUE_NAMES }),
+  };
 
   async run() {
+    const { flags } = await this.parse(Worker);
     const config = this.loadConfig();
     const dbs = await this.database(config);
     const log = createLogger(process.env.LOG_LEVEL ?? 'info');
@@ -29,9 +34,10 @@ export default class Worker extends EdifyCommand {
     metrics.watchPool('app', dbs.app);
     metrics.watchPool('owner', dbs.owner);
     metrics.watchJobs(jobs);
-    const worker = await startWorker({ config, dbs, log, mailer, secretBox, clock: () => new Date(), jobs, metrics });
+    const queues = flags.queue as (typeof QUEUE_NAMES)[number][] | undefined;
+    const worker = await startWorker({ config, dbs, log, mailer, secretBox, clock: () => new Date(), jobs, metrics }, { queues });
     const metricsServer = config.observability.metricsPort ? await startMetricsServer(metrics, config) : undefined;
-    this.logToStderr('Worker running. Press Ctrl-C to stop.');
+    this.logToStderr(`Worker running${queues ? ` (queues: ${queues.join(', ')})` : ''}. Press Ctrl-C to stop.`);
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
         this.logToStderr(`${signal}: letting running jobs finish (up to ${config.workerShutdownMs / 1000} s)…`);

@@ -1,5 +1,7 @@
 // The job queue in tests. Each test file gets its own queue prefix, so a worker in one test
 // file never runs (or sends the email of) another file's jobs, though they share a database.
+// No test worker registers the cron schedules (`schedules: false`, `edify worker --queue`): a
+// `tick` sweeps every school in the database, and would send other files' schools' email.
 import { threadId } from 'node:worker_threads';
 import type { Knex } from 'knex';
 import { createSecretBox, parseEncryptionKeys } from '../../api/auth/secret-box.ts';
