@@ -3,7 +3,7 @@
 // (constant-time); this module fixes the parameters, allows one step of clock drift either way and
 // refuses replays: a code is accepted only for a time step later than the last one used.
 import { generateSecret, generateSync, verifySync } from 'otplib';
-import { toDataURL } from 'qrcode';
+import { lazy } from '../lazy.ts';
 
 const ALGORITHM = 'sha1';
 const DIGITS = 6;
@@ -40,8 +40,10 @@ export function otpauthUri({ secret, accountName, issuer }: { secret: string; ac
 }
 
 /** The URI as a QR code: a PNG data URL for an <img src>. */
+const qrcode = lazy(() => import('qrcode'));
+
 export async function qrCodeDataUrl(uri: string): Promise<string> {
-  return toDataURL(uri, { type: 'image/png', errorCorrectionLevel: 'M', margin: 2, width: 240 });
+  return (await qrcode()).toDataURL(uri, { type: 'image/png', errorCorrectionLevel: 'M', margin: 2, width: 240 });
 }
 
 /** The code for the step containing `timeMs` (for tests and tooling). */

@@ -99,7 +99,7 @@ export const billingRoutes = [
       try {
         const billing = requireBilling(deps.billing);
         const raw = await readRawBody(ctx as never, 1_000_000);
-        const event = verifyEvent(billing, raw, ctx.get('stripe-signature'), deps.config.stripe.webhookSecrets);
+        const event = await verifyEvent(billing, raw, ctx.get('stripe-signature'), deps.config.stripe.webhookSecrets);
         const outbox = deps.jobs && { jobs: deps.jobs, box: deps.secretBox };
         const notify = (db: Knex.Transaction, notice: BillingNotice) => queueBillingNotice(db, outbox, notice, schoolUrl(deps.config, notice.school.slug));
         return { body: await handleEvent(deps.dbs.owner, billing, event, deps.plans, deps.clock(), notify, deps.config.billingGraceDays) };

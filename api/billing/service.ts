@@ -141,7 +141,7 @@ export async function syncFromStripe(
 ) {
   const row = await owner('tenants').where({ id: tenant.id }).first('stripe_subscription_id');
   if (!row?.stripe_subscription_id) throw new AppError('conflict', 'This school has no Stripe subscription yet.');
-  const sub = await billing.call(() => billing.stripe.subscriptions.retrieve(row.stripe_subscription_id));
+  const sub = await billing.call((stripe) => stripe.subscriptions.retrieve(row.stripe_subscription_id));
   const state = subscriptionState(sub);
   return withPlatform(owner, async (db) => {
     const current = (await db('tenants').where({ id: tenant.id }).forUpdate().first(TENANT_FIELDS)) as Tenant | undefined;
@@ -183,8 +183,8 @@ export async function billingSummary(scope: Scope, plans: Plan[], graceDays: num
 export async function ensureCustomer(owner: Knex, billing: Billing, tenant: Tenant, adminEmail: string): Promise<string> {
   const row = await owner('tenants').where({ id: tenant.id }).first('stripe_customer_id');
   if (row?.stripe_customer_id) return row.stripe_customer_id;
-  const customer = await billing.call(() =>
-    billing.stripe.customers.create(
+  const customer = await billing.call((stripe) =>
+    stripe.customers.create(
       { name: tenant.name, email: adminEmail, metadata: { school_id: tenant.id, slug: tenant.slug } },
       { idempotencyKey: `edify-customer-${tenant.id}` },
     ),
@@ -201,8 +201,8 @@ export async function createCheckout(
   input: { plan: Plan; adminEmail: string; siteUrl: string; requestId: string },
 ): Promise<{ url: string }> {
   const customer = await ensureCustomer(owner, billing, tenant, input.adminEmail);
-  const session = await billing.call(() =>
-    billing.stripe.checkout.sessions.create(
+  const session = await billing.call((stripe) =>
+    stripe.checkout.sessions.create(
       {
         mode: 'subscription',
         customer,
@@ -222,7 +222,7 @@ export async function createCheckout(
 
 export async function createPortal(owner: Knex, billing: Billing, tenant: Tenant, input: { adminEmail: string; siteUrl: string }): Promise<{ url: string }> {
   const customer = await ensureCustomer(owner, billing, tenant, input.adminEmail);
-  const session = await billing.call(() => billing.stripe.billingPortal.sessions.create({ customer, return_url: `${input.siteUrl}/billing` }));
+  const session = await billing.call((stripe) => stripe.billingPortal.sessions.create({ customer, return_url: `${input.siteUrl}/billing` }));
   return { url: session.url };
 }
 
@@ -234,7 +234,7 @@ export async function nextInvoice(owner: Knex, billing: Billing | undefined, ten
   const row = await owner('tenants').where({ id: tenantId }).first('stripe_subscription_id', 'billing_status');
   if (!row?.stripe_subscription_id || ['canceled', 'incomplete_expired'].includes(row.billing_status)) return null;
   try {
-    const preview = await billing.call(() => billing.stripe.invoices.createPreview({ subscription: row.stripe_subscription_id }));
+    const preview = await billing.call((stripe) => stripe.invoices.createPreview({ subscription: row.stripe_subscription_id }));
     return {
       amount_due: preview.amount_due,
       currency: preview.currency,

@@ -3,13 +3,16 @@
 // that stops calling a failing Stripe for 30 seconds. A Stripe outage makes billing pages say
 // "try again", and never touches sign-in or teaching.
 import { ConsecutiveBreaker, circuitBreaker, ExponentialBackoff, handleWhen, retry, TimeoutStrategy, timeout, wrap } from 'cockatiel';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import type { Config } from '../config.ts';
 import { AppError } from '../errors.ts';
+import { lazy } from '../lazy.ts';
 
 export const STRIPE_API_VERSION = '2026-10-28.endive';
 
-export type Billing = { stripe: Stripe; call: <T>(fn: () => Promise<T>) => Promise<T> };
+/** `client()` loads the Stripe library on first use (api/lazy.ts); `call` runs one Stripe request
+ * under the policy. */
+export type Billing = { client: () => Promise<Stripe>; call: <T>(fn: (stripe: Stripe) => Promise<T>) => Promise<T> };
 
 function retryable(error: unknown): boolean {
   const e = error as { type?: string; statusCode?: number };
@@ -19,18 +22,22 @@ function retryable(error: unknown): boolean {
 export function createBilling(config: Config): Billing | undefined {
   if (!config.stripe.secretKey) return undefined;
   const base = config.stripe.apiBase ? new URL(config.stripe.apiBase) : undefined;
-  const stripe = new Stripe(config.stripe.secretKey, {
-    apiVersion: STRIPE_API_VERSION as never,
-    maxNetworkRetries: 0, // retries are the policy's job, with the caller's idempotency keys
-    timeout: 10_000,
-    ...(base
-      ? {
-          host: base.hostname,
-          port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)),
-          protocol: base.protocol.replace(':', '') as 'http' | 'https',
-        }
-      : {}),
-    appInfo: { name: 'Edify' },
+  const secretKey = config.stripe.secretKey;
+  const client = lazy(async () => {
+    const { default: StripeClient } = await import('stripe');
+    return new StripeClient(secretKey, {
+      apiVersion: STRIPE_API_VERSION as never,
+      maxNetworkRetries: 0, // retries are the policy's job, with the caller's idempotency keys
+      timeout: 10_000,
+      ...(base
+        ? {
+            host: base.hostname,
+            port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)),
+            protocol: base.protocol.replace(':', '') as 'http' | 'https',
+          }
+        : {}),
+      appInfo: { name: 'Edify' },
+    });
   });
   const policy = wrap(
     retry(handleWhen(retryable), { maxAttempts: 2, backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2_000 }) }),
@@ -38,10 +45,11 @@ export function createBilling(config: Config): Billing | undefined {
     timeout(12_000, TimeoutStrategy.Aggressive),
   );
   return {
-    stripe,
+    client,
     call: async (fn) => {
       try {
-        return await policy.execute(fn);
+        const stripe = await client();
+        return await policy.execute(() => fn(stripe));
       } catch (error) {
         if (retryable(error) || (error as Error)?.name === 'BrokenCircuitError' || (error as Error)?.name === 'TaskCancelledError') {
           throw new AppError('unavailable', 'Billing is temporarily unavailable (Stripe did not answer). Teaching is not affected; try again in a minute.', {

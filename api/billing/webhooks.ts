@@ -21,11 +21,12 @@ export const HANDLED = [
   'customer.subscription.trial_will_end',
 ];
 
-export function verifyEvent(billing: Billing, raw: Buffer, signature: string, secrets: string[]): Stripe.Event {
+export async function verifyEvent(billing: Billing, raw: Buffer, signature: string, secrets: string[]): Promise<Stripe.Event> {
   if (secrets.length === 0) throw new AppError('unavailable', 'Webhooks are not set up on this server (STRIPE_WEBHOOK_SECRET is missing).');
+  const stripe = await billing.client();
   for (const secret of secrets) {
     try {
-      return billing.stripe.webhooks.constructEvent(raw, signature, secret);
+      return stripe.webhooks.constructEvent(raw, signature, secret);
     } catch {
       // try the next secret: during rotation both are valid
     }
@@ -80,7 +81,7 @@ async function recordAndApply(
 
   // Stripe first (outside any transaction), then one short transaction for the record and the change.
   const subscriptionId = HANDLED.includes(event.type) ? subscriptionIdOf(event) : undefined;
-  const subscription = subscriptionId ? await billing.call(() => billing.stripe.subscriptions.retrieve(subscriptionId)) : undefined;
+  const subscription = subscriptionId ? await billing.call((stripe) => stripe.subscriptions.retrieve(subscriptionId)) : undefined;
   const state = subscription ? subscriptionState(subscription) : undefined;
 
   return recordOnce(

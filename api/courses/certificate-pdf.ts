@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import Handlebars from 'handlebars';
-import { PDFDocument, type PDFFont, rgb, StandardFonts } from 'pdf-lib';
+import type { PDFFont } from 'pdf-lib';
+import { lazy } from '../lazy.ts';
 import { safeColor } from '../mail/mailer.ts';
 
 export type CertificateContent = {
@@ -52,7 +53,9 @@ function encodable(font: PDFFont, text: string): string {
   return out;
 }
 
-function hexToRgb(hex: string) {
+const pdfLib = lazy(() => import('pdf-lib'));
+
+function hexToRgb(rgb: typeof import('pdf-lib').rgb, hex: string) {
   const n = Number.parseInt(hex.slice(1), 16);
   return rgb(((n >> 16) & 255) / 255, ((n >> 8) & 255) / 255, (n & 255) / 255);
 }
@@ -66,6 +69,7 @@ export async function renderCertificatePdf(content: CertificateContent): Promise
       const [kind, size, ...text] = l.split('|');
       return { kind: kind ?? 'text', size: Number(size) || 12, text: text.join('|') };
     });
+  const { PDFDocument, rgb, StandardFonts } = await pdfLib();
   const doc = await PDFDocument.create();
   doc.setTitle(`Certificate: ${content.course}`.slice(0, 200));
   doc.setAuthor(content.school.slice(0, 200));
@@ -73,7 +77,7 @@ export async function renderCertificatePdf(content: CertificateContent): Promise
   const page = doc.addPage([842, 595]);
   const regular = await doc.embedFont(StandardFonts.Helvetica);
   const bold = await doc.embedFont(StandardFonts.HelveticaBold);
-  const colour = hexToRgb(safeColor(content.color));
+  const colour = hexToRgb(rgb, safeColor(content.color));
   page.drawRectangle({ x: 24, y: 24, width: 842 - 48, height: 595 - 48, borderColor: colour, borderWidth: 6 });
   let y = 595 - 90;
   if (content.logo) {

@@ -40,8 +40,8 @@ export async function createCourseCheckout(
 ): Promise<{ id: string; url: string }> {
   const { hold, tenant } = input;
   const metadata = { school_id: tenant.id, class_id: input.classId, user_id: hold.userId, payment_id: hold.paymentId, kind: 'course' };
-  const session = await billing.call(() =>
-    billing.stripe.checkout.sessions.create(
+  const session = await billing.call((stripe) =>
+    stripe.checkout.sessions.create(
       {
         mode: 'payment',
         line_items: [{ quantity: 1, price_data: { currency: hold.currency, unit_amount: hold.amount, product_data: { name: hold.name } } }],
@@ -70,13 +70,13 @@ async function currentState(billing: Billing, event: Stripe.Event, account: stri
   let session: Stripe.Checkout.Session | undefined;
   let intent: Stripe.PaymentIntent | undefined;
   if (event.type.startsWith('checkout.session.')) {
-    session = await billing.call(() => billing.stripe.checkout.sessions.retrieve(object.id as string, { expand: ['payment_intent.latest_charge'] }, options));
+    session = await billing.call((stripe) => stripe.checkout.sessions.retrieve(object.id as string, { expand: ['payment_intent.latest_charge'] }, options));
     intent = typeof session.payment_intent === 'object' && session.payment_intent ? session.payment_intent : undefined;
   } else {
     const ref = object.payment_intent as string | { id: string } | null;
     const id = typeof ref === 'string' ? ref : ref?.id;
     if (!id) return undefined;
-    intent = await billing.call(() => billing.stripe.paymentIntents.retrieve(id, { expand: ['latest_charge'] }, options));
+    intent = await billing.call((stripe) => stripe.paymentIntents.retrieve(id, { expand: ['latest_charge'] }, options));
   }
   const metadata = { ...(session?.metadata ?? {}), ...(intent?.metadata ?? {}) } as Record<string, string>;
   if (metadata.kind !== 'course') return undefined;

@@ -101,7 +101,7 @@ export const enrolmentRoutes = [
     handler: async ({ ctx, deps }) => {
       const billing = requireBilling(deps.billing);
       const raw = await readRawBody(ctx as never, 1_000_000);
-      const event = verifyEvent(billing, raw, ctx.get('stripe-signature'), deps.config.stripe.connectWebhookSecrets ?? []);
+      const event = await verifyEvent(billing, raw, ctx.get('stripe-signature'), deps.config.stripe.connectWebhookSecrets ?? []);
       const outbox = deps.jobs && { jobs: deps.jobs, box: deps.secretBox };
       return { body: await handleCourseEvent(deps.dbs.owner, billing, event, deps.clock(), outbox, (slug) => schoolUrl(deps.config, slug)) };
     },

@@ -7,10 +7,8 @@ import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { FilesConfig } from '../config.ts';
+import { lazy } from '../lazy.ts';
 
 export type ByteRange = { start: number; end: number };
 
@@ -87,39 +85,53 @@ type S3Settings = NonNullable<FilesConfig['s3']>;
 /** 8 MiB parts: large uploads go up as a multipart upload with at most a few parts in memory. */
 const PART_SIZE = 8 * 1024 * 1024;
 
+/** The AWS SDK (three packages, ~40 MB of heap and code) loads with the first S3 call (api/lazy.ts). */
+const sdk = lazy(async () => {
+  const [s3, storage, presigner] = await Promise.all([import('@aws-sdk/client-s3'), import('@aws-sdk/lib-storage'), import('@aws-sdk/s3-request-presigner')]);
+  return { ...s3, Upload: storage.Upload, getSignedUrl: presigner.getSignedUrl };
+});
+
 export function s3Storage(settings: S3Settings): Storage {
-  const client = new S3Client({
-    region: settings.region,
-    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-    forcePathStyle: settings.forcePathStyle,
-    ...(settings.accessKeyId && settings.secretAccessKey
-      ? { credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey } }
-      : {}),
+  const connect = lazy(async () => {
+    const aws = await sdk();
+    const client = new aws.S3Client({
+      region: settings.region,
+      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+      forcePathStyle: settings.forcePathStyle,
+      ...(settings.accessKeyId && settings.secretAccessKey
+        ? { credentials: { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey } }
+        : {}),
+    });
+    return { aws, client };
   });
   const Bucket = settings.bucket;
   return {
     kind: 's3',
     async put(key, body, contentType) {
-      const upload = new Upload({ client, params: { Bucket, Key: key, Body: body, ContentType: contentType }, partSize: PART_SIZE, queueSize: 2 });
+      const { aws, client } = await connect();
+      const upload = new aws.Upload({ client, params: { Bucket, Key: key, Body: body, ContentType: contentType }, partSize: PART_SIZE, queueSize: 2 });
       try {
         await upload.done();
       } catch (error) {
         await upload.abort().catch(() => undefined);
-        await client.send(new DeleteObjectCommand({ Bucket, Key: key })).catch(() => undefined);
+        await client.send(new aws.DeleteObjectCommand({ Bucket, Key: key })).catch(() => undefined);
         throw error;
       }
     },
     async get(key, range) {
-      const res = await client.send(new GetObjectCommand({ Bucket, Key: key, ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }));
+      const { aws, client } = await connect();
+      const res = await client.send(new aws.GetObjectCommand({ Bucket, Key: key, ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}) }));
       if (!res.Body) throw new Error('empty S3 response');
       return res.Body as Readable;
     },
     async remove(key) {
-      await client.send(new DeleteObjectCommand({ Bucket, Key: key }));
+      const { aws, client } = await connect();
+      await client.send(new aws.DeleteObjectCommand({ Bucket, Key: key }));
     },
     async exists(key) {
+      const { aws, client } = await connect();
       try {
-        await client.send(new HeadObjectCommand({ Bucket, Key: key }));
+        await client.send(new aws.HeadObjectCommand({ Bucket, Key: key }));
         return true;
       } catch (error) {
         if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return false;
@@ -127,19 +139,25 @@ export function s3Storage(settings: S3Settings): Storage {
       }
     },
     async list(prefix) {
+      const { aws, client } = await connect();
       const found: { key: string; size: number }[] = [];
       let token: string | undefined;
       do {
-        const page = await client.send(new ListObjectsV2Command({ Bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+        const page = await client.send(new aws.ListObjectsV2Command({ Bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
         for (const o of page.Contents ?? []) if (o.Key) found.push({ key: o.Key, size: o.Size ?? 0 });
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
       } while (token);
       return found;
     },
-    presign(key, { expiresInSeconds, contentType, disposition }) {
-      return getSignedUrl(client, new GetObjectCommand({ Bucket, Key: key, ResponseContentType: contentType, ResponseContentDisposition: disposition }), {
-        expiresIn: expiresInSeconds,
-      });
+    async presign(key, { expiresInSeconds, contentType, disposition }) {
+      const { aws, client } = await connect();
+      return aws.getSignedUrl(
+        client,
+        new aws.GetObjectCommand({ Bucket, Key: key, ResponseContentType: contentType, ResponseContentDisposition: disposition }),
+        {
+          expiresIn: expiresInSeconds,
+        },
+      );
     },
   };
 }

@@ -5,7 +5,8 @@
 // is valid UTF-8 without NUL characters (checked as it streams, TextChecker), and it is never
 // served inline (api/files/download.ts). Nothing else without a magic number is accepted, so
 // HTML, SVG, XML and scripts never get in under any name.
-import { fileTypeFromBuffer } from 'file-type';
+
+import { lazy } from '../lazy.ts';
 import type { FilePurpose } from './model.ts';
 
 export const PURPOSES: readonly FilePurpose[] = ['documents', 'images', 'media'];
@@ -73,9 +74,11 @@ export function extensionOf(name: string): string {
 }
 
 /** The type of an upload from its first bytes and its (sanitised) name, for this purpose. */
+const fileType = lazy(() => import('file-type'));
+
 export async function decideType(head: Uint8Array, name: string, purpose: FilePurpose): Promise<Decision> {
   const ext = extensionOf(name);
-  const detected = head.length > 0 ? await fileTypeFromBuffer(head) : undefined;
+  const detected = head.length > 0 ? await (await fileType()).fileTypeFromBuffer(head) : undefined;
   if (!detected) {
     const mime = TEXT[ext];
     if (mime && purpose === 'documents' && looksLikeText(head)) return { ok: true, mime, text: true };

@@ -7,11 +7,15 @@
 // does not answer within REDIS_TIMEOUT_MS) makes the limits count in this process's memory until
 // Redis is back, logged once per outage and counted in `store.stats` (docs/operations.md, Faults).
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Context, Middleware } from 'koa';
 import ratelimit from 'koa-ratelimit';
 import { AppError } from '../errors.ts';
+import { lazyRequire } from '../lazy.ts';
 import type { AppState } from './state.ts';
+
+/** ioredis loads only where REDIS_URL is set (api/lazy.ts). */
+const ioredis = lazyRequire<typeof import('ioredis')>('ioredis');
 
 export type LimitRule = {
   /** Names the counter: `login`, `refresh`, `writes`, ... */
@@ -78,7 +82,7 @@ export function createLimiterStore(redisUrl: string | undefined, options: { time
   const timeoutMs = options.timeoutMs ?? 500;
   // No offline queue and no retries: a command while disconnected fails at once instead of
   // waiting for a reconnection; reconnecting goes on in the background, every second at most.
-  const redis = new Redis(redisUrl, {
+  const redis = new (ioredis().Redis)(redisUrl, {
     connectTimeout: timeoutMs,
     commandTimeout: timeoutMs,
     enableOfflineQueue: false,

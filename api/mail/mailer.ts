@@ -8,7 +8,10 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConsecutiveBreaker, circuitBreaker, ExponentialBackoff, handleAll, retry, TimeoutStrategy, timeout, wrap } from 'cockatiel';
 import Handlebars from 'handlebars';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
+import { lazy } from '../lazy.ts';
+
+const nodemailer = lazy(async () => (await import('nodemailer')).default);
 
 export type EmailTemplate =
   | 'invite'
@@ -269,15 +272,20 @@ function envelope(from: string, message: MailMessage, rendered: RenderedMail) {
 export function createMailer(options: MailerOptions): Mailer {
   const limitMs = options.timeoutMs ?? 10_000;
   if (options.smtpUrl) {
-    const transport = nodemailer.createTransport({
-      url: options.smtpUrl,
-      connectionTimeout: limitMs,
-      greetingTimeout: limitMs,
-      socketTimeout: limitMs,
-      dnsTimeout: limitMs,
-      logger: false,
-      debug: false,
-    });
+    const smtpUrl = options.smtpUrl;
+    // nodemailer loads with the first message (api/lazy.ts): an API process that sends none
+    // does not carry it.
+    const transport = lazy(async () =>
+      (await nodemailer()).createTransport({
+        url: smtpUrl,
+        connectionTimeout: limitMs,
+        greetingTimeout: limitMs,
+        socketTimeout: limitMs,
+        dnsTimeout: limitMs,
+        logger: false,
+        debug: false,
+      }),
+    );
     // One policy for every message: a hard timeout, a quick retry for a dropped connection, and a
     // breaker that stops knocking on a relay that is down (the job queue retries later, with backoff).
     const policy = wrap(
@@ -288,17 +296,18 @@ export function createMailer(options: MailerOptions): Mailer {
     return {
       async send(message) {
         const rendered = await renderMail(message);
-        const info = await policy.execute(() => transport.sendMail(envelope(options.from, message, rendered)));
+        const smtp = await transport();
+        const info = await policy.execute(() => smtp.sendMail(envelope(options.from, message, rendered)));
         return { to: message.to, ...rendered, messageId: info.messageId };
       },
     };
   }
 
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const transport = lazy(async (): Promise<Transporter> => (await nodemailer()).createTransport({ streamTransport: true, buffer: true, newline: 'unix' }));
   return {
     async send(message) {
       const rendered = await renderMail(message);
-      const info = await transport.sendMail(envelope(options.from, message, rendered));
+      const info = await (await transport()).sendMail(envelope(options.from, message, rendered));
       await mkdir(options.mailDir, { recursive: true });
       const sentAt = new Date().toISOString();
       // <ISO time>-<sequence><random>-<template>: names sort in sending order (colons become

@@ -242,7 +242,7 @@ export async function deleteTenant(
     }
     const billing = options.billing;
     const sub = tenant.stripe_subscription_id;
-    await billing.call(() => billing.stripe.subscriptions.cancel(sub, {}, { idempotencyKey: `edify-delete-${tenant.id}` }));
+    await billing.call((stripe) => stripe.subscriptions.cancel(sub, {}, { idempotencyKey: `edify-delete-${tenant.id}` }));
     subscription = 'canceled';
   }
   const school = { id: tenant.id, slug: tenant.slug, name: tenant.name };

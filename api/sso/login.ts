@@ -3,7 +3,7 @@
 // the checks node-saml leaves to us, provisions the person and starts a browser session.
 // Every outcome is recorded (sso_attempts, audit log, server log) with its precise reason; the
 // person sees a plain page that says what to do, never XML or a stack.
-import { MultiSamlStrategy, type Profile, SAML } from '@node-saml/passport-saml';
+import type { Profile } from '@node-saml/passport-saml';
 import type { Context } from 'koa';
 import { KoaPassport } from 'koa-passport';
 import type { AppDeps } from '../app-deps.ts';
@@ -12,6 +12,7 @@ import { completeSignIn } from '../auth/complete-sign-in.ts';
 import { schoolUrl } from '../config.ts';
 import { boundedLine } from '../content/safe-text.ts';
 import { forbidden } from '../errors.ts';
+import { lazy } from '../lazy.ts';
 import type { Scope } from '../scope.ts';
 import { renderPage } from '../web/render.ts';
 import { type Connection, findConnection } from './connections.ts';
@@ -22,21 +23,27 @@ import { checkBeyondNodeSaml, samlOptions } from './saml.ts';
 
 type SamlState = { scope: Scope; connection: Connection; siteUrl: string; clockSkewMs: number };
 
-const passport = new KoaPassport();
-passport.use(
-  'saml',
-  new MultiSamlStrategy(
-    {
-      passReqToCallback: true,
-      getSamlOptions: (req, done) => {
-        const state = (req as unknown as { ctx: Context }).ctx.state.saml as SamlState;
-        done(null, samlOptions(state.scope, state.connection, state.siteUrl, state.clockSkewMs));
+/** node-saml and its XML stack load with the first SSO request (api/lazy.ts): most API processes
+ * of a school without SSO never need them. */
+const samlLibrary = lazy(async () => {
+  const { MultiSamlStrategy, SAML } = await import('@node-saml/passport-saml');
+  const passport = new KoaPassport();
+  passport.use(
+    'saml',
+    new MultiSamlStrategy(
+      {
+        passReqToCallback: true,
+        getSamlOptions: (req, done) => {
+          const state = (req as unknown as { ctx: Context }).ctx.state.saml as SamlState;
+          done(null, samlOptions(state.scope, state.connection, state.siteUrl, state.clockSkewMs));
+        },
       },
-    },
-    (_req, profile, done) => done(null, profile as unknown as Record<string, unknown>),
-    (_req, _profile, done) => done(null, undefined),
-  ) as unknown as Parameters<typeof passport.use>[1],
-);
+      (_req, profile, done) => done(null, profile as unknown as Record<string, unknown>),
+      (_req, _profile, done) => done(null, undefined),
+    ) as unknown as Parameters<typeof passport.use>[1],
+  );
+  return { passport, SAML };
+});
 
 /** A path on this same site only: never another host, scheme, or protocol-relative URL. */
 export function safeReturnTo(value: unknown): string {
@@ -49,6 +56,7 @@ export async function startLogin(scope: Scope, deps: AppDeps, connectionId: stri
   try {
     if (!connection.enabled) throw ssoFailure('connection_disabled');
     const siteUrl = schoolUrl(deps.config, scope.tenant.slug);
+    const { SAML } = await samlLibrary();
     const saml = new SAML(samlOptions(scope, connection, siteUrl, deps.config.samlClockSkewMs));
     return await saml.getAuthorizeUrlAsync(safeReturnTo(returnTo), host, {});
   } catch (error) {
@@ -60,11 +68,13 @@ export async function startLogin(scope: Scope, deps: AppDeps, connectionId: stri
 
 export async function spMetadata(scope: Scope, deps: AppDeps, connectionId: string): Promise<string> {
   const connection = await findConnection(scope, connectionId);
+  const { SAML } = await samlLibrary();
   const saml = new SAML(samlOptions(scope, connection, schoolUrl(deps.config, scope.tenant.slug), deps.config.samlClockSkewMs));
   return saml.generateServiceProviderMetadata(null, null);
 }
 
-function validateWithPassport(ctx: Context): Promise<SamlProfile> {
+async function validateWithPassport(ctx: Context): Promise<SamlProfile> {
+  const { passport } = await samlLibrary();
   return new Promise((resolve, reject) => {
     const run = passport.authenticate('saml', { session: false }, (error: unknown, profile: Profile | false) => {
       if (error) reject(error);

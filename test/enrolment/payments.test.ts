@@ -77,7 +77,7 @@ test('a paid enrolment happens once under redelivery and out-of-order delivery, 
   t.regex(receipts[0]?.text ?? '', /USD 25\.00/);
 
   // The refund (through the API, on the connected account), then a stale "completed" arrives late.
-  const stripe = w.app.deps.billing?.stripe;
+  const stripe = await w.app.deps.billing?.client();
   await stripe?.refunds.create({ payment_intent: paid.paymentIntent.id }, { stripeAccount: w.account });
   const refundedCharge = w.stand.state.charges.get(paid.charge.id) as unknown as Record<string, unknown>;
   t.is((await w.deliver('charge.refunded', refundedCharge)).status, 200);
