@@ -394,7 +394,7 @@ export function openApiDocument(allRoutes: AnyRoute[], options: DocumentOptions)
       version: '1',
       description:
         options.host === 'tenant'
-          ? 'Served on each school’s own subdomain. Sign in (POST /api/v1/auth/login) for a bearer token; browser sessions use the session cookie plus the X-CSRF-Token header on writes. Errors are application/problem+json (RFC 9457) with a stable type per problem. The platform API (signup, webhooks) has its own document at the apex’s /openapi.json.'
+          ? 'Served on each school’s own subdomain. Sign in (POST /api/v1/auth/login) for a bearer token; browser sessions use the session cookie plus the X-CSRF-Token header on writes. Errors are application/problem+json (RFC 9457) with a stable type per problem. A JSON answer to a GET carries a weak ETag (Cache-Control: private, no-cache): send it back as If-None-Match and the answer is 304 with no body until it changes; answers marked Cache-Control: no-store carry none. The platform API (signup, webhooks) has its own document at the apex’s /openapi.json.'
           : 'Served on the platform’s own host (no school subdomain): school signup and webhooks. Each school’s API is documented at its own subdomain’s /openapi.json.',
     },
     servers,

@@ -6,6 +6,7 @@
 //   → handler → commit → write the reply.
 // and api/http/openapi.ts builds the OpenAPI document from the same declarations. A route cannot
 // be declared without `access`, so no route goes without a permission decision.
+import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
@@ -299,6 +300,28 @@ function send(ctx: Parameters<Middleware<AppState>>[0], reply: Reply): void {
   for (const [name, value] of Object.entries(reply.headers ?? {})) ctx.set(name, value);
   ctx.status = reply.status ?? (reply.body === undefined ? 204 : 200);
   if (reply.body !== undefined) ctx.body = reply.body;
+  revalidatable(ctx);
+}
+
+/** A JSON answer to a GET carries a weak ETag of its bytes, and a client that sends it back
+ * (If-None-Match) gets 304 with no body: a page that polls (a course copy's progress, the unread
+ * count) downloads an answer again only when it changed. `private, no-cache`: the answer is one
+ * person's, kept by their browser only, and asked about again every time. An answer that says how
+ * it may be kept (`no-store` on secrets) is left as it is. */
+function revalidatable(ctx: Parameters<Middleware<AppState>>[0]): void {
+  const body = ctx.body;
+  if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || ctx.status !== 200 || ctx.response.get('Cache-Control')) return;
+  if (body === null || typeof body !== 'object' || Buffer.isBuffer(body) || typeof (body as { pipe?: unknown }).pipe === 'function') return;
+  const json = JSON.stringify(body);
+  ctx.set('ETag', `W/"${createHash('sha1').update(json).digest('base64url')}"`);
+  ctx.set('Cache-Control', 'private, no-cache');
+  if (ctx.fresh) {
+    ctx.status = 304;
+    ctx.body = null;
+    return;
+  }
+  ctx.type = 'application/json';
+  ctx.body = json;
 }
 
 function validate(route: AnyRoute, ctx: Parameters<Middleware<AppState>>[0]) {
