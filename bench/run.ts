@@ -25,7 +25,7 @@ import { appUrlFrom, connect, ensureDatabase, withDatabaseName } from '../api/db
 import { type DatabaseServer, startEmbeddedServer } from '../api/db/embedded-server.ts';
 import { migrateLatest } from '../api/db/migrate.ts';
 import { type Known, pgbenchScript, templatesFrom } from './lib/capture.ts';
-import { type ExamResult, examMorning } from './lib/exam.ts';
+import { type ExamResult, examClient, examMorning, openExam } from './lib/exam.ts';
 import { startPgProxy } from './lib/pg-proxy.ts';
 import { median as medianOf, timeMigration, timeSchoolCreation } from './lib/scale.ts';
 import { SEED_DEFAULTS, seedExamSchool, slugFor } from './lib/seed.ts';
@@ -55,6 +55,9 @@ const POOL = 10; // database connections: the app's DB_POOL_MAX, the raw handler
 const BASE = 'bench.test';
 const TOKENS = 100; // distinct students: the per-token rate limit (1,200/min) must never trip
 const PROBES = 5; // P7: students whose attempts serve the single-client measurement
+// The autosave pair: students each with an attempt, so that under load no token meets the write
+// limit (300 a minute): a run of a few seconds sends each of them a few dozen saves at most.
+const SAVERS = 200;
 // The servers under test run in production mode, which refuses the development password: a fresh
 // one per run (set on the bench's own embedded cluster below; a trust-auth server ignores it; any
 // other server needs EDIFY_APP_DB_PASSWORD set to the role's real password).
@@ -128,12 +131,50 @@ async function main() {
   await new Promise((resolve) => setTimeout(resolve, 200));
   await proxy.idle();
   const wire = proxy.counts();
-  capturing.child.kill('SIGTERM');
   const known: Known = { tenantId: first.tenantId, sessionId: first.sessionId, userId: first.userId, classId: first.classId, slug };
   const templates = templatesFrom(wire.statements, known);
+
+  // The autosave, captured the same way: a hall of students with attempts on an open quiz (made
+  // through the API), then one save (last write wins: no sequence, so every replay is the same work).
+  const saveHall = await seedExamSchool(owner, 'autosave-hall', SAVERS);
+  const saveTokens = await sessionsFor(owner, saveHall.tenantId, [saveHall.teacherId, ...saveHall.studentIds], keys);
+  const savers = saveHall.studentIds.map((userId) => ({ userId, token: saveTokens.get(userId) as string }));
+  const saveHost = `${saveHall.slug}.${BASE}`;
+  const saveClient = examClient(capturing.port, saveHost);
+  const saveExam = await openExam(saveClient, { classId: saveHall.classId, teacher: saveTokens.get(saveHall.teacherId) as string, students: savers, log });
+  const saveRequests = savers.map((s, i) => ({
+    method: 'PUT' as const,
+    path: `/api/v1/quiz-attempts/${saveExam.attemptOf.get(s.userId)}/answers/${saveExam.questions[i % saveExam.questions.length]}`,
+    headers: { host: saveHost, authorization: `Bearer ${s.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ response: { option_id: 'b' } }),
+  }));
+  const [firstSave] = saveRequests;
+  const [firstSaver] = savers;
+  if (!firstSave || !firstSaver) throw new Error('the autosave hall has no students');
+  const saveOnce = () => saveClient.call('PUT', firstSave.path, firstSaver.token, { response: { option_id: 'b' } });
+  await saveOnce();
+  await proxy.idle();
+  proxy.reset();
+  const saved = await saveOnce();
+  if (saved.status !== 200) throw new Error(`PUT ${firstSave.path} answered ${saved.status}: ${JSON.stringify(saved.body)}`);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await proxy.idle();
+  const saveWire = proxy.counts();
+  saveClient.close();
+  capturing.child.kill('SIGTERM');
+  const saverSession = (JSON.parse(Buffer.from(firstSaver.token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sid: string }).sid;
+  const saveTemplates = templatesFrom(saveWire.statements, {
+    tenantId: saveHall.tenantId,
+    sessionId: saverSession,
+    userId: firstSaver.userId,
+    slug: saveHall.slug,
+    attemptId: saveExam.attemptOf.get(firstSaver.userId) as string,
+    questionId: saveExam.questions[0] as string,
+  });
+  log(`PUT /quiz-attempts/:id/answers/:q: ${saveWire.statements.length} statements in ${saveWire.roundTrips} round trips (captured for the raw-pg reference)`);
   const workDir = path.join(os.tmpdir(), `edify-bench-${process.pid}`);
   mkdirSync(workDir, { recursive: true });
-  writeFileSync(path.join(workDir, 'templates.json'), JSON.stringify(templates));
+  writeFileSync(path.join(workDir, 'templates.json'), JSON.stringify({ class: templates, autosave: saveTemplates }));
   writeFileSync(path.join(workDir, 'replay.sql'), `${pgbenchScript(wire.statements)}\n`);
   log(`GET /classes/:id: ${wire.statements.length} statements in ${wire.roundTrips} round trips (captured for the replays)`);
 
@@ -156,6 +197,8 @@ async function main() {
     const check = await httpGet(port, classPath(first), headersOf(first));
     if (check.status !== 200) throw new Error(`${name} answered ${check.status}`);
   }
+  const rawSave = await examClient(rawRls.port, saveHost).call('PUT', firstSave.path, firstSaver.token, { response: { option_id: 'b' } });
+  if (rawSave.status !== 200) throw new Error(`raw-pg autosave answered ${rawSave.status}`);
   const pgbench = findPgbench();
   const pgbenchDb = `${dbName}_pgbench`;
   if (pgbench) {
@@ -199,6 +242,8 @@ async function main() {
     { name: 'raw-pg', note: 'raw pg, same statements, RLS on (ceiling c)', run: () => load(rawRls.port, classRequests) },
     { name: 'raw-pg-owner', note: 'raw pg as owner, explicit tenant_id, no RLS (ceiling d)', run: () => load(rawOwner.port, classRequests) },
     { name: 'class-list', note: 'edify GET /api/v1/classes (first page) as a student', run: () => load(app.port, listRequests) },
+    { name: 'autosave', note: `edify PUT /api/v1/quiz-attempts/:id/answers/:q, ${SAVERS} students, last write wins`, run: () => load(app.port, saveRequests) },
+    { name: 'raw-pg-autosave', note: "raw pg, the autosave's statements, RLS on (ceiling)", run: () => load(rawRls.port, saveRequests) },
     ...optionalVariants,
   ];
   if (!quick) {
@@ -381,6 +426,14 @@ async function main() {
     },
     { id: 'P3', what: 'GET /classes/:id ÷ raw-pg reference', value: ratio('class', 'raw-pg'), target: '≥ 0.85', met: (r: number) => r >= 0.85 },
     {
+      id: 'P3a',
+      what: 'autosave (PUT /quiz-attempts/:id/answers/:q) ÷ raw-pg reference of its statements',
+      value: ratio('autosave', 'raw-pg-autosave'),
+      target: '≥ 0.85',
+      met: (r: number) => r >= 0.85,
+    },
+    { id: 'P3d', what: 'GET /me/dashboard ÷ GET /classes/:id', value: ratio('dashboard', 'class'), target: '≥ 0.5', met: (r: number) => r >= 0.5 },
+    {
       id: 'P5',
       what: `raw-pg RLS on ÷ owner with explicit tenant_id (${SETTINGS.schools} schools)`,
       value: ratio('raw-pg', 'raw-pg-owner'),
@@ -525,7 +578,7 @@ function productionEnv(ownerUrl: string, appUrl: string, secret: string): Record
   };
 }
 
-async function load(port: number, requests: { method: 'GET'; path: string; headers: Record<string, string> }[]): Promise<Sample> {
+async function load(port: number, requests: { method: 'GET' | 'PUT'; path: string; headers: Record<string, string>; body?: string }[]): Promise<Sample> {
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
     connections: CONNECTIONS,

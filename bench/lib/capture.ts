@@ -4,9 +4,10 @@
 import { escapeLiteral } from 'pg';
 import type { Statement } from './pg-proxy.ts';
 
-export type Ref = 'tenantId' | 'sessionId' | 'userId' | 'classId' | 'slug';
+export type Ref = 'tenantId' | 'sessionId' | 'userId' | 'slug' | 'classId' | 'attemptId' | 'questionId';
 export type Template = { sql: string; params: (string | null | { ref: Ref })[]; slugLiteral?: boolean };
-export type Known = Record<Ref, string>;
+/** The request's own values, as seen in the capture: the raw server fills them in per request. */
+export type Known = Record<'tenantId' | 'sessionId' | 'userId' | 'slug', string> & Partial<Record<Ref, string>>;
 
 export function templatesFrom(statements: Statement[], known: Known): { rls: Template[]; owner: Template[] } {
   const [session, ...rest] = statements;

@@ -30,20 +30,21 @@ const TIMEOUT_MS = 60_000;
 
 type Reply = { status: number; body: unknown; ms: number; sentAt: number };
 
-export async function examMorning(o: ExamOptions) {
-  // One keep-alive pool for the whole hall: a socket per request in flight, reused after.
+/** An HTTP client for one school's host on one keep-alive pool (a socket per request in flight,
+ * reused after); `must` throws unless the status is one of `ok`. */
+export function examClient(port: number, host: string) {
   const agent = new Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
   const call = (method: string, path: string, token: string, body?: unknown): Promise<Reply> =>
     new Promise((resolve) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);
       const started = performance.now();
       const sentAt = Date.now();
-      const headers: Record<string, string> = { host: o.host, authorization: `Bearer ${token}` };
+      const headers: Record<string, string> = { host, authorization: `Bearer ${token}` };
       if (payload !== undefined) {
         headers['content-type'] = 'application/json';
         headers['content-length'] = String(Buffer.byteLength(payload));
       }
-      const req = request({ host: '127.0.0.1', port: o.port, method, path, headers, agent }, (res) => {
+      const req = request({ host: '127.0.0.1', port, method, path, headers, agent }, (res) => {
         let text = '';
         res.setEncoding('utf8');
         res.on('data', (c) => (text += c));
@@ -63,11 +64,19 @@ export async function examMorning(o: ExamOptions) {
     });
   const must = async (what: string, reply: Promise<Reply>, ok = [200, 201]) => {
     const r = await reply;
-    if (!ok.includes(r.status)) throw new Error(`exam morning: ${what} answered ${r.status}: ${JSON.stringify(r.body)}`);
+    if (!ok.includes(r.status)) throw new Error(`exam: ${what} answered ${r.status}: ${JSON.stringify(r.body)}`);
     return r.body as Record<string, unknown>;
   };
+  return { call, must, close: () => agent.destroy() };
+}
 
-  // The quiz, through the API as its teacher: timed, ten single-choice questions, published.
+/** The quiz, through the API as its teacher (timed, ten single-choice questions, published), and
+ * every student's attempt started, a few at a time. */
+export async function openExam(
+  client: ReturnType<typeof examClient>,
+  o: { classId: string; teacher: string; students: ExamStudent[]; log: (line: string) => void },
+) {
+  const { call, must } = client;
   const quiz = await must(
     'creating the quiz',
     call('POST', `/api/v1/classes/${o.classId}/quizzes`, o.teacher, {
@@ -92,22 +101,28 @@ export async function examMorning(o: ExamOptions) {
   }
   await must('publishing', call('POST', `/api/v1/quizzes/${quizId}/publish`, o.teacher));
 
-  // Attempts started through the API before the measured window, a few at a time.
-  const everyone = [...o.students, ...o.probes];
   const attemptOf = new Map<string, string>();
-  const startStarted = Date.now();
+  const started = Date.now();
   let next = 0;
   await Promise.all(
     Array.from({ length: 4 }, async () => {
-      while (next < everyone.length) {
-        const s = everyone[next++] as ExamStudent;
+      while (next < o.students.length) {
+        const s = o.students[next++] as ExamStudent;
         const a = await must('starting an attempt', call('POST', `/api/v1/quizzes/${quizId}/attempts`, s.token), [201]);
         attemptOf.set(s.userId, a.id as string);
       }
     }),
   );
-  const startSeconds = (Date.now() - startStarted) / 1000;
-  o.log(`P7: ${everyone.length} attempts started in ${startSeconds.toFixed(1)} s`);
+  const startSeconds = (Date.now() - started) / 1000;
+  o.log(`${o.students.length} attempts started in ${startSeconds.toFixed(1)} s`);
+  return { quizId, questions, attemptOf, startSeconds };
+}
+
+export async function examMorning(o: ExamOptions) {
+  const client = examClient(o.port, o.host);
+  const { call, must } = client;
+  // Attempts started through the API before the measured window.
+  const { quizId, questions, attemptOf, startSeconds } = await openExam(client, { ...o, students: [...o.students, ...o.probes] });
 
   // Every save acknowledged with 200, the newest per (attempt, question): what must be stored.
   const acked = new Map<string, { sequence: number; option: string }>();
@@ -182,7 +197,7 @@ export async function examMorning(o: ExamOptions) {
         }),
     ),
   );
-  agent.destroy();
+  client.close();
 
   // What the database holds, read as the owner.
   const { rows } = (await o.owner.raw(

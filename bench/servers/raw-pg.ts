@@ -1,5 +1,6 @@
-// Ceilings (c) and (d): the hot endpoint written by hand on raw `pg`, running the statements the
+// Ceilings (c) and (d): the hot endpoints written by hand on raw `pg`, running the statements the
 // app was seen sending (captured through bench/lib/pg-proxy.ts), with the request's own values.
+//  GET /api/v1/classes/:id (P3, P5) and PUT /api/v1/quiz-attempts/:id/answers/:q (the autosave).
 //  MODE=rls:   as edify_app, the tenant statement sets app.tenant_id and RLS filters (P3).
 //  MODE=owner: as the owner, no tenant setting, an explicit `tenant_id = ...` instead (P5).
 // No JWT signature check, no CASL, no validation: that is the point of a ceiling.
@@ -8,25 +9,38 @@ import http from 'node:http';
 import pg from 'pg';
 import type { Template } from '../lib/capture.ts';
 
-const templates = JSON.parse(readFileSync(String(process.env.TEMPLATES), 'utf8')) as { rls: Template[]; owner: Template[] };
+type Endpoint = { rls: Template[]; owner: Template[] };
+const templates = JSON.parse(readFileSync(String(process.env.TEMPLATES), 'utf8')) as { class: Endpoint; autosave?: Endpoint };
 const mode = process.env.MODE === 'owner' ? 'owner' : 'rls';
-const statements = templates[mode];
 const pool = new pg.Pool({ connectionString: process.env.DB_URL, max: Number(process.env.POOL ?? 10) });
 const base = String(process.env.BASE_DOMAIN);
 
 type Values = Record<string, string>;
 
+/** The endpoint a request is for, and the values its path carries. */
+function route(method: string | undefined, url: string | undefined): { statements: Template[]; values: Values } | undefined {
+  const classId = method === 'GET' ? /^\/api\/v1\/classes\/([0-9a-f-]{36})$/.exec(url ?? '')?.[1] : undefined;
+  if (classId) return { statements: templates.class[mode], values: { classId } };
+  const save = method === 'PUT' ? /^\/api\/v1\/quiz-attempts\/([0-9a-f-]{36})\/answers\/([0-9a-f-]{36})$/.exec(url ?? '') : null;
+  if (save?.[1] && save[2] && templates.autosave) return { statements: templates.autosave[mode], values: { attemptId: save[1], questionId: save[2] } };
+  return undefined;
+}
+
 const server = http.createServer(async (req, res) => {
   const host = String(req.headers.host ?? '').replace(/:\d+$/, '');
   const slug = host.endsWith(`.${base}`) ? host.slice(0, -(base.length + 1)) : '';
   const token = String(req.headers.authorization ?? '').replace(/^Bearer /i, '');
-  const classId = /^\/api\/v1\/classes\/([0-9a-f-]{36})$/.exec(req.url ?? '')?.[1];
-  if (!slug || !token || !classId) {
+  const endpoint = route(req.method, req.url);
+  // The body (the autosave's answer) is read, as the app must, and not parsed: the captured
+  // statement carries the same answer.
+  for await (const _ of req);
+  if (!slug || !token || !endpoint) {
     res.writeHead(404).end();
     return;
   }
+  const { statements } = endpoint;
   const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { sub: string; sid: string };
-  const values: Values = { slug, classId, sessionId: claims.sid, userId: claims.sub };
+  const values: Values = { ...endpoint.values, slug, sessionId: claims.sid, userId: claims.sub };
   const client = await pool.connect();
   try {
     let row: Record<string, unknown> | undefined;
