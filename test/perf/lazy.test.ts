@@ -6,7 +6,18 @@ import path from 'node:path';
 import test from 'ava';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const LAZY = ['stripe', 'nodemailer', '@node-saml/passport-saml', '@node-saml/node-saml', '@aws-sdk/client-s3', 'pdf-lib', 'qrcode', 'file-type', '@zxcvbn-ts/language-common', 'ioredis'];
+const LAZY = [
+  'stripe',
+  'nodemailer',
+  '@node-saml/passport-saml',
+  '@node-saml/node-saml',
+  '@aws-sdk/client-s3',
+  'pdf-lib',
+  'qrcode',
+  'file-type',
+  '@zxcvbn-ts/language-common',
+  'ioredis',
+];
 
 test('edify serve and the worker start without loading Stripe, SMTP, SAML, S3, PDF, QR, file-type, the password list or Redis', (t) => {
   const script = `
