@@ -4,6 +4,7 @@ import { type Config, loadConfig } from '../../api/config.ts';
 import { DEMO_PASSWORD, DEMO_PEOPLE } from '../../api/platform/demo.ts';
 import { startServer } from '../../api/server.ts';
 import { EdifyCommand } from '../base.ts';
+import { untilSignal } from '../signals.ts';
 
 /** What a cluster worker tells the primary once it answers requests. */
 type Ready = { type: 'edify-ready'; port: number; url: string; seeded: boolean };
@@ -43,11 +44,13 @@ export default class Serve extends EdifyCommand {
     if (config.databaseUrl === undefined) this.logToStderr('Starting the embedded PostgreSQL (DATABASE_URL is not set)…');
     if (processes > 1) return this.serveCluster(config, processes, flags.worker);
     const running = await startServer(config, { worker: flags.worker });
-    this.announce(config, { port: running.port, url: running.url, seeded: running.seeded }, 1);
-    await untilSignal((signal) => {
+    // Handlers before the announcement (cli/signals.ts).
+    const stopped = untilSignal((signal) => {
       this.logToStderr(`\n${signal}: stopping…`);
       return running.close().catch((error) => this.logToStderr(String(error)));
     });
+    this.announce(config, { port: running.port, url: running.url, seeded: running.seeded }, 1);
+    await stopped;
     this.logToStderr('Stopped.');
     return { stopped: true };
   }
@@ -122,6 +125,12 @@ export default class Serve extends EdifyCommand {
         w.process.kill('SIGTERM');
       }
     };
+    // Handlers before the announcement (cli/signals.ts); a signal while starting stops them all.
+    const signalled = untilSignal((signal) => {
+      this.logToStderr(`\n${signal}: stopping…`);
+      stopAll(0);
+      return allStopped;
+    });
     try {
       const first = await start(1).ready;
       const rest = await Promise.all(Array.from({ length: processes - 1 }, (_, i) => start(i + 2).ready));
@@ -131,14 +140,7 @@ export default class Serve extends EdifyCommand {
       await allStopped;
       this.error(String(error instanceof Error ? error.message : error), { exit: 1 });
     }
-    await Promise.race([
-      untilSignal((signal) => {
-        this.logToStderr(`\n${signal}: stopping…`);
-        stopAll(0);
-        return allStopped;
-      }),
-      allStopped,
-    ]);
+    await Promise.race([signalled, allStopped]);
     this.logToStderr('Stopped.');
     return { stopped: true, processes };
   }
@@ -157,20 +159,4 @@ export default class Serve extends EdifyCommand {
     }, ['disconnect']);
     return { stopped: true };
   }
-}
-
-/** Resolves once `stop` has run after the first SIGINT or SIGTERM (or a process event such as
- * `disconnect`); later signals are ignored while it runs. */
-function untilSignal(stop: (signal: string) => Promise<unknown>, events: string[] = []): Promise<void> {
-  return new Promise<void>((resolve) => {
-    let stopping = false;
-    const once = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      stop(signal).then(() => resolve());
-    };
-    process.once('SIGINT', () => once('SIGINT'));
-    process.once('SIGTERM', () => once('SIGTERM'));
-    for (const event of events) process.once(event as 'disconnect', () => once(event));
-  });
 }

@@ -6,6 +6,7 @@ import { openJobs, QUEUE_NAMES } from '../../api/jobs/jobs.ts';
 import { startWorker } from '../../api/jobs/worker.ts';
 import { createMailer } from '../../api/mail/mailer.ts';
 import { EdifyCommand } from '../base.ts';
+import { untilSignal } from '../signals.ts';
 
 export default class Worker extends EdifyCommand {
   static override summary = 'Run the background job worker (email, notifications, schedules) until stopped';
@@ -36,22 +37,20 @@ export default class Worker extends EdifyCommand {
     metrics.watchJobs(jobs);
     const queues = flags.queue as (typeof QUEUE_NAMES)[number][] | undefined;
     const worker = await startWorker({ config, dbs, log, mailer, secretBox, clock: () => new Date(), jobs, metrics }, { queues });
-    const metricsServer = config.observability.metricsPort ? await startMetricsServer(metrics, config) : undefined;
-    this.logToStderr(`Worker running${queues ? ` (queues: ${queues.join(', ')})` : ''}. Press Ctrl-C to stop.`);
-    await new Promise<void>((resolve) => {
-      const stop = (signal: string) => {
-        this.logToStderr(`${signal}: letting running jobs finish (up to ${config.workerShutdownMs / 1000} s)…`);
-        worker
-          .stop(config.workerShutdownMs)
-          .then(() => metricsServer?.close())
-          .then(resolve, (error) => {
-            this.logToStderr(String(error));
-            resolve();
-          });
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
+    let metricsServer: Awaited<ReturnType<typeof startMetricsServer>> | undefined;
+    // Handlers before the announcement (cli/signals.ts).
+    const stopped = untilSignal(async (signal) => {
+      this.logToStderr(`${signal}: letting running jobs finish (up to ${config.workerShutdownMs / 1000} s)…`);
+      try {
+        await worker.stop(config.workerShutdownMs);
+        await metricsServer?.close();
+      } catch (error) {
+        this.logToStderr(String(error));
+      }
     });
+    metricsServer = config.observability.metricsPort ? await startMetricsServer(metrics, config) : undefined;
+    this.logToStderr(`Worker running${queues ? ` (queues: ${queues.join(', ')})` : ''}. Press Ctrl-C to stop.`);
+    await stopped;
     return { stopped: true };
   }
 }
