@@ -9,7 +9,7 @@ import { runGuards } from '../api/access/guards.ts';
 import { createSecretBox, parseEncryptionKeys } from '../api/auth/secret-box.ts';
 import { type Config, ConfigError, loadConfig, schoolUrl } from '../api/config.ts';
 import { escapeControlsKeepLines } from '../api/content/safe-text.ts';
-import { type Databases, openDatabases } from '../api/db/connection.ts';
+import { type Databases, describeDatabaseFailure, openDatabases } from '../api/db/connection.ts';
 import { AppError } from '../api/errors.ts';
 import { type Jobs, openJobs } from '../api/jobs/jobs.ts';
 import { findTenant, type Operator, operatorScope } from '../api/platform/provision.ts';
@@ -101,6 +101,10 @@ export abstract class EdifyCommand extends Command {
 
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
     error.message = escapeControlsKeepLines(error.message);
+    // A database the command cannot use at all: what to do about it, not a driver's stack (the
+    // request-side "cannot be reached right now" carries the driver's error as its cause).
+    const database = describeDatabaseFailure(error instanceof AppError && error.code === 'database-unavailable' ? error.cause : error);
+    if (database) return super.catch(Object.assign(new Error(database), { oclif: { exit: 1 } }));
     if (error instanceof AppError) {
       const fields = error.errors?.map((e) => `${e.field} ${e.message}`).join('; ');
       const message = fields && error.message.endsWith('see errors.') ? `Not valid: ${fields}` : error.message;

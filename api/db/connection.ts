@@ -72,10 +72,41 @@ export function connect(url: string, max: number, options: { acquireTimeoutMs?: 
     },
     pool: { min: 0, max, idleTimeoutMillis: 10_000 },
     acquireConnectionTimeout: acquireTimeoutMs,
+    log: KNEX_LOG,
   });
   watchReachability(db);
   if (options.sessionLimits) limitSessions(db, options.sessionLimits);
   return db;
+}
+
+/** knex prints every failed connection attempt with its stack ("Acquire connection error") on
+ * stderr, outside the JSON log, once per attempt during an outage. The same error reaches the
+ * caller, which answers 503 database-unavailable (a request) or says what is wrong (the CLI,
+ * `describeDatabaseFailure`): that line is dropped; knex's other warnings stay, on one line. */
+const KNEX_LOG = {
+  warn: (message: string) => {
+    if (!message.startsWith('Acquire connection error')) process.emitWarning(String(message).split('\n')[0] ?? '', 'KnexWarning');
+  },
+  error: (message: string) => process.emitWarning(String(message).split('\n')[0] ?? '', 'KnexError'),
+  deprecate: (method: string, alternative: string) => process.emitWarning(`${method} is deprecated; use ${alternative}`, 'DeprecationWarning'),
+  debug: () => {},
+};
+
+/** What an operator should do about a database that cannot be used at all (the CLI's message,
+ * instead of a driver's stack): a missing database, a refused sign-in, a server that cannot be
+ * reached. Undefined for any other error. Never includes a password. */
+export function describeDatabaseFailure(error: unknown): string | undefined {
+  const e = ((error as { nativeError?: unknown })?.nativeError ?? error) as { code?: unknown; message?: unknown; cause?: { message?: unknown } } | undefined;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  if (e?.code === '3D000') return `PostgreSQL answered: ${message}. Create it (createdb), or point DATABASE_URL at one that exists.`;
+  if (e?.code === '28P01' || e?.code === '28000') {
+    return `PostgreSQL refused the sign-in: ${message}. Check the user and password in DATABASE_URL (and APP_DATABASE_URL).`;
+  }
+  if (isConnectionError(error)) {
+    const cause = typeof e?.cause?.message === 'string' ? e.cause.message : message;
+    return `PostgreSQL cannot be reached (${cause || 'no answer'}). Is it running, and are the host and port in DATABASE_URL right?`;
+  }
+  return undefined;
 }
 
 export type Reachability = { down: boolean; since: Date | undefined };
