@@ -306,12 +306,15 @@ async function newSchool(client: pg.Client, target: { as: string; name?: string 
   const slug = target.as.trim().toLowerCase();
   const problem = slugProblem(slug);
   if (problem) throw new AppError('validation-failed', `The subdomain "${slug}" ${problem}.`);
-  // Live schools, and the old subdomains of renamed schools while they still redirect (api/platform/renames.ts).
+  // Live schools, and held subdomains (a renamed school's old ones while they redirect, a deleted
+  // school's: api/platform/renames.ts), except the holds of this backup's own school once it is
+  // gone: a deleted school can come back under its own name.
   const { rows: taken } = await client.query(
     `select slug from tenants where slug = $1 or slug_skeleton = $2
      union all
-     select old_slug from tenant_slug_redirects where (old_slug = $1 or old_skeleton = $2) and expires_at > now()`,
-    [slug, slugSkeleton(slug)],
+     select old_slug from tenant_slug_redirects r where (old_slug = $1 or old_skeleton = $2) and expires_at > now()
+        and not (r.school_id = $3 and not exists (select 1 from tenants t where t.id = r.school_id))`,
+    [slug, slugSkeleton(slug), header.school.id],
   );
   if (taken.length > 0) {
     throw conflict(
@@ -325,6 +328,8 @@ async function newSchool(client: pg.Client, target: { as: string; name?: string 
     'insert into tenants (slug, slug_skeleton, name, timezone, settings, seat_limit) values ($1, $2, $3, $4, $5, $6) returning *',
     [slug, slugSkeleton(slug), target.name ?? header.school.name, 'UTC', '{}', null],
   );
+  // The school is back under this name: the deleted school's hold on it has done its job.
+  await client.query('delete from tenant_slug_redirects where old_slug = $1 and school_id = $2', [slug, header.school.id]);
   return rows[0] as Tenant;
 }
 

@@ -17,6 +17,7 @@ import { NOT_RESTORED, schemaVersion, type TenantTable, tenantTables } from '../
 import type { Billing } from '../billing/stripe.ts';
 import { AppError, notFound } from '../errors.ts';
 import type { Storage } from '../files/storage.ts';
+import { holdDeletedSlug } from './renames.ts';
 
 type Row = Record<string, unknown> & { id: string; slug: string; name: string };
 
@@ -217,6 +218,8 @@ export type DeleteResult = {
   rows: Record<string, number>;
   files: { removed: number; failed: number };
   subscription: 'canceled' | 'none';
+  /** Until when nobody else may take the subdomain (only a restore of this school's backup may). */
+  subdomain_held_until: string;
 };
 
 /** Deletes a school: cancels its Stripe subscription first (a failure there changes nothing),
@@ -246,7 +249,7 @@ export async function deleteTenant(
     subscription = 'canceled';
   }
   const school = { id: tenant.id, slug: tenant.slug, name: tenant.name };
-  const { rows, keys } = await owner.transaction(async (db) => {
+  const { rows, keys, heldUntil } = await owner.transaction(async (db) => {
     const locked = await db('tenants').where({ id: tenant.id }).forUpdate().first('id');
     if (!locked) throw notFound(`The school "${slug}"`);
     // The owner is bound by RLS too (FORCE): enter the school, then delete children first.
@@ -260,14 +263,17 @@ export async function deleteTenant(
       if (deleted.rowCount) counts[table.name] = deleted.rowCount;
     }
     await db('tenants').where({ id: tenant.id }).delete();
+    // Its subdomain stays held (and its old ones, whose rows remain): see holdDeletedSlug.
+    const heldUntil = await holdDeletedSlug(db, tenant.id, tenant.slug);
     await platformAudit(db, actor, 'tenant.deleted', school, {
+      held_until: heldUntil.toISOString(),
       rows: Object.values(counts).reduce((n, c) => n + c, 0),
       files: keys.length,
       subscription,
       ...(tenant.stripe_subscription_id ? { stripe_subscription_id: tenant.stripe_subscription_id } : {}),
       final_backup: options.backup ?? null,
     });
-    return { rows: counts, keys };
+    return { rows: counts, keys, heldUntil };
   });
   let removed = 0;
   let failed = 0;
@@ -279,5 +285,5 @@ export async function deleteTenant(
       failed++;
     }
   }
-  return { school, rows, files: { removed, failed }, subscription };
+  return { school, rows, files: { removed, failed }, subscription, subdomain_held_until: heldUntil.toISOString() };
 }

@@ -28,6 +28,19 @@ export async function redirectHolding(
   return Boolean(await q.first('old_slug'));
 }
 
+/** A deleted school's subdomain is held for REDIRECT_DAYS like a renamed one's, without a
+ * redirect: until then nobody can take it or a look-alike (a new owner would receive old links
+ * and a district IdP's sign-ins), and only a restore of that school's own backup may use it
+ * (api/backup/service.ts). Returns when the hold ends. */
+export async function holdDeletedSlug(db: Knex.Transaction, schoolId: string, slug: string): Promise<Date> {
+  const until = new Date(Date.now() + REDIRECT_DAYS * DAY);
+  await db('tenant_slug_redirects')
+    .insert({ old_slug: slug, old_skeleton: slugSkeleton(slug), school_id: schoolId, created_at: new Date(), expires_at: until, reason: 'deleted' })
+    .onConflict('old_slug')
+    .merge();
+  return until;
+}
+
 /** Where an old subdomain now lives, if it was renamed and the redirect has not expired at `at`.
  * Runs as the app role (select on tenants and tenant_slug_redirects). */
 export async function renamedTo(db: Knex, oldSlug: string, at: Date): Promise<string | undefined> {

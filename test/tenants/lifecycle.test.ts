@@ -10,10 +10,11 @@ import { fileServices } from '../../api/files/service.ts';
 import { schoolTick } from '../../api/jobs/timed.ts';
 import { createMailer } from '../../api/mail/mailer.ts';
 import { setTenantStatus } from '../../api/platform/provision.ts';
+import { subdomainStatus } from '../../api/signup/service.ts';
 import { tenantTables } from '../helpers/catalog.ts';
 import { edify } from '../helpers/cli.ts';
 import { testEnv } from '../helpers/env.ts';
-import { createClassIn, createPerson, createSchool, inSchool } from '../helpers/factories.ts';
+import { createClassIn, createPerson, createSchool, inSchool, uniqueSlug } from '../helpers/factories.ts';
 import { PDF, seedFile } from '../helpers/files.ts';
 import { MAIL_DIR } from '../helpers/http.ts';
 import { testJobs, workerDeps } from '../helpers/jobs.ts';
@@ -98,6 +99,35 @@ test('tenant:delete takes a final backup, cancels the subscription, and leaves n
     ['tenant.created', 'tenant.backed_up', 'tenant.deleted'],
   );
   t.like(audit[2], { actor: 'ops@box', via: 'cli', school_slug: school.slug, details: { subscription: 'canceled', final_backup: res.json.backup } });
+});
+
+test('a deleted school’s subdomain stays held: taken for signup and tenant:create, look-alikes too; only its own backup may restore under it', async (t) => {
+  const { dbs } = testEnv();
+  const school = await createSchool({ slug: uniqueSlug('gone') });
+  const other = await createSchool();
+  const dir = path.join(scratch, 'held');
+  const deleted = await edify(['tenant:delete', school.slug, '--yes', '--backup-dir', dir, '--json']);
+  t.is(deleted.code, 0, deleted.stderr);
+  const heldUntil = new Date(deleted.json.subdomain_held_until).getTime();
+  t.true(Math.abs(heldUntil - (Date.now() + 90 * 86_400_000)) < 3_600_000, 'held for 90 days');
+
+  t.like(await subdomainStatus({ dbs }, school.slug), { available: false, reason: 'taken' });
+  t.like(await subdomainStatus({ dbs }, school.slug.replace('o', '0')), { available: false, reason: 'lookalike' });
+  const create = await edify(['tenant:create', school.slug, '--name', 'Someone Else', '--admin-email', 'new@example.test', '--json']);
+  t.not(create.code, 0);
+  t.regex(`${create.stdout}${create.stderr}`, /already taken/);
+  t.is(await dbs.owner('tenants').where({ slug: school.slug }).first(), undefined);
+
+  // Another school's backup may not take the name; the deleted school's own may, and the hold goes.
+  const otherBackup = await edify(['backup:create', other.slug, '--out', dir, '--json']);
+  t.is(otherBackup.code, 0, otherBackup.stderr);
+  const intruder = await edify(['backup:restore', otherBackup.json.file, '--as', school.slug, '--json']);
+  t.not(intruder.code, 0);
+  t.regex(`${intruder.stdout}${intruder.stderr}`, /already taken/);
+  const back = await edify(['backup:restore', deleted.json.backup, '--as', school.slug, '--json']);
+  t.is(back.code, 0, back.stderr);
+  t.like(back.json, { school: { slug: school.slug } });
+  t.is(await dbs.owner('tenant_slug_redirects').where({ old_slug: school.slug }).first(), undefined, 'the hold is gone once the school is back');
 });
 
 test('tenant:delete changes nothing when the subscription cannot be cancelled; --no-backup skips the backup', async (t) => {

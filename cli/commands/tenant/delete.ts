@@ -10,7 +10,7 @@ import { EdifyCommand, yesFlag } from '../../base.ts';
 export default class TenantDelete extends EdifyCommand {
   static override summary = 'Delete a school: a final backup, then its Stripe subscription, every row and every stored file';
   static override description =
-    'Takes a final backup first (unless --no-backup) into --backup-dir, cancels the school’s Stripe subscription (nothing is deleted if that fails), deletes every row of every tenant table and the school in one transaction, then its stored files. The platform audit keeps a record (edify audit:list). Consider tenant:export first if the school asked for its data.';
+    'Takes a final backup first (unless --no-backup) into --backup-dir, cancels the school’s Stripe subscription (nothing is deleted if that fails), deletes every row of every tenant table and the school in one transaction, then its stored files. Its subdomain stays held for 90 days (nobody else can take it or a look-alike; a restore of its backup may). The platform audit keeps a record (edify audit:list). Consider tenant:export first if the school asked for its data.';
   static override examples = ['<%= config.bin %> tenant:delete lincoln', '<%= config.bin %> tenant:delete lincoln --yes --backup-dir /var/backups/edify'];
   static override args = { slug: Args.string({ required: true }) };
   static override flags = {
@@ -50,6 +50,7 @@ export default class TenantDelete extends EdifyCommand {
     this.log(
       `Deleted ${result.school.slug}: ${rows} rows, ${result.files.removed} file(s)${result.subscription === 'canceled' ? ', Stripe subscription canceled' : ''}${backup ? `; final backup ${backup}` : ''}.`,
     );
+    this.log(`Its subdomain stays held until ${result.subdomain_held_until.slice(0, 10)}: only a restore of its backup may use it before then.`);
     if (result.files.failed) this.warn(`${result.files.failed} stored file(s) could not be removed; their keys start with the school's id.`);
     return { ...result, backup: backup ?? null };
   }
