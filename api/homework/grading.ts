@@ -1,9 +1,11 @@
 // Grading: a score (0..points) and feedback, a draft until returned to the student. Once work is
 // returned, a changed score shows at once and is a regrade, written to the audit log with the
 // old and new score. Bulk grading checks every line before writing any (all or nothing).
+
 import { audit } from '../audit/service.ts';
 import { writableClass } from '../classes/service.ts';
 import { conflict, type FieldError, forbidden, invalid, notFound } from '../errors.ts';
+import { tellSoon } from '../notifications/soon.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
 import { type Homework, Submission, type SubmissionStatus } from './model.ts';
 import { homeworkState, presentSubmission } from './present.ts';
@@ -22,6 +24,7 @@ export async function gradeOne(scope: Scope, homeworkId: string, studentId: stri
   const errors = scoreErrors(homework, input, 'score');
   if (errors.length > 0) throw invalid(errors);
   await applyGrade(scope, homework, row, input);
+  if (input.return) await tellSoon(scope);
   return regraded(scope, homework, studentId);
 }
 
@@ -38,6 +41,7 @@ export async function gradeMany(scope: Scope, homeworkId: string, input: BulkGra
   ]);
   if (errors.length > 0) throw invalid(errors, 'Nothing was graded: some lines are not valid; see errors.');
   for (const g of input.grades) await applyGrade(scope, homework, rows.get(g.student_id) as RosterRow, g);
+  if (input.grades.some((g) => g.return)) await tellSoon(scope);
   const fresh = await roster(scope, homework, 'grade', { studentIds: input.grades.map((g) => g.student_id) }).orderBy([
     'submissions.sort_name',
     'submissions.student_id',

@@ -1,6 +1,7 @@
 // Homework: what a class is asked to do, by when, and for whom. Every read and write goes
 // through the ability turned into SQL (api/homework/rules.ts), so a student's list and a
 // student's single read obey the same rule: published, assigned to them, in their class.
+
 import type { Action } from '../access/ability.ts';
 import { findAccessible } from '../access/find.ts';
 import { accessibleBy } from '../access/query.ts';
@@ -10,6 +11,7 @@ import { attachResolved, resolveAttachments } from '../content/attachments.ts';
 import { type Page, type PageQuery, paginate } from '../content/pagination.ts';
 import { publishInstant, toInstant } from '../content/school-time.ts';
 import { conflict, type FieldError, invalid } from '../errors.ts';
+import { tellSoon } from '../notifications/soon.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
 import { Homework, HomeworkAssignee, homeworkFields, Submission } from './model.ts';
 import type { CreateHomeworkInput, HomeworkState, UpdateHomeworkInput } from './schema.ts';
@@ -129,6 +131,7 @@ export async function createHomework(scope: Scope, classId: string, input: Creat
   if (assigneeIds) await insertAssignees(scope, homework.id, assigneeIds);
   await attachResolved(scope, attachments, { kind: 'homework', id: homework.id, classId });
   await audit(scope, 'homework.created', { type: 'homework', id: homework.id }, { class_id: classId, title: homework.title });
+  if (times.publish_at && times.publish_at <= at) await tellSoon(scope);
   return { homework, assigneeIds: assigneeIds ? [...assigneeIds].sort() : null };
 }
 
@@ -175,6 +178,8 @@ export async function updateHomework(scope: Scope, id: string, input: UpdateHome
       .update({ late: scope.db.raw('submitted_at > ?', [times.due_at]) });
   }
   await audit(scope, 'homework.updated', { type: 'homework', id: current.id }, { fields: Object.keys(input) });
+  // Published now, or now assigned to more students: tell them (the sweep skips anyone told).
+  if ((publish_at !== undefined || assignee_ids !== undefined) && times.publish_at && times.publish_at <= now(scope)) await tellSoon(scope);
   return withAssignees(scope, updated);
 }
 

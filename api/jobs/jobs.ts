@@ -28,6 +28,9 @@ export const QUEUES = {
   email: { retryLimit: 6, retryDelay: 30, retryDelayMax: 3600, expireInSeconds: 120, concurrency: 4 },
   /** A notice became visible: queue its deliveries and tell its readers. */
   'notice-published': { retryLimit: 5, retryDelay: 10, retryDelayMax: 600, expireInSeconds: 120, concurrency: 2 },
+  /** Something to tell now (homework published, work returned, a quiz open): one school's
+   * notification sweep at once, instead of at the next tick (api/notifications/soon.ts). */
+  notify: { retryLimit: 3, retryDelay: 10, retryDelayMax: 300, expireInSeconds: 300, concurrency: 2 },
   /** Cron: every few minutes, one `school-tick` per active school. */
   tick: { retryLimit: 1, retryDelay: 10, retryDelayMax: 60, expireInSeconds: 300, concurrency: 1 },
   /** One school's timed work: scheduled notices, expired attempts, reminders, digests, billing clock, pruning. */

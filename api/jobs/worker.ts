@@ -18,7 +18,7 @@ import type { Databases } from '../db/connection.ts';
 import { AppError } from '../errors.ts';
 import type { Metrics } from '../http/metrics.ts';
 import type { Mailer } from '../mail/mailer.ts';
-import { noticeJob } from '../notifications/jobs.ts';
+import { noticeJob, notifyJob } from '../notifications/jobs.ts';
 import { mailSchool } from '../school/service.ts';
 import { createScope, runAfterCommit, type Scope } from '../scope.ts';
 import { findSchoolJob } from '../signup/find-school.ts';
@@ -44,6 +44,7 @@ type Handler = (deps: WorkerDeps, job: Job<Record<string, unknown>>) => Promise<
 const HANDLERS: Record<QueueName, Handler> = {
   email: sendEmailJob,
   'notice-published': (deps, job) => noticeJob(deps, job.data as { tenant_id: string; notice_id: string }),
+  notify: (deps, job) => notifyJob(deps, job.data as { tenant_id: string }),
   tick: (deps) => tick(deps),
   'school-tick': (deps, job) => schoolTick(deps, job.data as { tenant_id: string; at: string }),
   backup: (deps) => scheduledBackups(deps),
@@ -97,6 +98,7 @@ const JOB_WORK: { label: RegExp; writes: boolean; allowReadOnly?: boolean; why: 
   { label: /^email$/, writes: false, why: 'reads the school’s name and colour for the email' },
   { label: /^school-tick:/, writes: true, allowReadOnly: true, why: 'upkeep: the billing clock, expired attempts, pruning, what was scheduled before' },
   { label: /^notice-published$/, writes: true, allowReadOnly: true, why: 'delivers a notice already published' },
+  { label: /^notify$/, writes: true, allowReadOnly: true, why: 'tells people about work already published or returned' },
   { label: /^certificate-render$/, writes: true, allowReadOnly: true, why: 'a certificate already earned is owed' },
   { label: /^course-copy$/, writes: true, allowReadOnly: true, why: 'a copy the teacher was told has started' },
 ];

@@ -39,6 +39,12 @@ export async function noticeJob(deps: WorkerDeps, data: { tenant_id: string; not
   });
 }
 
+/** Something was published or returned just now (api/notifications/soon.ts): the school's
+ * notification sweep runs at once, the same idempotent one the tick runs. */
+export async function notifyJob(deps: WorkerDeps, data: { tenant_id: string }): Promise<void> {
+  await inSchool(deps, data.tenant_id, 'notify', (scope) => notificationsTick(scope, schoolUrl(deps.config, scope.tenant.slug)));
+}
+
 /** The school's wall clock at `at`: its date, hour and weekday. */
 export function schoolLocal(at: Date, timeZone: string): { date: string; hour: number; weekday: string } {
   const parts = Object.fromEntries(

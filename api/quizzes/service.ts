@@ -1,6 +1,7 @@
 // Quizzes: create, list, read, change, publish, delete. Every read and write goes through the
 // ability turned into SQL (QUIZ_FIELDS), as for classes: 404 for a quiz the person may not see,
 // 403 for one they see but may not change.
+
 import type { Action } from '../access/ability.ts';
 import { findAccessible } from '../access/find.ts';
 import { accessibleBy } from '../access/query.ts';
@@ -9,6 +10,7 @@ import { findClass, writableClass } from '../classes/service.ts';
 import { type Page, type PageQuery, paginate } from '../content/pagination.ts';
 import { toInstantOrNull } from '../content/school-time.ts';
 import { conflict, type FieldError, forbidden, invalid } from '../errors.ts';
+import { tellSoon } from '../notifications/soon.ts';
 import { actorUserId, now, type Scope } from '../scope.ts';
 import { lockQuiz } from './locks.ts';
 import { QUIZ_FIELDS, Quiz } from './model.ts';
@@ -138,6 +140,7 @@ export async function publishQuiz(scope: Scope, id: string): Promise<Quiz> {
   }
   const published = await Quiz.query(scope.db).patchAndFetchById(current.id, { status: 'published', published_at: now(scope), updated_at: now(scope) });
   await audit(scope, 'quiz.published', { type: 'quiz', id: current.id });
+  if (!published.opens_at || new Date(published.opens_at) <= now(scope)) await tellSoon(scope);
   return published;
 }
 

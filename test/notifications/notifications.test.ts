@@ -131,6 +131,45 @@ test('a notice reaches the enrolled student live, in the inbox and by email (tit
   t.is((await app.request(w.school.slug, 'GET', '/api/v1/me/events')).status, 401, 'no anonymous streams');
 });
 
+test('homework published for now, work returned and a quiz opened reach the student at once, not at the next tick', async (t) => {
+  const app = await startApp();
+  const w = await classroom(app);
+  const live = await openEvents(app, w.school.slug, w.student.token);
+  t.teardown(() => live.close());
+  const newest = async () => (await w.get(w.student, '/api/v1/me/notifications')).body.data[0];
+
+  const due = new Date(Date.now() + 7 * 86_400_000).toISOString();
+  const homework = await w.request(w.teacher, 'POST', `/api/v1/classes/${w.mine.id}/homework`, { title: 'Fractions', due_at: due, publish_at: 'now' });
+  t.is(homework.status, 201, homework.text);
+  const assigned = await live.next();
+  t.like(await newest(), { id: assigned.id, kind: 'homework_assigned', title: 'Fractions' });
+
+  const graded = await w.request(w.teacher, 'PUT', `/api/v1/homework/${homework.body.id}/submissions/${w.student.id}/grade`, {
+    feedback: 'See me',
+    return: true,
+  });
+  t.is(graded.status, 200, graded.text);
+  const returned = await live.next();
+  t.like(await newest(), { id: returned.id, kind: 'submission_returned', title: 'Returned: Fractions' });
+
+  const quiz = await w.request(w.teacher, 'POST', `/api/v1/classes/${w.mine.id}/quizzes`, { title: 'Times tables' });
+  t.is(quiz.status, 201, quiz.text);
+  const question = await w.request(w.teacher, 'POST', `/api/v1/quizzes/${quiz.body.id}/questions`, {
+    type: 'single_choice',
+    prompt: '7 × 8?',
+    points: 1,
+    options: [
+      { id: 'a', text: '56', correct: true },
+      { id: 'b', text: '54', correct: false },
+    ],
+  });
+  t.is(question.status, 201, question.text);
+  t.is((await w.request(w.teacher, 'POST', `/api/v1/quizzes/${quiz.body.id}/publish`)).status, 200);
+  const opened = await live.next();
+  t.like(await newest(), { id: opened.id, kind: 'quiz_opening', title: 'Quiz open: Times tables' });
+  t.is((await w.get(w.otherStudent, '/api/v1/me/notifications')).body.unread_count, 0, 'another class hears nothing');
+});
+
 test('preferences per kind: defaults, changes, and 422 for an unknown kind or mode', async (t) => {
   const app = await startApp();
   const w = await classroom(app);
