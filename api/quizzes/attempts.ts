@@ -1,7 +1,6 @@
 // Attempts: a student starts one, autosaves answers into it, submits it (or time closes it), a
 // teacher grades what needs a person. Times come from now(scope), the injectable clock.
 import { randomInt } from 'node:crypto';
-import type { QueryBuilder } from 'objection';
 import type { Action } from '../access/ability.ts';
 import { findAccessible } from '../access/find.ts';
 import { accessibleBy } from '../access/query.ts';
@@ -22,28 +21,13 @@ import { attemptFieldsFor, relationTo } from './visibility.ts';
 
 const accessible = (scope: Scope, action: Action) => accessibleBy(scope.ability, action, 'QuizAttempt', ATTEMPT_FIELDS);
 
-/** The attempt if the ability allows `action` on it (404 when not even visible, 403 when visible). */
-export function findAttempt<T extends QuizAttempt = QuizAttempt>(
-  scope: Scope,
-  id: string,
-  action: Action = 'read',
-  lock?: 'share',
-  /** Reads more in the same statement (an autosave's question: one round trip fewer). */
-  extend?: (query: QueryBuilder<QuizAttempt, QuizAttempt | undefined>) => QueryBuilder<QuizAttempt, QuizAttempt | undefined>,
-): Promise<T> {
-  return findAccessible(
-    action,
-    async (a) => {
-      const found = QuizAttempt.query(scope.db).modify(accessible(scope, a)).findOne({ 'quiz_attempts.id': id });
-      const query = extend ? extend(found) : found;
-      // Only the allowed row is locked; the visibility probe for a 403 reads without a lock.
-      return (a === action && lock === 'share' ? query.forShare() : query) as unknown as PromiseLike<T | undefined>;
-    },
-    {
-      what: 'The attempt',
-      cannot: (a) => (a === 'grade' ? 'You can see this attempt but not grade it.' : 'Only the student who started this attempt can answer or submit it.'),
-    },
-  );
+/** The attempt if the ability allows `action` on it (404 when not even visible, 403 when visible).
+ * The autosave reads it inside its own statement, through the same `accessible` filter. */
+export function findAttempt(scope: Scope, id: string, action: Action = 'read'): Promise<QuizAttempt> {
+  return findAccessible(action, (a) => QuizAttempt.query(scope.db).modify(accessible(scope, a)).findOne({ 'quiz_attempts.id': id }), {
+    what: 'The attempt',
+    cannot: (a) => (a === 'grade' ? 'You can see this attempt but not grade it.' : 'Only the student who started this attempt can answer or submit it.'),
+  });
 }
 
 const quizOf = async (scope: Scope, attempt: QuizAttempt) => (await Quiz.query(scope.db).findById(attempt.quiz_id)) as Quiz;
@@ -121,28 +105,54 @@ export async function startAttempt(scope: Scope, quizId: string): Promise<{ quiz
   return { quiz, attempt, created: true };
 }
 
-/** Autosave: idempotent, last write wins (or the highest `sequence`, when the client sends one). */
+/** Autosave: idempotent, last write wins (or the highest `sequence`, when the client sends one).
+ *
+ * One statement (docs/performance.md P7): the attempt, through the same permission filter as
+ * every attempt read and locked FOR SHARE (a submit, FOR UPDATE, waits for this save and a save
+ * for a submit), its question, and the upsert of the answer. The write is made before the rules
+ * are checked here, in JavaScript where they live (open attempt, question of this attempt, a
+ * response of the question's shape); a refusal throws, and the request's transaction rolls the
+ * write back: a refused save changes nothing. */
 export async function saveAnswer(scope: Scope, attemptId: string, questionId: string, input: AnswerInput): Promise<AnswerView> {
-  // FOR SHARE: a submit (FOR UPDATE) waits for this save, and a save waits for a submit.
-  // The question rides in the attempt's own statement (one round trip fewer on the exam-morning
-  // path, docs/performance.md P7).
-  const attempt = await findAttempt<QuizAttempt & { question: Pick<QuizQuestion, 'id' | 'type' | 'options'> | null }>(
-    scope,
-    attemptId,
+  const at = now(scope);
+  const sequence = input.sequence ?? null;
+  const response = input.response === null ? null : JSON.stringify(input.response);
+  type Stored = { response: unknown; client_sequence: string | null; updated_at: Date | string };
+  type Saved = QuizAttempt & { question: Pick<QuizQuestion, 'id' | 'type' | 'options'> | null; saved: Stored | null };
+  const attempt = await findAccessible<Saved>(
     'submit',
-    'share',
-    (query) =>
-      query.select(
-        'quiz_attempts.*',
-        scope.db.raw(
-          `(select json_build_object('id', q.id, 'type', q.type, 'options', q.options) from quiz_questions q
-             where q.tenant_id = quiz_attempts.tenant_id and q.quiz_id = quiz_attempts.quiz_id and q.id = ?) as question`,
-          [questionId],
-        ),
-      ),
+    async (action) => {
+      const found = QuizAttempt.query(scope.db)
+        .modify(accessible(scope, action))
+        .findOne({ 'quiz_attempts.id': attemptId })
+        .select(
+          'quiz_attempts.*',
+          scope.db.raw(
+            `(select json_build_object('id', q.id, 'type', q.type, 'options', q.options) from quiz_questions q
+               where q.tenant_id = quiz_attempts.tenant_id and q.quiz_id = quiz_attempts.quiz_id and q.id = ?) as question`,
+            [questionId],
+          ),
+        );
+      // The visibility probe for a 403 only reads.
+      if (action !== 'submit') return found as unknown as PromiseLike<Saved | undefined>;
+      const { sql, bindings } = found.forShare().toKnexQuery().toSQL();
+      const { rows } = await scope.db.raw(
+        `with a as (${sql}),
+         saved as (
+           insert into quiz_answers (tenant_id, attempt_id, question_id, response, client_sequence, created_at, updated_at)
+           select a.tenant_id, a.id, ?, ?::jsonb, ?, ?, ? from a where a.question is not null
+           on conflict (tenant_id, attempt_id, question_id) do update
+              set response = excluded.response, client_sequence = excluded.client_sequence, updated_at = excluded.updated_at
+            where quiz_answers.client_sequence is null or excluded.client_sequence is null or excluded.client_sequence >= quiz_answers.client_sequence
+           returning response, client_sequence, updated_at)
+         select a.*, (select row_to_json(saved) from saved) as saved from a`,
+        [...bindings, questionId, response, sequence, at, at],
+      );
+      return rows[0] as Saved | undefined;
+    },
+    { what: 'The attempt', cannot: 'Only the student who started this attempt can answer or submit it.' },
   );
   if (!attempt.question_order.includes(questionId)) throw notFound('The question');
-  const at = now(scope);
   if (!acceptsAnswers(attempt, at)) throw attemptClosed(attempt);
   const { question } = attempt;
   if (!question) throw notFound('The question');
@@ -152,27 +162,17 @@ export async function saveAnswer(scope: Scope, attemptId: string, questionId: st
       throw invalid(parsed.error.issues.map((i) => ({ in: 'body', field: ['response', ...i.path].join('.'), message: i.message })));
     }
   }
-  const sequence = input.sequence ?? null;
-  const { rows } = await scope.db.raw(
-    `insert into quiz_answers (tenant_id, attempt_id, question_id, response, client_sequence, created_at, updated_at)
-     values (?, ?, ?, ?::jsonb, ?, ?, ?)
-     on conflict (tenant_id, attempt_id, question_id) do update
-        set response = excluded.response, client_sequence = excluded.client_sequence, updated_at = excluded.updated_at
-      where quiz_answers.client_sequence is null or excluded.client_sequence is null or excluded.client_sequence >= quiz_answers.client_sequence
-     returning response, client_sequence, updated_at`,
-    [scope.tenant.id, attempt.id, questionId, input.response === null ? null : JSON.stringify(input.response), sequence, at, at],
-  );
-  const applied = rows.length > 0;
-  const stored = applied
-    ? rows[0]
-    : await scope.db('quiz_answers').where({ attempt_id: attempt.id, question_id: questionId }).first('response', 'client_sequence', 'updated_at');
+  // Not applied: a newer save (a higher sequence) is stored; it is the answer.
+  const stored: Stored =
+    attempt.saved ??
+    (await scope.db('quiz_answers').where({ attempt_id: attempt.id, question_id: questionId }).first('response', 'client_sequence', 'updated_at'));
   return {
     attempt_id: attempt.id,
     question_id: questionId,
     response: stored.response,
     sequence: stored.client_sequence === null ? null : Number(stored.client_sequence),
     saved_at: new Date(stored.updated_at).toISOString(),
-    applied,
+    applied: attempt.saved !== null,
   };
 }
 

@@ -202,6 +202,9 @@ test('answers are checked against their question; another student’s attempt do
   const mine = (await w.call(w.ann, 'GET', `/api/v1/quiz-attempts/${id}`)).body;
   t.is(mine.status, 'in_progress');
   t.deepEqual(mine.questions.find((q: { id: string }) => q.id === quiz.questions.short?.id).response, { text: 'Ann wrote this' });
+  for (const kind of ['single', 'multiple', 'trueFalse', 'numeric'] as const) {
+    t.is(mine.questions.find((q: { id: string }) => q.id === quiz.questions[kind]?.id).response, null, `the refused ${kind} answer was not kept`);
+  }
   t.deepEqual((await w.call(w.ben, 'GET', `/api/v1/quizzes/${quiz.id}/attempts`)).body.data, [], 'Ben lists only his own');
 });
 
