@@ -133,7 +133,8 @@ export const homeworkFormBody = z.object({
 export type HomeworkFormBody = Partial<z.infer<typeof homeworkFormBody>>;
 
 // <input type="datetime-local"> gives the school's wall-clock time without seconds.
-const wallClock = (v: string | undefined) => (v === undefined || v.trim() === '' ? null : v.length === 16 ? `${v}:00` : v);
+/** A datetime-local field's value as the API's school time (seconds added), or null when empty. */
+export const wallClock = (v: string | undefined) => (v === undefined || v.trim() === '' ? null : v.length === 16 ? `${v}:00` : v);
 const listOf = (v: string | string[] | undefined) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
 
 /** The homework form as the API's homework input. */

@@ -5,6 +5,7 @@
 // through the same services as the API, so a mistake comes back beside its field with the input kept.
 import { z } from 'zod';
 import { renderMarkdown } from '../content/markdown.ts';
+import { schoolClock } from '../content/school-time.ts';
 import { COPY_INLINE_MAX, copyableClass, copyCourse, copySize } from '../courses/copy.ts';
 import { findCopy, presentCopy, queueCourseCopy } from '../courses/copy-job.ts';
 import { copyInput, courseSettingsInput, lessonInput, unitInput, updateLessonInput } from '../courses/schema.ts';
@@ -24,7 +25,7 @@ import {
 import { fileServices } from '../files/service.ts';
 import { now, type Scope } from '../scope.ts';
 import { fileAttachments, fileIdsField, filesErrors, pickedFiles } from './attach.ts';
-import { fieldErrorsOf } from './classes.ts';
+import { fieldErrorsOf, wallClock } from './classes.ts';
 import { coursePage } from './courses.ts';
 import { checkForm, type FieldErrors } from './forms.ts';
 import { page, pageRoute } from './page.ts';
@@ -74,7 +75,8 @@ export const lessonFormBody = z.object({
   quiz_id: short,
   homework_id: short,
   pass_percent: short,
-  publish: z.enum(['now', 'draft']).optional(),
+  publish: z.enum(['now', 'later', 'draft']).optional(),
+  publish_at: short,
   file_ids: fileIdsField,
   action: z.enum(['save', 'preview']).optional(),
 });
@@ -100,7 +102,7 @@ function lessonInputFromForm(body: z.infer<typeof lessonFormBody>, links: unknow
     quiz_id: blank(body.quiz_id),
     homework_id: blank(body.homework_id),
     pass_percent: whole(body.pass_percent),
-    publish_at: body.publish === 'now' ? 'now' : null,
+    publish_at: body.publish === 'now' ? 'now' : body.publish === 'later' ? (wallClock(body.publish_at) ?? '') : null,
     attachments: [...links, ...fileAttachments(body.file_ids)],
   };
 }
@@ -358,7 +360,9 @@ export const courseBuilderPages = [
         quiz_id: lesson.quiz_id ?? '',
         homework_id: lesson.homework_id ?? '',
         pass_percent: lesson.pass_percent === null ? '' : String(lesson.pass_percent),
-        publish: lesson.publish_at ? 'now' : 'draft',
+        // A lesson released at a later time shows that time: saving the form keeps it.
+        publish: lesson.publish_at === null ? 'draft' : edit.published ? 'now' : 'later',
+        publish_at: lesson.publish_at === null || edit.published ? '' : (schoolClock(scope, lesson.publish_at) ?? '').slice(0, 16),
         file_ids: fileIdsOf(lesson.attachments),
       };
       return page(scope, deps, 'lesson-form', await lessonForm(scope, lesson.unit_id, form, undefined, undefined, edit));

@@ -285,3 +285,36 @@ test.serial('a guardian sees their student’s progress; the teacher sees who is
   await checkPage(t, page, 'course-progress-teacher');
   await context.close();
 });
+
+test.serial('a teacher releases a lesson at a set time; editing it keeps that time instead of publishing it now', async (t) => {
+  const { port } = await app;
+  const w = await world();
+  const context = await openContext();
+  const page = await context.newPage();
+  await signIn(page, schoolUrl(port, w.school.slug), w.teacher);
+  await page.goto(schoolUrl(port, w.school.slug, `/classes/${w.klass.id}/course`));
+  await page.getByRole('link', { name: 'Add a lesson to Forces' }).click();
+  await page.waitForURL(/\/lessons\/new$/);
+  await page.getByLabel('Lesson title').fill('Levers');
+  await page.getByLabel('Lesson', { exact: true }).fill('A lever turns a small push into a big one.');
+  await page.getByRole('radio', { name: 'At a set time' }).check();
+  await page.getByLabel('Show it to students at (for “At a set time”)').fill('2031-01-06T09:00');
+  await page.getByRole('button', { name: 'Add lesson' }).click();
+  await page.waitForURL(/\/course#unit-/);
+  t.regex(await page.locator('#lesson-' + (await lessonsOf(w)).find((l) => l.title === 'Levers')?.id).innerText(), /Scheduled/);
+  const scheduled = (await lessonsOf(w)).find((l) => l.title === 'Levers');
+  t.truthy(scheduled?.publish_at);
+  t.true(new Date(scheduled?.publish_at as string) > new Date(), 'released later, not now');
+
+  // The edit form shows the time; saving it keeps the lesson scheduled.
+  await page.getByRole('link', { name: 'Edit Levers' }).click();
+  await page.waitForURL(/\/edit$/);
+  t.true(await page.getByRole('radio', { name: 'At a set time' }).isChecked());
+  t.is(await page.getByLabel('Show it to students at (for “At a set time”)').inputValue(), '2031-01-06T09:00');
+  await page.getByLabel('About how many minutes (optional)').fill('5');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await page.waitForURL(/\/lessons\/[0-9a-f-]+$/);
+  const after = (await lessonsOf(w)).find((l) => l.title === 'Levers');
+  t.is(new Date(after?.publish_at as string).getTime(), new Date(scheduled?.publish_at as string).getTime(), 'still released at the same time');
+  await context.close();
+});
