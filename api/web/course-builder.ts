@@ -45,7 +45,8 @@ export const unitFormBody = z.object({
   _csrf: csrf,
   title: z.string().max(1000),
   summary: z.string().max(5000).optional(),
-  publish: z.enum(['now', 'draft']).optional(),
+  publish: z.enum(['now', 'later', 'draft']).optional(),
+  publish_at: short,
   gate_quiz_id: short,
   gate_percent: short,
 });
@@ -82,11 +83,15 @@ export const lessonFormBody = z.object({
 });
 type LessonFormBody = Partial<z.infer<typeof lessonFormBody>>;
 
+/** "Now", "At a set time" (the datetime field, school time) or "Keep as a draft", as the API's publish_at. */
+const releaseFromForm = (body: { publish?: 'now' | 'later' | 'draft' | undefined; publish_at?: string | undefined }) =>
+  body.publish === 'now' ? 'now' : body.publish === 'later' ? (wallClock(body.publish_at) ?? '') : null;
+
 export function unitInputFromForm(body: z.infer<typeof unitFormBody>) {
   return {
     title: body.title,
     summary: body.summary ?? '',
-    publish_at: body.publish === 'now' ? 'now' : null,
+    publish_at: releaseFromForm(body),
     gate_quiz_id: blank(body.gate_quiz_id),
     gate_percent: whole(body.gate_percent),
   };
@@ -102,7 +107,7 @@ function lessonInputFromForm(body: z.infer<typeof lessonFormBody>, links: unknow
     quiz_id: blank(body.quiz_id),
     homework_id: blank(body.homework_id),
     pass_percent: whole(body.pass_percent),
-    publish_at: body.publish === 'now' ? 'now' : body.publish === 'later' ? (wallClock(body.publish_at) ?? '') : null,
+    publish_at: releaseFromForm(body),
     attachments: [...links, ...fileAttachments(body.file_ids)],
   };
 }

@@ -286,13 +286,21 @@ test.serial('a guardian sees their student’s progress; the teacher sees who is
   await context.close();
 });
 
-test.serial('a teacher releases a lesson at a set time; editing it keeps that time instead of publishing it now', async (t) => {
+test.serial('a teacher releases a unit and a lesson at a set time; editing the lesson keeps that time instead of publishing it now', async (t) => {
   const { port } = await app;
   const w = await world();
   const context = await openContext();
   const page = await context.newPage();
   await signIn(page, schoolUrl(port, w.school.slug), w.teacher);
   await page.goto(schoolUrl(port, w.school.slug, `/classes/${w.klass.id}/course`));
+  // A unit released at a set time is marked Scheduled on the outline.
+  await page.getByLabel('Unit title').fill('Machines');
+  await page.getByRole('radio', { name: 'At a set time' }).check();
+  await page.getByLabel('Show it to students at (for “At a set time”)').fill('2031-01-13T09:00');
+  await page.getByRole('button', { name: 'Add unit' }).click();
+  await page.waitForURL(/\/course#unit-/);
+  t.regex(await page.getByRole('heading', { name: /Machines/ }).innerText(), /Scheduled/);
+
   await page.getByRole('link', { name: 'Add a lesson to Forces' }).click();
   await page.waitForURL(/\/lessons\/new$/);
   await page.getByLabel('Lesson title').fill('Levers');
