@@ -113,6 +113,7 @@ test('a notice reaches the enrolled student live, in the inbox and by email (tit
   t.false(mail?.html.includes('<script>'));
   t.true(mail?.html.includes('&lt;script&gt;'));
   t.true(mail?.text.includes('Choose which emails you get'), 'a preferences link on non-essential mail');
+  t.regex(mail?.text ?? '', /https?:\/\/[^\s]+\/settings\/notifications\b/, 'to the email settings page (test/web/notification-settings.test.ts)');
 
   // Events after the notice reach the others: if they were to hear the notice, it would come first.
   await sentinel(w.school, w.otherStudent);

@@ -168,12 +168,13 @@ export const PROBES: Record<string, Probe> = {
       () => check('export CSV', w.call(as(w, role), 'GET', `/api/v1/classes/${w.klass.id}/gradebook/csv`)),
       () => check('set weights', w.call(as(w, role), 'PUT', `/api/v1/classes/${w.klass.id}/gradebook/weights`, { weights: null })),
     ),
-  'Notifications · own inbox and preferences: list, mark all read, read preferences (`GET /me/notifications`, `POST /me/notifications/read-all`, `GET /me/notification-preferences`; page `/me/notifications`)':
+  'Notifications · own inbox and preferences: list, mark all read, read and save preferences (`GET /me/notifications`, `POST /me/notifications/read-all`, `GET /me/notification-preferences`; pages `/me/notifications`, `/settings/notifications`)':
     async (w, role) =>
       inTurn(
         () => see('inbox', w.call(as(w, role), 'GET', '/api/v1/me/notifications'), (b) => Array.isArray(b.data) && typeof b.unread_count === 'number'),
         () => check('mark all read', w.call(as(w, role), 'POST', '/api/v1/me/notifications/read-all')),
         () => check('preferences', w.call(as(w, role), 'GET', '/api/v1/me/notification-preferences')),
+        () => pageForm(w, role, 'email settings form', '/settings/notifications', { notice: 'off' }),
       ),
   Search: async (w, role) => [
     await see('search', w.call(as(w, role), 'GET', '/api/v1/search?q=fractions'), (b) => b.data.some((h: { id: string }) => h.id === w.homework.id)),

@@ -309,8 +309,8 @@ test.serial('a teacher releases a unit and a lesson at a set time; editing the l
   await page.getByLabel('Show it to students at (for “At a set time”)').fill('2031-01-06T09:00');
   await page.getByRole('button', { name: 'Add lesson' }).click();
   await page.waitForURL(/\/course#unit-/);
-  t.regex(await page.locator('#lesson-' + (await lessonsOf(w)).find((l) => l.title === 'Levers')?.id).innerText(), /Scheduled/);
   const scheduled = (await lessonsOf(w)).find((l) => l.title === 'Levers');
+  t.regex(await page.locator(`#lesson-${scheduled?.id}`).innerText(), /Scheduled/);
   t.truthy(scheduled?.publish_at);
   t.true(new Date(scheduled?.publish_at as string) > new Date(), 'released later, not now');
 
