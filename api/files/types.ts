@@ -5,7 +5,6 @@
 // is valid UTF-8 without NUL characters (checked as it streams, TextChecker), and it is never
 // served inline (api/files/download.ts). Nothing else without a magic number is accepted, so
 // HTML, SVG, XML and scripts never get in under any name.
-
 import { lazy } from '../lazy.ts';
 import type { FilePurpose } from './model.ts';
 

@@ -1,7 +1,6 @@
 // Grading: a score (0..points) and feedback, a draft until returned to the student. Once work is
 // returned, a changed score shows at once and is a regrade, written to the audit log with the
 // old and new score. Bulk grading checks every line before writing any (all or nothing).
-
 import { audit } from '../audit/service.ts';
 import { writableClass } from '../classes/service.ts';
 import { conflict, type FieldError, forbidden, invalid, notFound } from '../errors.ts';

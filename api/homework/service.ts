@@ -1,7 +1,6 @@
 // Homework: what a class is asked to do, by when, and for whom. Every read and write goes
 // through the ability turned into SQL (api/homework/rules.ts), so a student's list and a
 // student's single read obey the same rule: published, assigned to them, in their class.
-
 import type { Action } from '../access/ability.ts';
 import { findAccessible } from '../access/find.ts';
 import { accessibleBy } from '../access/query.ts';

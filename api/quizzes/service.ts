@@ -1,7 +1,6 @@
 // Quizzes: create, list, read, change, publish, delete. Every read and write goes through the
 // ability turned into SQL (QUIZ_FIELDS), as for classes: 404 for a quiz the person may not see,
 // 403 for one they see but may not change.
-
 import type { Action } from '../access/ability.ts';
 import { findAccessible } from '../access/find.ts';
 import { accessibleBy } from '../access/query.ts';
