@@ -10,6 +10,7 @@ import { User } from '../../api/users/model.ts';
 import { createUser } from '../../api/users/service.ts';
 import { beginTenantSession, withPlatform } from '../../tenants/session.ts';
 import { testEnv, testTokenKeys } from './env.ts';
+import { type Client, type Response, startApp } from './http.ts';
 import { testOutbox } from './jobs.ts';
 
 export const PASSWORD = 'correct horse battery';
@@ -83,4 +84,61 @@ export async function tokenFor(school: School, userId: string): Promise<string> 
 
 export function signInAs(school: School, userId: string) {
   return inSchool(school, (scope) => startSession(scope, userId, { keys: testTokenKeys(), refreshTtlDays: 30 }, { userAgent: 'factory' }));
+}
+
+type PersonSpec = Role | { role: Role; first_name?: string; last_name?: string; email?: string; guardianOf?: string[] };
+type ClassSpec<P> = { name: string; teachers?: P[]; students?: P[] };
+type Klass = Awaited<ReturnType<typeof createClassIn>>;
+export type Requester = Pick<Person, 'token'> | null;
+
+/** Requests into one school as one of its people (null: signed out): the one request helper. */
+export function schoolApi(app: Client, school: Pick<School, 'slug'>) {
+  const request = (who: Requester, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Response> =>
+    app.request(school.slug, method, path, { token: who?.token, body, headers });
+  const get = (who: Requester, path: string, headers?: Record<string, string>) => request(who, 'GET', path, undefined, headers);
+  return { request, get };
+}
+
+/**
+ * A fresh school with the people and classes a test declares, talking to the real app: the one
+ * way tests build a world. People are made in parallel, classes in the order given (so lists
+ * ordered by creation are predictable), guardians linked to the students named in `guardianOf`.
+ * Each person and class is a property of the result under its declared name, beside `app`,
+ * `school`, `admin` and the school's `request`/`get`.
+ *
+ *   const w = await scene({ people: { teacher: 'teacher', sam: { role: 'student', first_name: 'Sam' } },
+ *                           classes: { maths: { name: 'Maths', teachers: ['teacher'], students: ['sam'] } } });
+ *   await w.request(w.sam, 'GET', `/api/v1/classes/${w.maths.id}`);
+ */
+export async function scene<
+  const P extends Record<string, PersonSpec>,
+  const C extends Record<string, ClassSpec<keyof P & string>> = Record<never, never>,
+>(spec: {
+  people: P;
+  classes?: C;
+  /** Shared by the tests of a file; started with defaults when not given. */
+  app?: Client | Promise<Client>;
+  school?: { name?: string };
+}) {
+  const app = await (spec.app ?? startApp());
+  const school = await createSchool(spec.school);
+  const reserved = new Set(['app', 'school', 'admin', 'request', 'get']);
+  const names = [...Object.keys(spec.people), ...Object.keys(spec.classes ?? {})];
+  for (const name of names) if (reserved.has(name) || names.indexOf(name) !== names.lastIndexOf(name)) throw new Error(`scene: the name ${name} is taken`);
+  const entries = Object.entries(spec.people).map(([name, s]) => [name, typeof s === 'string' ? { role: s } : s] as const);
+  const made = await Promise.all(entries.map(([, { role, guardianOf: _, ...fields }]) => createPerson(school, role, fields)));
+  const people = Object.fromEntries(entries.map(([name], i) => [name, made[i] as Person])) as { [K in keyof P]: Person };
+  for (const [name, s] of entries) for (const child of s.guardianOf ?? []) await linkGuardian(school, personNamed(people, name), personNamed(people, child));
+  const classes = {} as { [K in keyof C]: Klass };
+  for (const [name, c] of Object.entries(spec.classes ?? {}) as [keyof C, ClassSpec<string>][]) {
+    const pick = (list: string[] = []) => list.map((n) => personNamed(people, n));
+    classes[name] = await createClassIn(school, { teachers: pick(c.teachers), students: pick(c.students) }, c.name);
+  }
+  return { app, school, admin: school.admin, ...schoolApi(app, school), ...people, ...classes };
+}
+
+function personNamed(people: Record<string, Person>, name: string): Person {
+  const person = people[name];
+  if (!person) throw new Error(`scene: nobody is called ${name}`);
+  return person;
 }

@@ -4,33 +4,30 @@
 // Requests go through the real app over HTTP.
 import { withTenant } from '../../tenants/session.ts';
 import { testEnv } from './env.ts';
-import { createClassIn, createPerson, createSchool, linkGuardian, type Person, type School } from './factories.ts';
-import { type Response, startApp } from './http.ts';
+import { type Person, type School, scene } from './factories.ts';
+import { startApp } from './http.ts';
 
 export const START = '2026-11-02T09:00:00.000Z';
 
 export async function homeworkWorld() {
   let current = new Date(START);
-  const app = await startApp({}, { clock: () => current });
-  const school = await createSchool();
-  const [teacher, otherTeacher, sam, ada, olly, guardian, otherGuardian] = await Promise.all([
-    createPerson(school, 'teacher', { last_name: 'Teach' }),
-    createPerson(school, 'teacher', { last_name: 'Other' }),
-    createPerson(school, 'student', { first_name: 'Sam', last_name: 'Able' }),
-    createPerson(school, 'student', { first_name: 'Ada', last_name: 'Byron' }),
-    createPerson(school, 'student', { first_name: 'Olly', last_name: 'Other' }),
-    createPerson(school, 'guardian', { last_name: 'Parent' }),
-    createPerson(school, 'guardian', { last_name: 'Unlinked' }),
-  ]);
-  await linkGuardian(school, guardian, sam);
-  await linkGuardian(school, otherGuardian, olly);
-  const maths = await createClassIn(school, { teachers: [teacher], students: [sam, ada] }, 'Maths');
-  const history = await createClassIn(school, { teachers: [otherTeacher], students: [olly] }, 'History');
-  const admin = school.admin;
-
-  const request = (who: Person, method: string, path: string, body?: unknown): Promise<Response> =>
-    app.request(school.slug, method, path, { token: who.token, body });
-  const get = (who: Person, path: string) => request(who, 'GET', path);
+  const w = await scene({
+    app: startApp({}, { clock: () => current }),
+    people: {
+      teacher: { role: 'teacher', last_name: 'Teach' },
+      otherTeacher: { role: 'teacher', last_name: 'Other' },
+      sam: { role: 'student', first_name: 'Sam', last_name: 'Able' },
+      ada: { role: 'student', first_name: 'Ada', last_name: 'Byron' },
+      olly: { role: 'student', first_name: 'Olly', last_name: 'Other' },
+      guardian: { role: 'guardian', last_name: 'Parent', guardianOf: ['sam'] },
+      otherGuardian: { role: 'guardian', last_name: 'Unlinked', guardianOf: ['olly'] },
+    },
+    classes: {
+      maths: { name: 'Maths', teachers: ['teacher'], students: ['sam', 'ada'] },
+      history: { name: 'History', teachers: ['otherTeacher'], students: ['olly'] },
+    },
+  });
+  const { request, maths, teacher } = w;
 
   /** Homework in Maths, published now and due in a week unless the body says otherwise. */
   async function setHomework(body: Record<string, unknown> = {}, classId = maths.id, who: Person = teacher) {
@@ -47,20 +44,7 @@ export async function homeworkWorld() {
   }
 
   return {
-    app,
-    school,
-    admin,
-    teacher,
-    otherTeacher,
-    sam,
-    ada,
-    olly,
-    guardian,
-    otherGuardian,
-    maths,
-    history,
-    request,
-    get,
+    ...w,
     setHomework,
     clock: {
       set: (iso: string) => {

@@ -4,7 +4,7 @@ import { abilityFor } from '../../api/access/ability.ts';
 import { saveAnswer, startAttempt } from '../../api/quizzes/attempts.ts';
 import { addQuestion } from '../../api/quizzes/questions.ts';
 import { createQuiz, publishQuiz } from '../../api/quizzes/service.ts';
-import { createClassIn, createPerson, createSchool, inSchool, linkGuardian, type Person, type School } from './factories.ts';
+import { inSchool, type Person, type School, scene } from './factories.ts';
 import { type Client, type Response, startApp } from './http.ts';
 
 export type Clock = { now: Date; advance: (seconds: number) => void };
@@ -26,26 +26,24 @@ export type QuizWorld = Awaited<ReturnType<typeof quizWorld>>;
 
 export async function quizWorld(existing?: { app: Client; clock: Clock }) {
   const clock = existing?.clock ?? testClock();
-  const app = existing?.app ?? (await startApp({}, { clock: () => clock.now }));
-  const school = await createSchool();
-  const [teacher, otherTeacher, ann, ben, cat, outsider, guardian, otherGuardian] = await Promise.all([
-    createPerson(school, 'teacher', { first_name: 'Tess', last_name: 'Teacher' }),
-    createPerson(school, 'teacher', { first_name: 'Otto', last_name: 'Other' }),
-    createPerson(school, 'student', { first_name: 'Ann', last_name: 'Archer' }),
-    createPerson(school, 'student', { first_name: 'Ben', last_name: 'Baker' }),
-    createPerson(school, 'student', { first_name: 'Cat', last_name: 'Carter' }),
-    createPerson(school, 'student', { first_name: 'Olly', last_name: 'Outsider' }),
-    createPerson(school, 'guardian', { first_name: 'Gwen', last_name: 'Archer' }),
-    createPerson(school, 'guardian', { first_name: 'Gus', last_name: 'Outsider' }),
-  ]);
-  await linkGuardian(school, guardian, ann);
-  await linkGuardian(school, otherGuardian, outsider);
-  const klass = await createClassIn(school, { teachers: [teacher], students: [ann, ben, cat] }, 'Physics');
-  const otherClass = await createClassIn(school, { teachers: [otherTeacher], students: [outsider] }, 'History');
-  const admin = school.admin;
-  const call = (who: Person, method: string, path: string, body?: unknown): Promise<Response> =>
-    app.request(school.slug, method, path, { token: who.token, body });
-  return { app, clock, school, admin, teacher, otherTeacher, ann, ben, cat, outsider, guardian, otherGuardian, klass, otherClass, call };
+  const w = await scene({
+    app: existing?.app ?? startApp({}, { clock: () => clock.now }),
+    people: {
+      teacher: { role: 'teacher', first_name: 'Tess', last_name: 'Teacher' },
+      otherTeacher: { role: 'teacher', first_name: 'Otto', last_name: 'Other' },
+      ann: { role: 'student', first_name: 'Ann', last_name: 'Archer' },
+      ben: { role: 'student', first_name: 'Ben', last_name: 'Baker' },
+      cat: { role: 'student', first_name: 'Cat', last_name: 'Carter' },
+      outsider: { role: 'student', first_name: 'Olly', last_name: 'Outsider' },
+      guardian: { role: 'guardian', first_name: 'Gwen', last_name: 'Archer', guardianOf: ['ann'] },
+      otherGuardian: { role: 'guardian', first_name: 'Gus', last_name: 'Outsider', guardianOf: ['outsider'] },
+    },
+    classes: {
+      klass: { name: 'Physics', teachers: ['teacher'], students: ['ann', 'ben', 'cat'] },
+      otherClass: { name: 'History', teachers: ['otherTeacher'], students: ['outsider'] },
+    },
+  });
+  return { ...w, clock };
 }
 
 /** One question of each type. Prompts avoid the words a leak scan looks for. */
@@ -87,16 +85,16 @@ export async function makeQuiz(
   names: (keyof typeof SAMPLE)[] = ['single', 'multiple', 'trueFalse', 'short', 'numeric'],
   options: { publish?: boolean } = {},
 ): Promise<MadeQuiz> {
-  const created = await w.call(w.teacher, 'POST', `/api/v1/classes/${w.klass.id}/quizzes`, { title: 'Forces and matter', ...settings });
+  const created = await w.request(w.teacher, 'POST', `/api/v1/classes/${w.klass.id}/quizzes`, { title: 'Forces and matter', ...settings });
   if (created.status !== 201) throw new Error(`quiz not created: ${created.status} ${created.text}`);
   const made: MadeQuiz = { id: created.body.id, questions: {} };
   for (const name of names) {
-    const res = await w.call(w.teacher, 'POST', `/api/v1/quizzes/${made.id}/questions`, SAMPLE[name]);
+    const res = await w.request(w.teacher, 'POST', `/api/v1/quizzes/${made.id}/questions`, SAMPLE[name]);
     if (res.status !== 201) throw new Error(`question not added: ${res.status} ${res.text}`);
     made.questions[name] = res.body;
   }
   if (options.publish !== false) {
-    const published = await w.call(w.teacher, 'POST', `/api/v1/quizzes/${made.id}/publish`);
+    const published = await w.request(w.teacher, 'POST', `/api/v1/quizzes/${made.id}/publish`);
     if (published.status !== 200) throw new Error(`not published: ${published.status} ${published.text}`);
   }
   return made;
@@ -123,7 +121,7 @@ export const WRONG: Record<keyof typeof SAMPLE, unknown> = {
 };
 
 export async function start(w: QuizWorld, who: Person, quizId: string): Promise<Response> {
-  return w.call(who, 'POST', `/api/v1/quizzes/${quizId}/attempts`);
+  return w.request(who, 'POST', `/api/v1/quizzes/${quizId}/attempts`);
 }
 
 /** Starts an attempt and saves the given answers (by sample name); returns the attempt id. */
@@ -133,14 +131,14 @@ export async function attemptWith(w: QuizWorld, who: Person, quiz: MadeQuiz, ans
   for (const [name, response] of Object.entries(answers)) {
     const question = quiz.questions[name];
     if (!question) throw new Error(`no ${name} question`);
-    const saved = await w.call(who, 'PUT', `/api/v1/quiz-attempts/${started.body.id}/answers/${question.id}`, { response });
+    const saved = await w.request(who, 'PUT', `/api/v1/quiz-attempts/${started.body.id}/answers/${question.id}`, { response });
     if (saved.status !== 200) throw new Error(`not saved: ${saved.status} ${saved.text}`);
   }
   return started.body.id;
 }
 
 export async function submit(w: QuizWorld, who: Person, attemptId: string): Promise<Response> {
-  return w.call(who, 'POST', `/api/v1/quiz-attempts/${attemptId}/submit`);
+  return w.request(who, 'POST', `/api/v1/quiz-attempts/${attemptId}/submit`);
 }
 
 /** A published quiz with one question and a student's attempt holding an answer, made through

@@ -29,7 +29,7 @@ test('a quiz refuses to start before it opens and after it closes, and when atte
   const closed = await start(w, w.ben, later.id);
   t.is(closed.status, 409, 'a closed quiz refuses to start');
   t.regex(closed.body.detail, /closed/);
-  t.is((await w.call(w.ben, 'GET', `/api/v1/quizzes/${later.id}/my-results`)).body.status, 'not_started', 'nothing was created');
+  t.is((await w.request(w.ben, 'GET', `/api/v1/quizzes/${later.id}/my-results`)).body.status, 'not_started', 'nothing was created');
 
   const twice = await makeQuiz(w, { attempts_allowed: 2 }, ['trueFalse']);
   const first = await start(w, w.cat, twice.id);
@@ -47,7 +47,8 @@ test('the time limit is the server’s: saves within the grace count, later ones
   t.is(started.body.grace_seconds, GRACE_SECONDS);
   t.is(new Date(started.body.deadline_at).getTime() - new Date(started.body.started_at).getTime(), 10 * 60_000);
   const id = started.body.id as string;
-  const save = (questionId: string | undefined, response: unknown) => w.call(w.ann, 'PUT', `/api/v1/quiz-attempts/${id}/answers/${questionId}`, { response });
+  const save = (questionId: string | undefined, response: unknown) =>
+    w.request(w.ann, 'PUT', `/api/v1/quiz-attempts/${id}/answers/${questionId}`, { response });
 
   t.is((await save(quiz.questions.short?.id, { text: 'Ag' })).status, 200);
   w.clock.advance(10 * 60 + GRACE_SECONDS - 5);
@@ -57,7 +58,7 @@ test('the time limit is the server’s: saves within the grace count, later ones
   t.is(late.status, 409);
   t.is(late.body.type, `${PROBLEM}attempt-closed`);
 
-  const attempt = (await w.call(w.ann, 'GET', `/api/v1/quiz-attempts/${id}`)).body;
+  const attempt = (await w.request(w.ann, 'GET', `/api/v1/quiz-attempts/${id}`)).body;
   t.is(attempt.status, 'submitted', 'closed when next looked at');
   t.is(attempt.finished_by, 'deadline');
   t.is(attempt.submitted_at, started.body.deadline_at);
@@ -77,7 +78,7 @@ test('attempts past their deadline are closed by whoever looks first: results, a
   const ben = await attemptWith(w, w.ben, quiz, { trueFalse: WRONG.trueFalse });
   w.clock.advance(5 * 60 + GRACE_SECONDS + 1);
 
-  const results = (await w.call(w.teacher, 'GET', `/api/v1/quizzes/${quiz.id}/results`)).body.data;
+  const results = (await w.request(w.teacher, 'GET', `/api/v1/quizzes/${quiz.id}/results`)).body.data;
   const row = (id: string) => results.find((r: { student: { id: string } }) => r.student.id === id);
   t.is(row(w.ann.id).status, 'submitted');
   t.is(row(w.ann.id).score, 1);
@@ -119,11 +120,11 @@ test('a new time limit or closing time moves the deadline of attempts in progres
   const w = await quizWorld();
   const quiz = await makeQuiz(w, { time_limit_minutes: 10 }, ['trueFalse']);
   const started = await start(w, w.ann, quiz.id);
-  t.is((await w.call(w.teacher, 'PATCH', `/api/v1/quizzes/${quiz.id}`, { time_limit_minutes: 25 })).status, 200);
-  const moved = (await w.call(w.ann, 'GET', `/api/v1/quiz-attempts/${started.body.id}`)).body;
+  t.is((await w.request(w.teacher, 'PATCH', `/api/v1/quizzes/${quiz.id}`, { time_limit_minutes: 25 })).status, 200);
+  const moved = (await w.request(w.ann, 'GET', `/api/v1/quiz-attempts/${started.body.id}`)).body;
   t.is(moved.seconds_left, 25 * 60);
-  await w.call(w.teacher, 'PATCH', `/api/v1/quizzes/${quiz.id}`, { closes_at: inMinutes(w.clock, 5) });
-  t.is((await w.call(w.ann, 'GET', `/api/v1/quiz-attempts/${started.body.id}`)).body.seconds_left, 5 * 60, 'the earlier of the two');
+  await w.request(w.teacher, 'PATCH', `/api/v1/quizzes/${quiz.id}`, { closes_at: inMinutes(w.clock, 5) });
+  t.is((await w.request(w.ann, 'GET', `/api/v1/quiz-attempts/${started.body.id}`)).body.seconds_left, 5 * 60, 'the earlier of the two');
 });
 
 test('concurrent autosaves: one row, no errors; with sequences the highest wins whatever the arrival order', async (t) => {
@@ -133,7 +134,7 @@ test('concurrent autosaves: one row, no errors; with sequences the highest wins 
   const path = (q: string | undefined) => `/api/v1/quiz-attempts/${id}/answers/${q}`;
 
   const texts = Array.from({ length: 12 }, (_, i) => `draft ${i}`);
-  const saves = await Promise.all(texts.map((text) => w.call(w.ann, 'PUT', path(quiz.questions.short?.id), { response: { text } })));
+  const saves = await Promise.all(texts.map((text) => w.request(w.ann, 'PUT', path(quiz.questions.short?.id), { response: { text } })));
   t.deepEqual(
     saves.map((s) => s.status),
     texts.map(() => 200),
@@ -141,20 +142,20 @@ test('concurrent autosaves: one row, no errors; with sequences the highest wins 
   const rows = await inSchool(w.school, (scope) => scope.db('quiz_answers').where({ attempt_id: id }).select('response'));
   t.is(rows.length, 1);
   t.true(texts.includes(rows[0].response.text));
-  const last = await w.call(w.ann, 'PUT', path(quiz.questions.short?.id), { response: { text: 'final' } });
+  const last = await w.request(w.ann, 'PUT', path(quiz.questions.short?.id), { response: { text: 'final' } });
   t.deepEqual(last.body.response, { text: 'final' }, 'the last write wins');
 
   const sequences = [5, 2, 9, 1, 7, 3, 8, 4, 6];
   const results = await Promise.all(
-    sequences.map((sequence) => w.call(w.ann, 'PUT', path(quiz.questions.numeric?.id), { response: { value: sequence }, sequence })),
+    sequences.map((sequence) => w.request(w.ann, 'PUT', path(quiz.questions.numeric?.id), { response: { value: sequence }, sequence })),
   );
   t.true(results.every((r) => r.status === 200));
-  const stale = await w.call(w.ann, 'PUT', path(quiz.questions.numeric?.id), { response: { value: 0 }, sequence: 3 });
+  const stale = await w.request(w.ann, 'PUT', path(quiz.questions.numeric?.id), { response: { value: 0 }, sequence: 3 });
   t.false(stale.body.applied);
   t.deepEqual(stale.body.response, { value: 9 }, 'a retried older save returns the newer one');
-  const attempt = (await w.call(w.ann, 'GET', `/api/v1/quiz-attempts/${id}`)).body;
+  const attempt = (await w.request(w.ann, 'GET', `/api/v1/quiz-attempts/${id}`)).body;
   t.deepEqual(attempt.questions.find((q: { id: string }) => q.id === quiz.questions.numeric?.id).response, { value: 9 });
-  t.is((await w.call(w.ann, 'PUT', path(quiz.questions.numeric?.id), { response: null })).body.response, null, 'null clears it');
+  t.is((await w.request(w.ann, 'PUT', path(quiz.questions.numeric?.id), { response: null })).body.response, null, 'null clears it');
 });
 
 test('two submits at once grade once and answer the same', async (t) => {
@@ -179,7 +180,7 @@ test('answers are checked against their question; another student’s attempt do
   const quiz = await makeQuiz(w, {});
   const id = await attemptWith(w, w.ann, quiz, { short: { text: 'Ann wrote this' } });
   const put = (who: typeof w.ann, question: string | undefined, response: unknown) =>
-    w.call(who, 'PUT', `/api/v1/quiz-attempts/${id}/answers/${question}`, { response });
+    w.request(who, 'PUT', `/api/v1/quiz-attempts/${id}/answers/${question}`, { response });
 
   const badOption = await put(w.ann, quiz.questions.single?.id, { option_id: 'pluto' });
   t.is(badOption.status, 422);
@@ -190,7 +191,7 @@ test('answers are checked against their question; another student’s attempt do
   t.is((await put(w.ann, '00000000-0000-4000-8000-000000000000', { value: true })).status, 404);
 
   t.is((await put(w.ben, quiz.questions.short?.id, { text: 'Ben overwrites' })).status, 404);
-  t.is((await w.call(w.ben, 'GET', `/api/v1/quiz-attempts/${id}`)).status, 404);
+  t.is((await w.request(w.ben, 'GET', `/api/v1/quiz-attempts/${id}`)).status, 404);
   t.is((await submit(w, w.ben, id)).status, 404);
   t.is((await put(w.teacher, quiz.questions.short?.id, { text: 'Teacher edits' })).status, 403, 'teachers see it but cannot answer');
   t.is((await put(w.admin, quiz.questions.short?.id, { text: 'Admin edits' })).status, 403);
@@ -198,21 +199,21 @@ test('answers are checked against their question; another student’s attempt do
   // Guardians never answer: the route's declared action (submit) refuses the role before any
   // record is looked up, so a stranger learns nothing about the attempt either way.
   t.is((await put(w.otherGuardian, quiz.questions.short?.id, { text: 'Stranger edits' })).status, 403);
-  t.is((await w.call(w.otherGuardian, 'GET', `/api/v1/quiz-attempts/${id}`)).status, 404, 'and cannot see it');
-  const mine = (await w.call(w.ann, 'GET', `/api/v1/quiz-attempts/${id}`)).body;
+  t.is((await w.request(w.otherGuardian, 'GET', `/api/v1/quiz-attempts/${id}`)).status, 404, 'and cannot see it');
+  const mine = (await w.request(w.ann, 'GET', `/api/v1/quiz-attempts/${id}`)).body;
   t.is(mine.status, 'in_progress');
   t.deepEqual(mine.questions.find((q: { id: string }) => q.id === quiz.questions.short?.id).response, { text: 'Ann wrote this' });
   for (const kind of ['single', 'multiple', 'trueFalse', 'numeric'] as const) {
     t.is(mine.questions.find((q: { id: string }) => q.id === quiz.questions[kind]?.id).response, null, `the refused ${kind} answer was not kept`);
   }
-  t.deepEqual((await w.call(w.ben, 'GET', `/api/v1/quizzes/${quiz.id}/attempts`)).body.data, [], 'Ben lists only his own');
+  t.deepEqual((await w.request(w.ben, 'GET', `/api/v1/quizzes/${quiz.id}/attempts`)).body.data, [], 'Ben lists only his own');
 });
 
 test('shuffled questions and options: fixed per attempt, the same on every read', async (t) => {
   const w = await quizWorld();
   const quiz = await makeQuiz(w, { shuffle_questions: true, shuffle_options: true });
   const started = (await start(w, w.ann, quiz.id)).body;
-  const again = (await w.call(w.ann, 'GET', `/api/v1/quiz-attempts/${started.id}`)).body;
+  const again = (await w.request(w.ann, 'GET', `/api/v1/quiz-attempts/${started.id}`)).body;
   const shape = (a: { questions: { id: string; position: number; options?: { id: string }[] }[] }) =>
     a.questions.map((q) => [q.position, q.id, q.options?.map((o) => o.id)]);
   t.deepEqual(shape(again), shape(started));
@@ -232,15 +233,15 @@ test('a student removed from the class can no longer read, answer or submit an o
   const quiz = await makeQuiz(w, {}, ['trueFalse', 'short']);
   const attemptId = await attemptWith(w, w.ann, quiz, { trueFalse: WRONG.trueFalse });
   const attempt = `/api/v1/quiz-attempts/${attemptId}`;
-  t.is((await w.call(w.ann, 'GET', attempt)).status, 200);
-  t.is((await w.call(w.guardian, 'GET', attempt)).status, 200, 'her guardian reads it while she is enrolled');
-  t.is((await w.call(w.teacher, 'DELETE', `/api/v1/classes/${w.klass.id}/members/${w.ann.id}`)).status, 204);
+  t.is((await w.request(w.ann, 'GET', attempt)).status, 200);
+  t.is((await w.request(w.guardian, 'GET', attempt)).status, 200, 'her guardian reads it while she is enrolled');
+  t.is((await w.request(w.teacher, 'DELETE', `/api/v1/classes/${w.klass.id}/members/${w.ann.id}`)).status, 204);
 
-  t.is((await w.call(w.ann, 'GET', attempt)).status, 404);
-  t.is((await w.call(w.ann, 'PUT', `${attempt}/answers/${quiz.questions.short?.id}`, { response: RIGHT.short })).status, 404);
+  t.is((await w.request(w.ann, 'GET', attempt)).status, 404);
+  t.is((await w.request(w.ann, 'PUT', `${attempt}/answers/${quiz.questions.short?.id}`, { response: RIGHT.short })).status, 404);
   t.is((await submit(w, w.ann, attemptId)).status, 404);
-  t.is((await w.call(w.ann, 'GET', `/api/v1/quizzes/${quiz.id}/attempts`)).status, 404, 'nor the quiz’s attempts list');
-  t.is((await w.call(w.guardian, 'GET', attempt)).status, 404, 'nor her guardian');
+  t.is((await w.request(w.ann, 'GET', `/api/v1/quizzes/${quiz.id}/attempts`)).status, 404, 'nor the quiz’s attempts list');
+  t.is((await w.request(w.guardian, 'GET', attempt)).status, 404, 'nor her guardian');
   const kept = await inSchool(w.school, (scope) => scope.db('quiz_attempts').where({ id: attemptId }).first('submitted_at'));
   t.is(kept?.submitted_at, null, 'the attempt row is kept, unsubmitted');
 });

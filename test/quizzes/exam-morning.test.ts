@@ -30,8 +30,8 @@ test('a whole class at once, with a regrade in the middle: no errors, one gradin
   // student race each other too.
   const saves = await Promise.all(
     students.flatMap((s, i) => [
-      w.call(s, 'PUT', `/api/v1/quiz-attempts/${attempts[i]}/answers/${single}`, { response: { option_id: i % 2 ? 'venus' : 'jupiter' } }),
-      w.call(s, 'PUT', `/api/v1/quiz-attempts/${attempts[i]}/answers/${trueFalse}`, { response: RIGHT.trueFalse }),
+      w.request(s, 'PUT', `/api/v1/quiz-attempts/${attempts[i]}/answers/${single}`, { response: { option_id: i % 2 ? 'venus' : 'jupiter' } }),
+      w.request(s, 'PUT', `/api/v1/quiz-attempts/${attempts[i]}/answers/${trueFalse}`, { response: RIGHT.trueFalse }),
     ]),
   );
   t.true(
@@ -41,8 +41,8 @@ test('a whole class at once, with a regrade in the middle: no errors, one gradin
 
   const [submits, regrade, results] = await Promise.all([
     Promise.all(students.flatMap((s, i) => [submit(w, s, attempts[i] as string), submit(w, s, attempts[i] as string)])),
-    w.call(w.teacher, 'POST', `/api/v1/quizzes/${quiz.id}/questions/${single}/regrade`, { correct_option_ids: ['venus'] }),
-    w.call(w.teacher, 'GET', `/api/v1/quizzes/${quiz.id}/results?limit=100`),
+    w.request(w.teacher, 'POST', `/api/v1/quizzes/${quiz.id}/questions/${single}/regrade`, { correct_option_ids: ['venus'] }),
+    w.request(w.teacher, 'GET', `/api/v1/quizzes/${quiz.id}/results?limit=100`),
   ]);
   t.true(
     submits.every((r) => r.status === 200),

@@ -23,7 +23,7 @@ function found(text: string, marks: string[]): string[] {
 
 /** Everything a student (and a guardian of Ann) can ask about this quiz, with Ann's and Ben's attempts. */
 async function studentSurface(w: QuizWorld, quiz: MadeQuiz, annAttempt: string, benAttempt: string): Promise<Record<string, Response>> {
-  const get = (who: Person, path: string) => w.call(who, 'GET', path);
+  const get = (who: Person, path: string) => w.request(who, 'GET', path);
   return {
     'class quizzes': await get(w.ann, `/api/v1/classes/${w.klass.id}/quizzes`),
     quiz: await get(w.ann, `/api/v1/quizzes/${quiz.id}`),
@@ -34,7 +34,7 @@ async function studentSurface(w: QuizWorld, quiz: MadeQuiz, annAttempt: string, 
     'my results': await get(w.ann, `/api/v1/quizzes/${quiz.id}/my-results`),
     leaderboard: await get(w.ann, `/api/v1/quizzes/${quiz.id}/leaderboard`),
     resubmit: await submit(w, w.ann, annAttempt),
-    'late save': await w.call(w.ann, 'PUT', `/api/v1/quiz-attempts/${annAttempt}/answers/${quiz.questions.short?.id}`, { response: { text: 'x' } }),
+    'late save': await w.request(w.ann, 'PUT', `/api/v1/quiz-attempts/${annAttempt}/answers/${quiz.questions.short?.id}`, { response: { text: 'x' } }),
     'ben attempt': await get(w.ann, `/api/v1/quiz-attempts/${benAttempt}`),
     'ben results': await get(w.ann, `/api/v1/quizzes/${quiz.id}/my-results?student_id=${w.ben.id}`),
     'guardian quiz': await get(w.guardian, `/api/v1/quizzes/${quiz.id}`),
@@ -58,12 +58,12 @@ async function takeQuiz(w: QuizWorld, quiz: MadeQuiz) {
   const ann = await start(w, w.ann, quiz.id);
   const during: Response[] = [ann];
   for (const [name, question] of Object.entries(quiz.questions)) {
-    during.push(await w.call(w.ann, 'PUT', `/api/v1/quiz-attempts/${ann.body.id}/answers/${question.id}`, { response: WRONG[name as keyof typeof WRONG] }));
+    during.push(await w.request(w.ann, 'PUT', `/api/v1/quiz-attempts/${ann.body.id}/answers/${question.id}`, { response: WRONG[name as keyof typeof WRONG] }));
   }
-  during.push(await w.call(w.ann, 'GET', `/api/v1/quiz-attempts/${ann.body.id}`));
+  during.push(await w.request(w.ann, 'GET', `/api/v1/quiz-attempts/${ann.body.id}`));
   const ben = await start(w, w.ben, quiz.id);
-  await w.call(w.ben, 'PUT', `/api/v1/quiz-attempts/${ben.body.id}/answers/${quiz.questions.short?.id}`, { response: { text: BEN_MARK } });
-  await w.call(w.ben, 'PUT', `/api/v1/quiz-attempts/${ben.body.id}/answers/${quiz.questions.single?.id}`, { response: RIGHT.single });
+  await w.request(w.ben, 'PUT', `/api/v1/quiz-attempts/${ben.body.id}/answers/${quiz.questions.short?.id}`, { response: { text: BEN_MARK } });
+  await w.request(w.ben, 'PUT', `/api/v1/quiz-attempts/${ben.body.id}/answers/${quiz.questions.single?.id}`, { response: RIGHT.single });
   await submit(w, w.ben, ben.body.id);
   during.push(await submit(w, w.ann, ann.body.id));
   return { annAttempt: ann.body.id as string, benAttempt: ben.body.id as string, during };
@@ -200,7 +200,7 @@ for (const setting of SETTINGS) {
     await check('after close', true, byHand);
     // Each manual part, released by hand one after the other.
     for (const part of PARTS.filter((p) => setting[p] === 'manual')) {
-      const res = await w.call(w.teacher, 'PATCH', `/api/v1/quizzes/${quiz.id}`, { [`${part}_released`]: true });
+      const res = await w.request(w.teacher, 'PATCH', `/api/v1/quizzes/${quiz.id}`, { [`${part}_released`]: true });
       t.is(res.status, 200);
       byHand.add(part);
       await check(`after releasing ${part} by hand`, true, byHand);
@@ -212,13 +212,13 @@ test('by default a student who used every attempt gets the score only: no per-qu
   const w = await quizWorld();
   const quiz = await makeQuiz(w, { attempts_allowed: 1, closes_at: inMinutes(w.clock, 60) }, ['single', 'trueFalse', 'short']);
   const { annAttempt } = await takeQuiz(w, quiz);
-  const view = await w.call(w.ann, 'GET', `/api/v1/quiz-attempts/${annAttempt}`);
+  const view = await w.request(w.ann, 'GET', `/api/v1/quiz-attempts/${annAttempt}`);
   t.is(view.body.score, 0);
   t.deepEqual(sorted(partsIn(view.body)), ['score']);
   t.deepEqual(found(view.text, [...KEY_MARKS, BEN_MARK]), [], 'a true/false question’s score would be its key');
   t.is((await start(w, w.ann, quiz.id)).status, 409, 'no attempt left');
   w.clock.advance(60 * 60 + 30);
-  const closed = (await w.call(w.ann, 'GET', `/api/v1/quiz-attempts/${annAttempt}`)).body;
+  const closed = (await w.request(w.ann, 'GET', `/api/v1/quiz-attempts/${annAttempt}`)).body;
   t.deepEqual(sorted(partsIn(closed)), ['score', 'correctness', 'answers']);
   t.deepEqual(closed.questions.find((q: { id: string }) => q.id === quiz.questions.short?.id).key, { accepted_answers: ['Au'] });
 });
@@ -227,14 +227,14 @@ test('releases by hand bring the parts before them; taking one back takes the pa
   const w = await quizWorld();
   const quiz = await makeQuiz(w, { score_release: 'manual', correctness_release: 'manual', answers_release: 'manual' }, ['trueFalse']);
   const { annAttempt } = await takeQuiz(w, quiz);
-  const parts = async () => sorted(partsIn((await w.call(w.ann, 'GET', `/api/v1/quiz-attempts/${annAttempt}`)).body));
-  const patch = (body: unknown) => w.call(w.teacher, 'PATCH', `/api/v1/quizzes/${quiz.id}`, body);
+  const parts = async () => sorted(partsIn((await w.request(w.ann, 'GET', `/api/v1/quiz-attempts/${annAttempt}`)).body));
+  const patch = (body: unknown) => w.request(w.teacher, 'PATCH', `/api/v1/quizzes/${quiz.id}`, body);
   t.deepEqual(await parts(), []);
   t.like((await patch({ answers_released: true })).body, { score_released: true, correctness_released: true, answers_released: true });
   t.deepEqual(await parts(), ['score', 'correctness', 'answers']);
   t.like((await patch({ correctness_released: false })).body, { score_released: true, correctness_released: false, answers_released: false });
   t.deepEqual(await parts(), ['score']);
-  t.is((await w.call(w.ann, 'PATCH', `/api/v1/quizzes/${quiz.id}`, { answers_released: true })).status, 403, 'students release nothing');
+  t.is((await w.request(w.ann, 'PATCH', `/api/v1/quizzes/${quiz.id}`, { answers_released: true })).status, 403, 'students release nothing');
   const wrongOrder = await patch({ answers_release: 'after_attempt' });
   t.is(wrongOrder.status, 422);
   t.is(wrongOrder.body.errors[0].field, 'answers_release');

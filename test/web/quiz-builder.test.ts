@@ -50,7 +50,7 @@ test('a teacher builds a quiz with all six question types and publishes it; stud
   await page.getByRole('button', { name: 'Publish to the class' }).click();
   await page.waitForURL(`${home}quizzes/${quizId}`);
 
-  const stored = await w.call(w.teacher, 'GET', `/api/v1/quizzes/${quizId}/questions`);
+  const stored = await w.request(w.teacher, 'GET', `/api/v1/quizzes/${quizId}/questions`);
   const shape = stored.body.data.map((q: Record<string, unknown>) => ({
     type: q.type,
     points: q.points,
@@ -68,7 +68,7 @@ test('a teacher builds a quiz with all six question types and publishes it; stud
     { type: 'numeric', points: 2, answer: 9.81, tolerance: 0.05 },
     { type: 'long_answer', points: 5 },
   ]);
-  const quiz = await w.call(w.ann, 'GET', `/api/v1/quizzes/${quizId}`);
+  const quiz = await w.request(w.ann, 'GET', `/api/v1/quizzes/${quizId}`);
   t.is(quiz.status, 200, 'published: the class’s students see it');
   t.is(quiz.body.time_limit_minutes, 15);
   await context.close();

@@ -40,7 +40,7 @@ test('a teacher previews a draft quiz as a student sees it; nothing is recorded'
   t.false(await page.getByText('Which planet is largest?').isVisible());
   await context.close();
 
-  const attempts = await w.call(w.teacher, 'GET', `/api/v1/quizzes/${quiz.id}/results`);
+  const attempts = await w.request(w.teacher, 'GET', `/api/v1/quizzes/${quiz.id}/results`);
   t.is(attempts.status, 200);
   t.true(
     (attempts.body.data as { status: string }[]).every((r) => r.status === 'not_started'),
@@ -105,7 +105,7 @@ test('the preview refuses a student of the class before the quiz opens, and a te
   const w = await quizWorld();
   const opens = new Date(w.clock.now.getTime() + 7 * 86_400_000).toISOString();
   const quiz = await makeQuiz(w, { title: 'Next week', opens_at: opens }, ['single', 'short']);
-  t.is((await w.call(w.ann, 'GET', `/api/v1/quizzes/${quiz.id}`)).status, 200, 'Ann can read the published quiz');
+  t.is((await w.request(w.ann, 'GET', `/api/v1/quizzes/${quiz.id}`)).status, 200, 'Ann can read the published quiz');
   const home = schoolUrl(w.app.port, w.school.slug);
   for (const [who, status] of [
     [w.ann, 403],
