@@ -83,7 +83,7 @@ export function allRoutes(): AnyRoute[] {
         let document = documents.get(host);
         if (!document) {
           const { baseDomain, port, env } = deps.config;
-          document = openApiDocument(routes, { baseDomain, port, production: env === 'production', host });
+          document = openApiDocument(routes, { baseDomain, port, production: env === 'production', host, plans: deps.plans.map((p) => p.id) });
           documents.set(host, document);
         }
         return { body: document };

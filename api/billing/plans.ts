@@ -15,6 +15,16 @@ const planSchema = z.object({
 });
 export type Plan = z.infer<typeof planSchema>;
 
+/** A plan id in a request. Plans are configuration, so the schema cannot list them; the marker
+ * tells the OpenAPI document to list the running server's plan ids as this field's enum (the
+ * handlers refuse any other id). */
+export const PLAN_ID_MARK = 'x-edify-plan-id';
+export const planIdInput = z
+  .string()
+  .min(1)
+  .max(50)
+  .meta({ [PLAN_ID_MARK]: true, description: 'One of the plans this server offers (the enum lists them).' });
+
 export const DEFAULT_PLANS: Plan[] = [
   { id: 'starter', name: 'Starter', stripe_price_id: 'price_starter', seat_limit: 150, storage_gb: 20, features: [] },
   { id: 'school', name: 'School', stripe_price_id: 'price_school', seat_limit: 1200, storage_gb: 200, features: ['sso'] },

@@ -7,7 +7,7 @@ import { AppError } from '../errors.ts';
 import { readRawBody } from '../http/body.ts';
 import { toAppError } from '../http/problem.ts';
 import { platformRoute, tenantRoute } from '../http/route.ts';
-import { planById } from './plans.ts';
+import { planById, planIdInput } from './plans.ts';
 import { type BillingNotice, billingSummary, createCheckout, createPortal, nextInvoice, queueBillingNotice } from './service.ts';
 import { requireBilling } from './stripe.ts';
 import { handleEvent, verifyEvent } from './webhooks.ts';
@@ -52,7 +52,7 @@ export const billingRoutes = [
     tags: ['billing'],
     access: { action: 'manage', subject: 'Billing' },
     allowReadOnly: true,
-    body: z.strictObject({ plan: z.string().min(1).max(50) }),
+    body: z.strictObject({ plan: planIdInput }),
     responses: { 200: { description: 'Send the browser to url', schema: urlView } },
     handler: async ({ scope, body, deps }) => {
       const plan = planById(deps.plans, body.plan);

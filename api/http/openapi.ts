@@ -4,6 +4,7 @@
 // What a route can answer besides success is derived from its declaration too (who may call it,
 // what it validates, its limits), plus the problem codes it declares itself (`errors`).
 import { z } from 'zod';
+import { PLAN_ID_MARK } from '../billing/plans.ts';
 import { PROBLEM_BASE, PROBLEMS, type ProblemCode } from '../errors.ts';
 import { IDEMPOTENCY_HEADER } from './idempotency.ts';
 import type { AnyRoute } from './route.ts';
@@ -305,7 +306,27 @@ function exampleString(schema: JsonSchema, name: string): string {
 /** Pages and their assets (HTML, CSS) are the web app, not the API. */
 export const isApiRoute = (route: AnyRoute) => !route.page && !route.tags.includes('pages');
 
-export type DocumentOptions = { baseDomain: string; port: number; production: boolean; host: 'tenant' | 'platform' };
+export type DocumentOptions = {
+  baseDomain: string;
+  port: number;
+  production: boolean;
+  host: 'tenant' | 'platform';
+  /** The plan ids this server offers: fields marked as plan ids list them as their enum. */
+  plans: string[];
+};
+
+/** Gives every schema marked with PLAN_ID_MARK the server's plan ids as its enum. */
+function withPlanIds(node: unknown, plans: string[]): void {
+  if (Array.isArray(node)) for (const item of node) withPlanIds(item, plans);
+  else if (node && typeof node === 'object') {
+    const schema = node as JsonSchema;
+    if (schema[PLAN_ID_MARK] === true) {
+      delete schema[PLAN_ID_MARK];
+      schema.enum = [...plans];
+    }
+    for (const value of Object.values(schema)) withPlanIds(value, plans);
+  }
+}
 
 /** The document for one kind of host: pages (HTML) are left out; they are not the API. */
 export function openApiDocument(allRoutes: AnyRoute[], options: DocumentOptions): JsonSchema {
@@ -387,6 +408,7 @@ export function openApiDocument(allRoutes: AnyRoute[], options: DocumentOptions)
           },
         ]
       : [{ url: `${scheme}://${options.baseDomain}${port}`, description: 'The platform (signup, webhooks)' }];
+  withPlanIds(paths, options.plans);
   return {
     openapi: '3.1.0',
     info: {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { RESERVED_SLUGS, slugProblem, slugSkeleton } from '../../tenants/slug.ts';
 import { timeZoneInput } from '../../tenants/timezone.ts';
 import type { AppDeps } from '../app-deps.ts';
-import { planById } from '../billing/plans.ts';
+import { planById, planIdInput } from '../billing/plans.ts';
 import { schoolUrl } from '../config.ts';
 import { AppError } from '../errors.ts';
 import { enqueueMail } from '../jobs/outbox.ts';
@@ -37,7 +37,7 @@ export const signupInput = z.strictObject({
   email,
   password,
   timezone: timeZoneInput,
-  plan: z.string().min(1).max(50),
+  plan: planIdInput,
   website: z.string().max(200).optional().describe('Leave empty (it is a trap for bots).'),
 });
 export type SignupInput = z.infer<typeof signupInput>;

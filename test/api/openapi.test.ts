@@ -1,6 +1,9 @@
 // The OpenAPI documents: one per kind of host, generated from the route declarations, saying what
 // the server enforces (statuses, formats, at-least-one-field, form bodies, limits), with examples
 // the server itself accepts.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import test from 'ava';
 import { allRoutes } from '../../api/app.ts';
 import { errorStatuses, isApiRoute, operationIdOf } from '../../api/http/openapi.ts';
@@ -106,4 +109,26 @@ test('every JSON request body example is accepted by the route’s own schema', 
     const result = route.body?.safeParse(example);
     t.true(result?.success, `${route.method} ${route.path}: ${JSON.stringify(example)} → ${result?.success ? '' : JSON.stringify(result?.error.issues)}`);
   }
+});
+
+test('plan fields list the plans this server offers, and the server refuses any other', async (t) => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'edify-plans-'));
+  const file = path.join(dir, 'plans.json');
+  const plans = [
+    { id: 'solo', name: 'Solo', stripe_price_id: 'price_solo', seat_limit: 40, storage_gb: 5 },
+    { id: 'campus', name: 'Campus', stripe_price_id: 'price_campus', seat_limit: null, storage_gb: 500 },
+  ];
+  writeFileSync(file, JSON.stringify(plans));
+  const app = await startApp({ plansFile: file });
+  const school = await createSchool();
+  const tenant = (await app.request(school.slug, 'GET', '/openapi.json')).body;
+  const platform = (await app.request(null, 'GET', '/openapi.json')).body;
+  const checkout = tenant.paths['/api/v1/billing/checkout'].post.requestBody.content['application/json'].schema;
+  t.deepEqual(checkout.properties.plan.enum, ['solo', 'campus']);
+  t.false('x-edify-plan-id' in checkout.properties.plan, 'the marker is not part of the document');
+  const signup = platform.paths['/api/v1/signup'].post.requestBody.content['application/json'].schema;
+  t.deepEqual(signup.properties.plan.enum, ['solo', 'campus']);
+  const refused = await app.request(school.slug, 'POST', '/api/v1/billing/checkout', { token: school.admin.token, body: { plan: 'school' } });
+  t.is(refused.status, 422);
+  t.like(refused.body.errors?.[0], { field: 'plan', message: 'must be one of solo, campus' });
 });
