@@ -31,10 +31,11 @@ test('each call gets its own values in the compiled text; the query is built onl
   const name = key('three');
   for (const at of [new Date('2026-11-27T09:00:00Z'), new Date('2031-02-03T04:05:06.789Z'), new Date('1999-12-31T23:59:59Z')]) {
     const [person, child] = [randomUUID(), randomUUID()];
-    const [row] = await runCompiled(db, name, { person, child, at }, build);
+    const [row] = await runCompiled<{ at: Date; week_later: Date }>(db, name, { person, child, at }, build);
+    if (!row) return t.fail('no row');
     t.like(row, { person, child, ten: 10 });
-    t.is((row?.at as Date).toISOString(), at.toISOString());
-    t.is((row?.week_later as Date).toISOString(), new Date(at.getTime() + 7 * DAY).toISOString(), 'a time derived from a parameter follows it');
+    t.is(row.at.toISOString(), at.toISOString());
+    t.is(row.week_later.toISOString(), new Date(at.getTime() + 7 * DAY).toISOString(), 'a time derived from a parameter follows it');
   }
   t.is(builds, 3, 'built three times to compile (two stand-ins and a check), never again');
 });
