@@ -19,8 +19,8 @@ test('each call gets its own values in the compiled text; the query is built onl
     return db
       .select(
         db.raw('?::uuid as person, ?::uuid as child, ?::timestamptz as at, ?::timestamptz as week_later, ?::int as ten', [
-          p.person,
-          p.child,
+          p.person as string,
+          p.child as string,
           at,
           new Date(at.getTime() + 7 * DAY),
           10,
