@@ -2,27 +2,23 @@
 
 import { randomUUID } from 'node:crypto';
 import test from 'ava';
-import { createPerson, createSchool, inSchool } from '../helpers/factories.ts';
-import { startApp } from '../helpers/http.ts';
+import { inSchool, type Person, scene } from '../helpers/factories.ts';
 
-async function world() {
-  const app = await startApp();
-  const school = await createSchool();
-  const teacher = await createPerson(school, 'teacher');
-  const other = await createPerson(school, 'teacher');
-  const classCount = () => inSchool(school, async (scope) => Number((await scope.db('classes').count({ n: '*' }).first())?.n));
-  const create = (token: string, key: string | undefined, name = 'Year 7 Science') =>
-    app.request(school.slug, 'POST', '/api/v1/classes', { token, body: { name }, headers: key ? { 'idempotency-key': key } : {} });
-  return { app, school, teacher, other, classCount, create };
+async function twoTeachers() {
+  const w = await scene({ people: { teacher: 'teacher', other: 'teacher' } });
+  const classCount = () => inSchool(w.school, async (scope) => Number((await scope.db('classes').count({ n: '*' }).first())?.n));
+  const create = (who: Person, key: string | undefined, name = 'Year 7 Science') =>
+    w.request(who, 'POST', '/api/v1/classes', { name }, key ? { 'idempotency-key': key } : {});
+  return { ...w, classCount, create };
 }
 
 test('the same key twice makes one class and replays the first answer', async (t) => {
-  const w = await world();
+  const w = await twoTeachers();
   const before = await w.classCount();
   const key = randomUUID();
-  const first = await w.create(w.teacher.token, key);
+  const first = await w.create(w.teacher, key);
   t.is(first.status, 201);
-  const again = await w.create(w.teacher.token, key);
+  const again = await w.create(w.teacher, key);
   t.is(again.status, 201);
   t.deepEqual(again.body, first.body);
   t.is(again.headers['idempotent-replayed'], 'true');
@@ -31,54 +27,50 @@ test('the same key twice makes one class and replays the first answer', async (t
 });
 
 test('without a key, or with a new key, each request counts', async (t) => {
-  const w = await world();
+  const w = await twoTeachers();
   const before = await w.classCount();
-  await w.create(w.teacher.token, undefined);
-  await w.create(w.teacher.token, undefined);
-  await w.create(w.teacher.token, randomUUID());
+  await w.create(w.teacher, undefined);
+  await w.create(w.teacher, undefined);
+  await w.create(w.teacher, randomUUID());
   t.is(await w.classCount(), before + 3);
 });
 
 test('the same key with a different request is refused and changes nothing', async (t) => {
-  const w = await world();
+  const w = await twoTeachers();
   const key = randomUUID();
-  await w.create(w.teacher.token, key, 'History');
+  await w.create(w.teacher, key, 'History');
   const before = await w.classCount();
-  const other = await w.create(w.teacher.token, key, 'Geography');
+  const other = await w.create(w.teacher, key, 'Geography');
   t.is(other.status, 422);
   t.is(other.body.errors[0].field, 'Idempotency-Key');
   t.is(await w.classCount(), before);
 });
 
 test('keys belong to one person: another person’s same key is their own request', async (t) => {
-  const w = await world();
+  const w = await twoTeachers();
   const key = randomUUID();
-  const mine = await w.create(w.teacher.token, key);
-  const theirs = await w.create(w.other.token, key);
+  const mine = await w.create(w.teacher, key);
+  const theirs = await w.create(w.other, key);
   t.is(theirs.status, 201);
   t.not(theirs.body.id, mine.body.id);
   t.is(theirs.headers['idempotent-replayed'], undefined);
 });
 
 test('a refused request keeps nothing: its retry with the same key runs afresh', async (t) => {
-  const w = await world();
+  const w = await twoTeachers();
   const key = randomUUID();
-  const bad = await w.app.request(w.school.slug, 'POST', '/api/v1/classes', {
-    token: w.teacher.token,
-    body: { name: '' },
-    headers: { 'idempotency-key': key },
-  });
+  const bad = await w.request(w.teacher, 'POST', '/api/v1/classes', { name: '' }, { 'idempotency-key': key });
   t.is(bad.status, 422);
   // Another body with the same key is not "a different request" for a key that holds nothing.
-  const good = await w.create(w.teacher.token, key);
+  const good = await w.create(w.teacher, key);
   t.is(good.status, 201);
 });
 
 test('two copies sent at once make one class; both get the same answer', async (t) => {
-  const w = await world();
+  const w = await twoTeachers();
   const before = await w.classCount();
   const key = randomUUID();
-  const [a, b] = await Promise.all([w.create(w.teacher.token, key), w.create(w.teacher.token, key)]);
+  const [a, b] = await Promise.all([w.create(w.teacher, key), w.create(w.teacher, key)]);
   t.is(a.status, 201);
   t.is(b.status, 201);
   t.is(a.body.id, b.body.id);
@@ -86,8 +78,8 @@ test('two copies sent at once make one class; both get the same answer', async (
 });
 
 test('a malformed key is a 422 naming the header', async (t) => {
-  const w = await world();
-  const res = await w.create(w.teacher.token, 'short');
+  const w = await twoTeachers();
+  const res = await w.create(w.teacher, 'short');
   t.is(res.status, 422);
   t.is(res.body.errors[0].in, 'headers');
 });

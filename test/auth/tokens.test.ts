@@ -13,14 +13,14 @@ import {
   verifyChallengeToken,
 } from '../../api/auth/tokens.ts';
 
-function world(ttlSeconds = 900) {
+function keysAt(ttlSeconds = 900) {
   const clock = { now: new Date('2026-11-26T09:00:00Z') };
   const keys = tokenKeys([randomBytes(32).toString('base64url')], ttlSeconds, () => clock.now);
   return { clock, keys, school: randomUUID(), claims: { userId: randomUUID(), sessionId: randomUUID() } };
 }
 
 test('a remembered token is refused from the second it expires', async (t) => {
-  const w = world(60);
+  const w = keysAt(60);
   const { token } = await issueAccessToken(w.keys, w.school, w.claims);
   t.deepEqual(await verifyAccessToken(w.keys, w.school, token), w.claims);
   t.is(w.keys.verified.size, 1, 'remembered after the first check');
@@ -32,7 +32,7 @@ test('a remembered token is refused from the second it expires', async (t) => {
 });
 
 test('a remembered token is still checked for its school and its purpose', async (t) => {
-  const w = world();
+  const w = keysAt();
   const { token } = await issueAccessToken(w.keys, w.school, w.claims);
   t.like(await verifyAccessTokenForAnySchool(w.keys, token), { tenantId: w.school, ...w.claims });
   t.deepEqual(await verifyAccessToken(w.keys, w.school, token), w.claims);
@@ -44,7 +44,7 @@ test('a remembered token is still checked for its school and its purpose', async
 });
 
 test('a forged or foreign token is never remembered as valid', async (t) => {
-  const w = world();
+  const w = keysAt();
   const { token } = await issueAccessToken(w.keys, w.school, w.claims);
   const [header, payload, signature] = token.split('.') as [string, string, string];
   const forged = `${header}.${payload}.${signature.startsWith('A') ? 'B' : 'A'}${signature.slice(1)}`;

@@ -5,7 +5,7 @@ import test from 'ava';
 import type { Config } from '../../api/config.ts';
 import { withTenant } from '../../tenants/session.ts';
 import { testEnv } from '../helpers/env.ts';
-import { createClassIn, createPerson, createSchool } from '../helpers/factories.ts';
+import { type Person, scene } from '../helpers/factories.ts';
 import { MAIL_DIR, startApp } from '../helpers/http.ts';
 import { waitForMail } from '../helpers/mail.ts';
 import { startStripeServer } from '../helpers/stripe-server.ts';
@@ -13,7 +13,7 @@ import { signedWebhook, stripeEvent } from '../helpers/stripe-webhooks.ts';
 
 const CONNECT_SECRET = 'whsec_connect_0123456789abcdef';
 
-async function world() {
+async function stripeWorld() {
   const stand = await startStripeServer();
   const stripe: Config['stripe'] = {
     secretKey: 'sk_test_edify',
@@ -21,20 +21,20 @@ async function world() {
     apiBase: stand.url,
     connectWebhookSecrets: [CONNECT_SECRET],
   };
-  const app = await startApp({ stripe, coursePlatformFeePercent: 10 });
-  const school = await createSchool();
+  const w = await scene({
+    app: startApp({ stripe, coursePlatformFeePercent: 10 }),
+    people: { teacher: 'teacher', student: 'student' },
+    classes: { klass: { name: 'Summer reading', teachers: ['teacher'] } },
+  });
+  const { app, school, klass } = w;
   const account = `acct_${school.slug.replace(/[^a-z0-9]/g, '')}`;
-  const teacher = await createPerson(school, 'teacher');
-  const student = await createPerson(school, 'student');
-  const klass = await createClassIn(school, { teachers: [teacher] }, 'Summer reading');
-  const call = (token: string, method: string, path: string, body?: unknown) => app.request(school.slug, method, path, { token, body });
-  const must = async (method: string, path: string, body: unknown, token = school.admin.token) => {
-    const res = await call(token, method, path, body);
+  const must = async (method: string, path: string, body: unknown, who: Person = w.admin) => {
+    const res = await w.request(who, method, path, body);
     if (res.status >= 300) throw new Error(`${path}: ${res.status} ${JSON.stringify(res.body)}`);
     return res;
   };
   await must('PUT', '/api/v1/course-payments/account', { stripe_account_id: account });
-  await must('PUT', `/api/v1/classes/${klass.id}/offering`, { self_enrol: true, price_amount: 2500, currency: 'usd', cap: 10 }, teacher.token);
+  await must('PUT', `/api/v1/classes/${klass.id}/offering`, { self_enrol: true, price_amount: 2500, currency: 'usd', cap: 10 }, w.teacher);
   const deliver = (type: string, object: Record<string, unknown>, options: { id?: string; secret?: string } = {}) => {
     const event = stripeEvent(type, object, { account, ...(options.id ? { id: options.id } : {}) });
     const signed = signedWebhook(event, options.secret ?? CONNECT_SECRET);
@@ -46,19 +46,19 @@ async function world() {
   const roster = () =>
     withTenant(testEnv().dbs.app, { id: school.tenant.id }, (db) => db('enrollments').where({ class_id: klass.id, role: 'student' }).pluck('user_id'));
   const audits = (action: string) => withTenant(testEnv().dbs.app, { id: school.tenant.id }, (db) => db('audit_events').where({ action }).select('details'));
-  return { stand, app, school, account, student, klass, call, deliver, roster, audits };
+  return { ...w, stand, account, deliver, roster, audits };
 }
 
 test('a paid enrolment happens once under redelivery and out-of-order delivery, and ends on refund', async (t) => {
-  const w = await world();
-  const checkout = await w.call(w.student.token, 'POST', `/api/v1/classes/${w.klass.id}/offering/checkout`);
+  const w = await stripeWorld();
+  const checkout = await w.request(w.student, 'POST', `/api/v1/classes/${w.klass.id}/offering/checkout`);
   t.is(checkout.status, 200, JSON.stringify(checkout.body));
   t.regex(checkout.body.url, /^https:\/\/checkout\.stripe\.test\//);
   const created = w.stand.requests.find((r) => r.method === 'POST' && r.path === '/v1/checkout/sessions');
   t.is(created?.headers['stripe-account'], w.account, 'created on the school’s connected account');
   t.like(created?.body, { mode: 'payment', payment_intent_data: { application_fee_amount: '250' } });
   t.truthy(created?.idempotencyKey);
-  const again = await w.call(w.student.token, 'POST', `/api/v1/classes/${w.klass.id}/offering/checkout`);
+  const again = await w.request(w.student, 'POST', `/api/v1/classes/${w.klass.id}/offering/checkout`);
   t.is(again.body.url, checkout.body.url, 'an unfinished checkout is reused, not a second place held');
 
   const sessionId = [...w.stand.state.checkoutSessions.keys()][0] as string;
@@ -88,8 +88,8 @@ test('a paid enrolment happens once under redelivery and out-of-order delivery, 
 });
 
 test('a dispute arriving before completion never enrols; a bad signature is refused and changes nothing', async (t) => {
-  const w = await world();
-  const checkout = await w.call(w.student.token, 'POST', `/api/v1/classes/${w.klass.id}/offering/checkout`);
+  const w = await stripeWorld();
+  const checkout = await w.request(w.student, 'POST', `/api/v1/classes/${w.klass.id}/offering/checkout`);
   t.is(checkout.status, 200);
   const sessionId = [...w.stand.state.checkoutSessions.keys()][0] as string;
   const paid = w.stand.completeCheckout(sessionId);

@@ -7,7 +7,7 @@ import test from 'ava';
 import { createScanner } from '../../api/files/scanner.ts';
 import { fileServices, scanPendingFiles } from '../../api/files/service.ts';
 import { testEnv } from '../helpers/env.ts';
-import { createPerson, createSchool, inSchool } from '../helpers/factories.ts';
+import { inSchool, scene } from '../helpers/factories.ts';
 import { EICAR, PDF, startClamd, upload } from '../helpers/files.ts';
 import { startApp } from '../helpers/http.ts';
 
@@ -24,17 +24,15 @@ async function deadPort(): Promise<number> {
   });
 }
 
-async function world(clamav: { url: string; whenDown: 'wait' | 'refuse' }) {
+async function teacherUploads(clamav: { url: string; whenDown: 'wait' | 'refuse' }) {
   const { config } = testEnv();
-  const app = await startApp({ files: { ...config.files, clamav: { ...clamav, timeoutMs: 20_000 } } });
-  const school = await createSchool();
-  const teacher = await createPerson(school, 'teacher');
-  return { app, school, teacher, up: (name: string, content: Buffer | string) => upload(app, school.slug, teacher.token, { name, content }) };
+  const w = await scene({ app: startApp({ files: { ...config.files, clamav: { ...clamav, timeoutMs: 20_000 } } }), people: { teacher: 'teacher' } });
+  return { ...w, up: (name: string, content: Buffer | string) => upload(w.app, w.school.slug, w.teacher.token, { name, content }) };
 }
 
 test('the real clamd passes a clean file and refuses EICAR; nothing of EICAR is kept', async (t) => {
   const { url } = await clamd;
-  const w = await world({ url, whenDown: 'wait' });
+  const w = await teacherUploads({ url, whenDown: 'wait' });
   const clean = await w.up('worksheet.pdf', PDF);
   t.is(clean.status, 201, clean.text);
   t.is(clean.body.status, 'clean');
@@ -48,7 +46,7 @@ test('the real clamd passes a clean file and refuses EICAR; nothing of EICAR is 
   const audited = await inSchool(w.school, (scope) => scope.db('audit_events').where({ action: 'file.rejected' }).first());
   t.is(audited?.target_id, infected.body.file_id);
   // Nobody downloads a rejected file, not even its uploader.
-  t.is((await w.app.request(w.school.slug, 'GET', `/api/v1/files/${infected.body.file_id}`, { token: w.teacher.token })).status, 404);
+  t.is((await w.get(w.teacher, `/api/v1/files/${infected.body.file_id}`)).status, 404);
 });
 
 test('the scanner client streams to clamd: a multi-megabyte clean stream, and EICAR inside a chunked stream', async (t) => {
@@ -68,7 +66,7 @@ test('the scanner client streams to clamd: a multi-megabyte clean stream, and EI
 });
 
 test('scanner down: files wait as pending (CLAMAV_WHEN_DOWN=wait), and are scanned once it is back', async (t) => {
-  const w = await world({ url: `tcp://127.0.0.1:${await deadPort()}`, whenDown: 'wait' });
+  const w = await teacherUploads({ url: `tcp://127.0.0.1:${await deadPort()}`, whenDown: 'wait' });
   const res = await w.up('worksheet.pdf', PDF);
   t.is(res.status, 201, res.text);
   t.is(res.body.status, 'pending');
@@ -89,7 +87,7 @@ test('scanner down: files wait as pending (CLAMAV_WHEN_DOWN=wait), and are scann
 
 test('scanner down with CLAMAV_WHEN_DOWN=refuse: 503 and nothing stored; after three failures the breaker opens', async (t) => {
   const url = `tcp://127.0.0.1:${await deadPort()}`;
-  const w = await world({ url, whenDown: 'refuse' });
+  const w = await teacherUploads({ url, whenDown: 'refuse' });
   const res = await w.up('worksheet.pdf', PDF);
   t.is(res.status, 503, res.text);
   t.deepEqual(await inSchool(w.school, (scope) => scope.db('files').select('id')), []);

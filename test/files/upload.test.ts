@@ -8,24 +8,22 @@ import test from 'ava';
 import { sanitiseName } from '../../api/files/types.ts';
 import { withTenant } from '../../tenants/session.ts';
 import { testEnv } from '../helpers/env.ts';
-import { createPerson, createSchool, inSchool } from '../helpers/factories.ts';
+import { createPerson, inSchool, scene } from '../helpers/factories.ts';
 import { PDF, PNG, raw, streamUpload, upload } from '../helpers/files.ts';
 import { startApp } from '../helpers/http.ts';
 
-async function world(limits: { maxUploadBytes?: number } = {}) {
+async function studentUploads(limits: { maxUploadBytes?: number } = {}) {
   const { config } = testEnv();
-  const app = await startApp({ files: { ...config.files, ...limits } });
-  const school = await createSchool();
-  const student = await createPerson(school, 'student');
-  const up = (name: string, content: Buffer | string, purpose?: string) => upload(app, school.slug, student.token, { name, content, purpose });
-  return { app, school, student, up };
+  const w = await scene({ app: startApp({ files: { ...config.files, ...limits } }), people: { student: 'student' } });
+  const up = (name: string, content: Buffer | string, purpose?: string) => upload(w.app, w.school.slug, w.student.token, { name, content, purpose });
+  return { ...w, up };
 }
 
 const rows = (school: { tenant: { id: string } }) =>
   withTenant(testEnv().dbs.app, { id: school.tenant.id }, (db) => db('files').select('id', 'name', 'status', 'storage_key', 'content_type', 'size_bytes'));
 
 test('a PDF is stored with its type from the bytes, under a random key prefixed with the school, and downloads back', async (t) => {
-  const w = await world();
+  const w = await studentUploads();
   const res = await w.up('Worksheet 3.pdf', PDF);
   t.is(res.status, 201, res.text);
   t.like(res.body, {
@@ -52,7 +50,7 @@ test('a PDF is stored with its type from the bytes, under a random key prefixed 
 });
 
 test('audio and video answer byte ranges (206, 416); other types always send the whole file', async (t) => {
-  const w = await world();
+  const w = await studentUploads();
   // RIFF....WAVE: file-type reads it as audio/wav.
   const wav = Buffer.alloc(1000, 7);
   wav.write('RIFF', 0);
@@ -74,7 +72,7 @@ test('audio and video answer byte ranges (206, 416); other types always send the
 });
 
 test('the extension must agree with the bytes: a PDF renamed .exe and an HTML page renamed .pdf are refused', async (t) => {
-  const w = await world();
+  const w = await studentUploads();
   const exe = await w.up('invoice.exe', PDF);
   t.is(exe.status, 415);
   t.regex(exe.body.detail, /PDF.*\.exe/);
@@ -91,7 +89,7 @@ test('the extension must agree with the bytes: a PDF renamed .exe and an HTML pa
 });
 
 test('plain text is accepted only as valid UTF-8 without NULs, with a text extension, and is never served inline', async (t) => {
-  const w = await world();
+  const w = await studentUploads();
   const notes = await w.up('notes.md', '# Notes\n\nÉtude – naïve café ✓\n');
   t.is(notes.status, 201, notes.text);
   t.is(notes.body.content_type, 'text/markdown');
@@ -110,7 +108,7 @@ test('plain text is accepted only as valid UTF-8 without NULs, with a text exten
 });
 
 test('display names lose path parts, control and bidirectional characters', async (t) => {
-  const w = await world();
+  const w = await studentUploads();
   const res = await w.up('..\\..\\etc/Évaluation \u202Efdp.exe.pdf', PDF);
   t.is(res.status, 201, res.text);
   t.is(res.body.name, 'Évaluation fdp.exe.pdf');
@@ -123,7 +121,7 @@ test('display names lose path parts, control and bidirectional characters', asyn
 
 test('an upload over the school’s limit is cut off early: 413, the server stops reading, nothing is stored', async (t) => {
   const limit = 1024 * 1024;
-  const w = await world({ maxUploadBytes: limit });
+  const w = await studentUploads({ maxUploadBytes: limit });
   const total = 64 * 1024 * 1024;
   const { res, written } = await streamUpload(w.app, w.school.slug, w.student.token, { name: 'big.pdf', head: PDF, total, purpose: 'documents' });
   t.is(res.status, 413);
@@ -146,7 +144,7 @@ test('a refused upload is answered before the connection closes: the server drop
   // the answer it has not read yet. A body that ends within the lingering allowance is read and
   // dropped, so the same connection then serves the next request.
   const limit = 1024 * 1024;
-  const w = await world({ maxUploadBytes: limit });
+  const w = await studentUploads({ maxUploadBytes: limit });
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   t.teardown(() => agent.destroy());
   const refused = await raw(w.app, w.school.slug, 'POST', '/api/v1/files?purpose=documents', {
@@ -180,7 +178,7 @@ test('a refused upload is answered before the connection closes: the server drop
 });
 
 test('uploads need a purpose, one file part, a signed-in uploader; guardians upload nothing', async (t) => {
-  const w = await world();
+  const w = await studentUploads();
   t.is((await w.up('a.pdf', PDF, '')).status, 422);
   t.is((await w.up('a.pdf', PDF, 'spreadsheets')).status, 422);
   const notMultipart = await raw(w.app, w.school.slug, 'POST', '/api/v1/files?purpose=documents', {

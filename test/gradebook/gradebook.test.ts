@@ -1,32 +1,32 @@
 // The gradebook through HTTP against a fixture worked out by hand: who sees which rows, which
 // scores each viewer may see, averages, weights, CSV.
 import test from 'ava';
-import { createClassIn, createPerson, createSchool, inSchool, linkGuardian, type Person, type School } from '../helpers/factories.ts';
+import { createPerson, inSchool, linkGuardian, type Person, type School, scene } from '../helpers/factories.ts';
 import { startApp } from '../helpers/http.ts';
 
 const DAY = 86_400_000;
 
-async function world() {
-  const app = await startApp();
-  const school = await createSchool();
-  const teacher = await createPerson(school, 'teacher');
-  const ada = await createPerson(school, 'student', { first_name: 'Ada', last_name: 'Able' });
-  const ben = await createPerson(school, 'student', { first_name: 'Ben', last_name: 'Baker' });
-  const cy = await createPerson(school, 'student', { first_name: '=cmd|calc', last_name: 'Cole' });
-  const guardian = await createPerson(school, 'guardian');
-  const otherTeacher = await createPerson(school, 'teacher');
-  const klass = await createClassIn(school, { teachers: [teacher], students: [ada, ben, cy] }, 'Maths');
-  const ids = await seed(school, klass.id, { ada, ben, cy, guardian });
-  const get = (token: string, path: string) => app.request(school.slug, 'GET', path, { token });
-  return { app, school, teacher, otherTeacher, ada, ben, cy, guardian, klass, ids, get };
+async function gradebookWorld() {
+  const w = await scene({
+    people: {
+      teacher: 'teacher',
+      ada: { role: 'student', first_name: 'Ada', last_name: 'Able' },
+      ben: { role: 'student', first_name: 'Ben', last_name: 'Baker' },
+      cy: { role: 'student', first_name: '=cmd|calc', last_name: 'Cole' },
+      guardian: { role: 'guardian', guardianOf: ['ben'] },
+      otherTeacher: 'teacher',
+    },
+    classes: { klass: { name: 'Maths', teachers: ['teacher'], students: ['ada', 'ben', 'cy'] } },
+  });
+  const ids = await seed(w.school, w.klass.id, w);
+  return { ...w, ids };
 }
 
-async function seed(school: School, classId: string, p: { ada: Person; ben: Person; cy: Person; guardian: Person }) {
+async function seed(school: School, classId: string, p: { ada: Person; ben: Person }) {
   return inSchool(school, async ({ db }) => {
     const tenant_id = school.tenant.id;
     const past = new Date(Date.now() - 2 * DAY);
     const future = new Date(Date.now() + 5 * DAY);
-    await db('guardian_links').insert({ tenant_id, guardian_id: p.guardian.id, student_id: p.ben.id });
     const hw = async (title: string, points: number, due: Date, publish: Date | null, all = true) =>
       (await db('homework').insert({ tenant_id, class_id: classId, title, points, due_at: due, publish_at: publish, assign_to_all: all }).returning('id'))[0]
         .id as string;
@@ -99,8 +99,8 @@ type Row = {
 const cellsOf = (row: Row) => row.cells.map((c) => [c.status, c.score]);
 
 test('a teacher sees every row with draft grades, hand-computed averages and column averages', async (t) => {
-  const w = await world();
-  const res = await w.get(w.teacher.token, `/api/v1/classes/${w.klass.id}/gradebook`);
+  const w = await gradebookWorld();
+  const res = await w.get(w.teacher, `/api/v1/classes/${w.klass.id}/gradebook`);
   t.is(res.status, 200);
   t.deepEqual(
     res.body.items.map((i: { id: string }) => i.id),
@@ -141,8 +141,8 @@ test('a teacher sees every row with draft grades, hand-computed averages and col
 });
 
 test('a student sees only their own row, with only released scores', async (t) => {
-  const w = await world();
-  const res = await w.get(w.ada.token, `/api/v1/classes/${w.klass.id}/gradebook`);
+  const w = await gradebookWorld();
+  const res = await w.get(w.ada, `/api/v1/classes/${w.klass.id}/gradebook`);
   t.is(res.status, 200);
   t.is(res.body.rows.length, 1);
   const [ada] = res.body.rows as Row[];
@@ -158,13 +158,13 @@ test('a student sees only their own row, with only released scores', async (t) =
     res.body.items.every((i: { class_average: number | null }) => i.class_average === null),
     'no class statistics for students',
   );
-  t.is((await w.get(w.ada.token, `/api/v1/classes/${w.klass.id}/gradebook?student_id=${w.ben.id}`)).status, 404);
-  t.is((await w.get(w.ada.token, `/api/v1/classes/${w.klass.id}/gradebook/csv`)).status, 403);
+  t.is((await w.get(w.ada, `/api/v1/classes/${w.klass.id}/gradebook?student_id=${w.ben.id}`)).status, 404);
+  t.is((await w.get(w.ada, `/api/v1/classes/${w.klass.id}/gradebook/csv`)).status, 403);
 });
 
 test('a guardian sees their linked student’s row only; draft grades stay hidden', async (t) => {
-  const w = await world();
-  const res = await w.get(w.guardian.token, `/api/v1/classes/${w.klass.id}/gradebook`);
+  const w = await gradebookWorld();
+  const res = await w.get(w.guardian, `/api/v1/classes/${w.klass.id}/gradebook`);
   t.is(res.status, 200);
   t.deepEqual(
     res.body.rows.map((r: Row) => r.student.id),
@@ -178,14 +178,14 @@ test('a guardian sees their linked student’s row only; draft grades stay hidde
   ]);
   t.is(res.body.rows[0].average.percent, 75);
   const outsider = await createPerson(w.school, 'guardian');
-  t.is((await w.get(outsider.token, `/api/v1/classes/${w.klass.id}/gradebook`)).status, 404);
-  t.is((await w.get(w.otherTeacher.token, `/api/v1/classes/${w.klass.id}/gradebook`)).status, 404);
+  t.is((await w.get(outsider, `/api/v1/classes/${w.klass.id}/gradebook`)).status, 404);
+  t.is((await w.get(w.otherTeacher, `/api/v1/classes/${w.klass.id}/gradebook`)).status, 404);
 });
 
 test('homework assigned to other students is neither a column nor a cell for a student or their guardian', async (t) => {
-  const w = await world();
+  const w = await gradebookWorld();
   // The Essay (h2) is for Ada and Ben only.
-  const cy = await w.get(w.cy.token, `/api/v1/classes/${w.klass.id}/gradebook`);
+  const cy = await w.get(w.cy, `/api/v1/classes/${w.klass.id}/gradebook`);
   t.is(cy.status, 200);
   t.deepEqual(
     cy.body.items.map((i: { id: string }) => i.id),
@@ -200,26 +200,26 @@ test('homework assigned to other students is neither a column nor a cell for a s
   t.false(cy.text.includes('Essay'), 'nor its title');
   const cysGuardian = await createPerson(w.school, 'guardian');
   await linkGuardian(w.school, cysGuardian, w.cy);
-  const theirs = await w.get(cysGuardian.token, `/api/v1/classes/${w.klass.id}/gradebook`);
+  const theirs = await w.get(cysGuardian, `/api/v1/classes/${w.klass.id}/gradebook`);
   t.deepEqual(
     theirs.body.items.map((i: { id: string }) => i.id),
     [w.ids.h1, w.ids.q1, w.ids.q2],
   );
   t.false(theirs.text.includes(w.ids.h2));
   // Ada is assigned it: she sees it (and her teacher sees it for everyone, as not_assigned for Cy).
-  const ada = await w.get(w.ada.token, `/api/v1/classes/${w.klass.id}/gradebook`);
+  const ada = await w.get(w.ada, `/api/v1/classes/${w.klass.id}/gradebook`);
   t.true(ada.body.items.some((i: { id: string }) => i.id === w.ids.h2));
 });
 
 test('weights change the final percentage; bad weights are refused and change nothing', async (t) => {
-  const w = await world();
-  const put = (token: string, body: unknown) => w.app.request(w.school.slug, 'PUT', `/api/v1/classes/${w.klass.id}/gradebook/weights`, { token, body });
-  const bad = await put(w.teacher.token, { weights: { homework: 50, quizzes: 60 } });
+  const w = await gradebookWorld();
+  const put = (who: Person, body: unknown) => w.request(who, 'PUT', `/api/v1/classes/${w.klass.id}/gradebook/weights`, body);
+  const bad = await put(w.teacher, { weights: { homework: 50, quizzes: 60 } });
   t.is(bad.status, 422);
   t.is(bad.body.errors[0].field, 'weights');
-  t.is((await put(w.ada.token, { weights: null })).status, 403);
-  t.is((await put(w.teacher.token, { weights: { homework: 25, quizzes: 75 } })).status, 204);
-  const res = await w.get(w.teacher.token, `/api/v1/classes/${w.klass.id}/gradebook`);
+  t.is((await put(w.ada, { weights: null })).status, 403);
+  t.is((await put(w.teacher, { weights: { homework: 25, quizzes: 75 } })).status, 204);
+  const res = await w.get(w.teacher, `/api/v1/classes/${w.klass.id}/gradebook`);
   t.deepEqual(res.body.weights, { homework: 25, quizzes: 75 });
   // Ben: homework 24/30 = 80 %, no quiz scored: 80 %. Ada: 80 and 80: 80 %.
   t.deepEqual(
@@ -233,8 +233,8 @@ test('weights change the final percentage; bad weights are refused and change no
 });
 
 test('the CSV export has a row per student and defuses spreadsheet formulas', async (t) => {
-  const w = await world();
-  const res = await w.app.request(w.school.slug, 'GET', `/api/v1/classes/${w.klass.id}/gradebook/csv`, { token: w.teacher.token });
+  const w = await gradebookWorld();
+  const res = await w.get(w.teacher, `/api/v1/classes/${w.klass.id}/gradebook/csv`);
   t.is(res.status, 200);
   t.regex(res.headers['content-type'] ?? '', /^text\/csv/);
   t.regex(res.headers['content-disposition'] ?? '', /attachment; filename="gradebook-/);
@@ -250,13 +250,13 @@ test('the CSV export has a row per student and defuses spreadsheet formulas', as
 
 test('an attempt whose time ran out counts in the gradebook without anyone submitting it', async (t) => {
   let now = new Date(Math.ceil(Date.now() / 60_000) * 60_000);
-  const app = await startApp({}, { clock: () => now });
-  const school = await createSchool();
-  const teacher = await createPerson(school, 'teacher');
-  const student = await createPerson(school, 'student');
-  const klass = await createClassIn(school, { teachers: [teacher], students: [student] }, 'Maths');
+  const { teacher, student, klass, request } = await scene({
+    app: startApp({}, { clock: () => now }),
+    people: { teacher: 'teacher', student: 'student' },
+    classes: { klass: { name: 'Maths', teachers: ['teacher'], students: ['student'] } },
+  });
   const call = async (who: Person, method: string, path: string, body?: unknown) => {
-    const res = await app.request(school.slug, method, path, { token: who.token, body });
+    const res = await request(who, method, path, body);
     t.true(res.status < 300, `${method} ${path}: ${res.status} ${res.text}`);
     return res.body;
   };
