@@ -1,15 +1,11 @@
 // Conditional GETs: a JSON answer carries a weak ETag of its bytes; sending it back answers 304
 // with no body until the answer changes (what polling pages save). Secrets stay no-store.
 import test from 'ava';
-import { createClassIn, createPerson, createSchool } from '../helpers/factories.ts';
-import { startApp } from '../helpers/http.ts';
+import { scene } from '../helpers/factories.ts';
 
 test('a GET answers with an ETag; sent back, 304 until the answer changes', async (t) => {
-  const app = await startApp();
-  const school = await createSchool();
-  const teacher = await createPerson(school, 'teacher');
-  const klass = await createClassIn(school, { teachers: [teacher] }, 'Maths');
-  const get = (headers: Record<string, string> = {}) => app.request(school.slug, 'GET', `/api/v1/classes/${klass.id}`, { token: teacher.token, headers });
+  const w = await scene({ people: { teacher: 'teacher' }, classes: { klass: { name: 'Maths', teachers: ['teacher'] } } });
+  const get = (headers: Record<string, string> = {}) => w.get(w.teacher, `/api/v1/classes/${w.klass.id}`, headers);
 
   const first = await get();
   t.is(first.status, 200);
@@ -25,7 +21,7 @@ test('a GET answers with an ETag; sent back, 304 until the answer changes', asyn
   t.is(again.headers.etag, etag);
   t.is((await get({ 'if-none-match': `W/"other", ${etag}` })).status, 304, 'any of several tags');
 
-  const patched = await app.request(school.slug, 'PATCH', `/api/v1/classes/${klass.id}`, { token: teacher.token, body: { description: 'Fractions' } });
+  const patched = await w.request(w.teacher, 'PATCH', `/api/v1/classes/${w.klass.id}`, { description: 'Fractions' });
   t.is(patched.status, 200);
   t.is(patched.headers.etag, undefined, 'a write has no ETag');
   const changed = await get({ 'if-none-match': etag });
@@ -35,13 +31,11 @@ test('a GET answers with an ETag; sent back, 304 until the answer changes', asyn
 });
 
 test('the unread count a page polls is 304 while nothing new arrives; an answer marked no-store keeps it', async (t) => {
-  const app = await startApp();
-  const school = await createSchool();
-  const student = await createPerson(school, 'student');
+  const { app, student, get } = await scene({ people: { student: 'student' } });
   const path = '/api/v1/me/notifications?unread=true&limit=1';
-  const first = await app.request(school.slug, 'GET', path, { token: student.token });
+  const first = await get(student, path);
   t.is(first.status, 200);
-  const again = await app.request(school.slug, 'GET', path, { token: student.token, headers: { 'if-none-match': String(first.headers.etag) } });
+  const again = await get(student, path, { 'if-none-match': String(first.headers.etag) });
   t.is(again.status, 304);
 
   const health = await app.request(null, 'GET', '/healthz');

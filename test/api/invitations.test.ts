@@ -6,20 +6,16 @@ import test from 'ava';
 import { withTenant } from '../../tenants/session.ts';
 import { edify } from '../helpers/cli.ts';
 import { testEnv } from '../helpers/env.ts';
-import { createClassIn, createPerson, createSchool, inSchool, type School } from '../helpers/factories.ts';
-import { MAIL_DIR, startApp } from '../helpers/http.ts';
+import { createSchool, inSchool, type School, scene } from '../helpers/factories.ts';
+import { MAIL_DIR } from '../helpers/http.ts';
 import { tokenFromMail, waitForMail } from '../helpers/mail.ts';
 
 const people = (school: School) => withTenant(testEnv().dbs.app, { id: school.tenant.id }, (db) => db('users').count<{ count: string }[]>('* as count'));
 
 test('an invite is single use, sets the password, and signs the person in', async (t) => {
-  const app = await startApp();
-  const school = await createSchool();
+  const { school, admin, request, get } = await scene({ people: {} });
   const email = `new-teacher@${school.slug}.test`;
-  const invited = await app.request(school.slug, 'POST', '/api/v1/users/invitations', {
-    token: school.admin.token,
-    body: { email, first_name: 'Nia', last_name: 'New', role: 'teacher' },
-  });
+  const invited = await request(admin, 'POST', '/api/v1/users/invitations', { email, first_name: 'Nia', last_name: 'New', role: 'teacher' });
   t.is(invited.status, 201);
   t.is(invited.body.user.status, 'invited');
   const [mail] = await waitForMail(MAIL_DIR, email);
@@ -27,82 +23,60 @@ test('an invite is single use, sets the password, and signs the person in', asyn
   t.regex(mail?.html ?? '', /Nia|Riverside Primary/);
   const token = tokenFromMail(mail);
 
-  t.is(
-    (await app.request(school.slug, 'POST', '/api/v1/auth/login', { body: { email, password: 'whatever it is' } })).status,
-    401,
-    'no sign-in before accepting',
-  );
-  const accepted = await app.request(school.slug, 'POST', '/api/v1/auth/invitations/accept', { body: { token, password: 'a good long passphrase' } });
+  t.is((await request(null, 'POST', '/api/v1/auth/login', { email, password: 'whatever it is' })).status, 401, 'no sign-in before accepting');
+  const accepted = await request(null, 'POST', '/api/v1/auth/invitations/accept', { token, password: 'a good long passphrase' });
   t.is(accepted.status, 200);
-  const me = await app.request(school.slug, 'GET', '/api/v1/me', { token: accepted.body.access_token });
+  const me = await get({ token: accepted.body.access_token }, '/api/v1/me');
   t.like(me.body, { email, role: 'teacher', status: 'active' });
-  const reused = await app.request(school.slug, 'POST', '/api/v1/auth/invitations/accept', { body: { token, password: 'another long passphrase' } });
+  const reused = await request(null, 'POST', '/api/v1/auth/invitations/accept', { token, password: 'another long passphrase' });
   t.is(reused.status, 422);
   t.regex(reused.body.errors[0].message, /already been used/);
 });
 
 test('an expired invitation is refused', async (t) => {
-  const app = await startApp();
-  const school = await createSchool();
+  const { school, admin, request } = await scene({ people: {} });
   const email = `late@${school.slug}.test`;
-  await app.request(school.slug, 'POST', '/api/v1/users/invitations', {
-    token: school.admin.token,
-    body: { email, first_name: 'L', last_name: 'Ate', role: 'student' },
-  });
+  await request(admin, 'POST', '/api/v1/users/invitations', { email, first_name: 'L', last_name: 'Ate', role: 'student' });
   const token = tokenFromMail((await waitForMail(MAIL_DIR, email))[0]);
   await inSchool(school, (scope) => scope.db('invitations').update({ expires_at: new Date(Date.now() - 1000) }));
-  const res = await app.request(school.slug, 'POST', '/api/v1/auth/invitations/accept', { body: { token, password: 'a good long passphrase' } });
+  const res = await request(null, 'POST', '/api/v1/auth/invitations/accept', { token, password: 'a good long passphrase' });
   t.is(res.status, 422);
   t.regex(res.body.errors[0].message, /expired/);
 });
 
 test('teachers invite students into their own classes only', async (t) => {
-  const app = await startApp();
-  const school = await createSchool();
-  const teacher = await createPerson(school, 'teacher');
-  const other = await createPerson(school, 'teacher');
-  const mine = await createClassIn(school, { teachers: [teacher] });
-  const theirs = await createClassIn(school, { teachers: [other] });
-  const invite = (body: object) => app.request(school.slug, 'POST', '/api/v1/users/invitations', { token: teacher.token, body });
+  const { school, teacher, student, mine, theirs, request, get } = await scene({
+    people: { teacher: 'teacher', other: 'teacher', student: 'student' },
+    classes: { mine: { name: 'Year 5 Science', teachers: ['teacher'] }, theirs: { name: 'Year 5 Science', teachers: ['other'] } },
+  });
+  const invite = (body: object) => request(teacher, 'POST', '/api/v1/users/invitations', body);
   const ok = await invite({ email: `kid@${school.slug}.test`, first_name: 'K', last_name: 'Id', role: 'student', class_ids: [mine.id] });
   t.is(ok.status, 201);
-  const roster = await app.request(school.slug, 'GET', `/api/v1/classes/${mine.id}/members`, { token: teacher.token });
+  const roster = await get(teacher, `/api/v1/classes/${mine.id}/members`);
   t.true(roster.body.data.some((m: { user: { email: string } }) => m.user.email === `kid@${school.slug}.test`));
   t.is((await invite({ email: `t2@${school.slug}.test`, first_name: 'T', last_name: 'Two', role: 'teacher', class_ids: [mine.id] })).status, 403);
   t.is((await invite({ email: `kid2@${school.slug}.test`, first_name: 'K', last_name: 'Two', role: 'student', class_ids: [theirs.id] })).status, 404);
-  const student = await createPerson(school, 'student');
-  t.is(
-    (
-      await app.request(school.slug, 'POST', '/api/v1/users/invitations', {
-        token: student.token,
-        body: { email: 'x@y.test', first_name: 'X', last_name: 'Y', role: 'student' },
-      })
-    ).status,
-    403,
-  );
+  t.is((await request(student, 'POST', '/api/v1/users/invitations', { email: 'x@y.test', first_name: 'X', last_name: 'Y', role: 'student' })).status, 403);
 });
 
 test('seat limits stop invitations and say how to fix it', async (t) => {
-  const app = await startApp();
-  const school = await createSchool();
-  await createPerson(school, 'teacher');
+  const { school, admin, request } = await scene({ people: { teacher: 'teacher' } });
   await testEnv().dbs.owner('tenants').where({ id: school.tenant.id }).update({ seat_limit: 2 });
   const invite = (n: number) =>
-    app.request(school.slug, 'POST', '/api/v1/users/invitations', {
-      token: school.admin.token,
-      body: { email: `s${n}@${school.slug}.test`, first_name: 'S', last_name: `${n}`, role: 'student' },
-    });
+    request(admin, 'POST', '/api/v1/users/invitations', { email: `s${n}@${school.slug}.test`, first_name: 'S', last_name: `${n}`, role: 'student' });
   t.is((await invite(1)).status, 201);
   const full = await invite(2);
   t.is(full.status, 409);
   t.is(full.body.type, 'https://edify.app/problems/seat-limit-reached');
   t.like(full.body, { seat_limit: 2, seats_in_use: 2 });
   t.regex(full.body.detail, /upgrade the plan/);
-  const admin = await app.request(school.slug, 'POST', '/api/v1/users/invitations', {
-    token: school.admin.token,
-    body: { email: `a2@${school.slug}.test`, first_name: 'A', last_name: 'Two', role: 'admin' },
+  const anotherAdmin = await request(admin, 'POST', '/api/v1/users/invitations', {
+    email: `a2@${school.slug}.test`,
+    first_name: 'A',
+    last_name: 'Two',
+    role: 'admin',
   });
-  t.is(admin.status, 201, 'admins do not take a seat');
+  t.is(anotherAdmin.status, 201, 'admins do not take a seat');
 });
 
 function roster(rows: number, bad: Map<number, string[]> = new Map(), code = ''): string {
@@ -112,15 +86,14 @@ function roster(rows: number, bad: Map<number, string[]> = new Map(), code = '')
 }
 
 test('a 500-row roster with 3 bad rows imports nothing and reports exactly those 3', async (t) => {
-  const app = await startApp();
-  const school = await createSchool();
+  const { school, admin, request } = await scene({ people: {} });
   const before = await people(school);
   const bad = new Map([
     [17, ['not-an-email', 'Pat', 'Bad', 'student', '']],
     [250, ['pupil250@roster.test', '', 'Nameless', 'student', '']],
     [480, ['pupil480@roster.test', 'Pat', 'Head', 'headteacher', '']],
   ]);
-  const res = await app.request(school.slug, 'POST', '/api/v1/users/import', { token: school.admin.token, body: { csv: roster(500, bad) } });
+  const res = await request(admin, 'POST', '/api/v1/users/import', { csv: roster(500, bad) });
   t.is(res.status, 422);
   t.deepEqual(
     res.body.row_errors.map((e: { line: number; column: string }) => [e.line, e.column]),
@@ -131,15 +104,13 @@ test('a 500-row roster with 3 bad rows imports nothing and reports exactly those
     ],
   );
   t.deepEqual(await people(school), before, 'nothing was imported');
-  const dry = await app.request(school.slug, 'POST', '/api/v1/users/import', { token: school.admin.token, body: { csv: roster(500, bad), dry_run: true } });
+  const dry = await request(admin, 'POST', '/api/v1/users/import', { csv: roster(500, bad), dry_run: true });
   t.is(dry.status, 200);
   t.is(dry.body.errors.length, 3);
 });
 
 test('every problem of every row is reported, not only the first of each row', async (t) => {
-  const app = await startApp();
-  const school = await createSchool();
-  const taken = await createPerson(school, 'teacher');
+  const { admin, taken, request } = await scene({ people: { taken: 'teacher' } });
   const csv = [
     'email,first_name,last_name,role,class_codes',
     'not-an-email,,,headteacher,NOPE123',
@@ -147,7 +118,7 @@ test('every problem of every row is reported, not only the first of each row', a
     'ok@roster.test,Olive,Okay,student,',
     'OK@roster.test,,Again,student,',
   ].join('\n');
-  const dry = await app.request(school.slug, 'POST', '/api/v1/users/import', { token: school.admin.token, body: { csv, dry_run: true } });
+  const dry = await request(admin, 'POST', '/api/v1/users/import', { csv, dry_run: true });
   t.is(dry.status, 200);
   t.deepEqual(
     dry.body.errors.map((e: { line: number; column: string }) => [e.line, e.column]),
@@ -164,26 +135,24 @@ test('every problem of every row is reported, not only the first of each row', a
     ],
   );
   t.regex(dry.body.errors.find((e: { line: number; column: string }) => e.line === 5 && e.column === 'email').reason, /repeats line 4/);
-  const res = await app.request(school.slug, 'POST', '/api/v1/users/import', { token: school.admin.token, body: { csv } });
+  const res = await request(admin, 'POST', '/api/v1/users/import', { csv });
   t.is(res.status, 422);
   t.is(res.body.row_errors.length, 9);
 });
 
 test('a clean roster imports everyone, places them in classes by code, and invites them', async (t) => {
-  const app = await startApp();
-  const school = await createSchool();
-  const klass = await createClassIn(school);
-  const code = (await app.request(school.slug, 'GET', `/api/v1/classes/${klass.id}`, { token: school.admin.token })).body.join_code;
+  const { school, admin, klass, request, get } = await scene({ people: {}, classes: { klass: { name: 'Year 5 Science' } } });
+  const code = (await get(admin, `/api/v1/classes/${klass.id}`)).body.join_code;
   const csv = roster(3, new Map(), code).replaceAll('@roster.test', `@${school.slug}.test`);
-  const dry = await app.request(school.slug, 'POST', '/api/v1/users/import', { token: school.admin.token, body: { csv, dry_run: true } });
+  const dry = await request(admin, 'POST', '/api/v1/users/import', { csv, dry_run: true });
   t.deepEqual(dry.body, { dry_run: true, rows: 3, created: 0, errors: [] });
-  const res = await app.request(school.slug, 'POST', '/api/v1/users/import', { token: school.admin.token, body: { csv } });
+  const res = await request(admin, 'POST', '/api/v1/users/import', { csv });
   t.is(res.status, 201);
   t.is(res.body.created, 3);
-  const members = await app.request(school.slug, 'GET', `/api/v1/classes/${klass.id}/members`, { token: school.admin.token });
+  const members = await get(admin, `/api/v1/classes/${klass.id}/members`);
   t.is(members.body.data.length, 3);
   t.is((await waitForMail(MAIL_DIR, `pupil3@${school.slug}.test`)).length, 1);
-  const again = await app.request(school.slug, 'POST', '/api/v1/users/import', { token: school.admin.token, body: { csv } });
+  const again = await request(admin, 'POST', '/api/v1/users/import', { csv });
   t.is(again.status, 422, 'importing the same people twice is refused row by row');
   t.is(again.body.row_errors.length, 3);
 });

@@ -1,6 +1,6 @@
 // Brute force meets 429s, in memory and through Redis shared by two API processes.
 import test from 'ava';
-import { createPerson, createSchool, PASSWORD } from '../helpers/factories.ts';
+import { createPerson, createSchool, PASSWORD, type Person, schoolApi } from '../helpers/factories.ts';
 import { startApp } from '../helpers/http.ts';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -9,14 +9,15 @@ test('login brute force on one account is cut off with 429, Retry-After and Rate
   const app = await startApp();
   const school = await createSchool();
   const student = await createPerson(school, 'student');
-  const attempt = () => app.request(school.slug, 'POST', '/api/v1/auth/login', { body: { email: student.email, password: 'guess guess guess' } });
+  const { request } = schoolApi(app, school);
+  const attempt = (who: Person) => request(null, 'POST', '/api/v1/auth/login', { email: who.email, password: 'guess guess guess' });
   for (let i = 0; i < 10; i++) {
-    const res = await attempt();
+    const res = await attempt(student);
     t.is(res.status, 401);
     t.is(res.headers['ratelimit-limit'], '10');
     t.is(res.headers['ratelimit-remaining'], String(9 - i));
   }
-  const limited = await attempt();
+  const limited = await attempt(student);
   t.is(limited.status, 429);
   t.true(String(limited.headers['content-type']).startsWith('application/problem+json'));
   t.is(limited.body.type, 'https://edify.app/problems/rate-limited');
@@ -24,7 +25,7 @@ test('login brute force on one account is cut off with 429, Retry-After and Rate
   t.true(Number(limited.headers['ratelimit-reset']) <= 15 * 60);
   // Another account at the same school is not locked out by this.
   const other = await createPerson(school, 'student');
-  t.is((await app.request(school.slug, 'POST', '/api/v1/auth/login', { body: { email: other.email, password: 'guess guess guess' } })).status, 401);
+  t.is((await attempt(other)).status, 401);
 });
 
 test('with REDIS_URL the counters are shared by every API process', async (t) => {
@@ -83,7 +84,8 @@ test('loginSpray: one address trying many accounts meets 100 per 15 minutes', as
 test('resetRequest: five reset emails per address and email per hour', async (t) => {
   const app = await startApp();
   const school = await createSchool();
-  const reset = (email: string) => app.request(school.slug, 'POST', '/api/v1/auth/password-reset', { body: { email } });
+  const { request } = schoolApi(app, school);
+  const reset = (email: string) => request(null, 'POST', '/api/v1/auth/password-reset', { email });
   for (let i = 0; i < 5; i++) t.is((await reset(school.admin.email.toUpperCase())).status, 202);
   t.is((await reset(school.admin.email)).status, 429);
   t.is((await reset('someone-else@x.test')).status, 202, 'another address of mail is counted apart');
@@ -105,21 +107,23 @@ test.serial('writes: 300 unsafe requests per token per minute; another token is 
   const app = await startApp();
   const school = await createSchool();
   const teacher = await createPerson(school, 'teacher');
-  const post = (token: string) => app.request(school.slug, 'POST', '/api/v1/classes', { token, body: {} });
-  const statuses = await burst(301, () => post(school.admin.token));
+  const { request } = schoolApi(app, school);
+  const post = (who: Person) => request(who, 'POST', '/api/v1/classes', {});
+  const statuses = await burst(301, () => post(school.admin));
   t.deepEqual([...new Set(statuses.slice(0, 300))], [422]);
   t.is(statuses[300], 429);
-  t.is((await post(teacher.token)).status, 422);
-  t.is((await app.request(school.slug, 'GET', '/api/v1/me', { token: school.admin.token })).status, 200, 'reads are not writes');
+  t.is((await post(teacher)).status, 422);
+  t.is((await request(school.admin, 'GET', '/api/v1/me')).status, 200, 'reads are not writes');
 });
 
 test.serial('perToken: 1,200 requests per token per minute', async (t) => {
   const app = await startApp();
   const school = await createSchool();
   const teacher = await createPerson(school, 'teacher');
-  const read = (token: string) => app.request(school.slug, 'GET', '/api/v1/search?q=', { token });
-  const statuses = await burst(1201, () => read(school.admin.token));
+  const { get } = schoolApi(app, school);
+  const read = (who: Person) => get(who, '/api/v1/search?q=');
+  const statuses = await burst(1201, () => read(school.admin));
   t.deepEqual([...new Set(statuses.slice(0, 1200))], [422]);
   t.is(statuses[1200], 429);
-  t.is((await read(teacher.token)).status, 422, 'another token is counted apart');
+  t.is((await read(teacher)).status, 422, 'another token is counted apart');
 });

@@ -101,7 +101,7 @@ export function schoolApi(app: Client, school: Pick<School, 'slug'>) {
 
 /**
  * A fresh school with the people and classes a test declares, talking to the real app: the one
- * way tests build a world. People are made in parallel, classes in the order given (so lists
+ * way tests build a world. People are made ten at a time, classes in the order given (so lists
  * ordered by creation are predictable), guardians linked to the students named in `guardianOf`.
  * Each person and class is a property of the result under its declared name, beside `app`,
  * `school`, `admin` and the school's `request`/`get`.
@@ -126,7 +126,10 @@ export async function scene<
   const names = [...Object.keys(spec.people), ...Object.keys(spec.classes ?? {})];
   for (const name of names) if (reserved.has(name) || names.indexOf(name) !== names.lastIndexOf(name)) throw new Error(`scene: the name ${name} is taken`);
   const entries = Object.entries(spec.people).map(([name, s]) => [name, typeof s === 'string' ? { role: s } : s] as const);
-  const made = await Promise.all(entries.map(([, { role, guardianOf: _, ...fields }]) => createPerson(school, role, fields)));
+  // Ten at a time: the factories' owner pool is small, and a class of a hundred would queue past its acquire timeout.
+  const made: Person[] = [];
+  for (let i = 0; i < entries.length; i += 10)
+    made.push(...(await Promise.all(entries.slice(i, i + 10).map(([, { role, guardianOf: _, ...fields }]) => createPerson(school, role, fields)))));
   const people = Object.fromEntries(entries.map(([name], i) => [name, made[i] as Person])) as { [K in keyof P]: Person };
   for (const [name, s] of entries) for (const child of s.guardianOf ?? []) await linkGuardian(school, personNamed(people, name), personNamed(people, child));
   const classes = {} as { [K in keyof C]: Klass };

@@ -8,7 +8,7 @@ import type { BrowserContext } from 'playwright-core';
 import { withPlatform } from '../../tenants/session.ts';
 import { openContext, PHONE, schoolUrl, screenshot, scrollsSideways, seriousViolations, signIn } from '../helpers/browser.ts';
 import { testEnv } from '../helpers/env.ts';
-import { createPerson, createSchool } from '../helpers/factories.ts';
+import { scene } from '../helpers/factories.ts';
 import { startApp } from '../helpers/http.ts';
 import { startStripeServer } from '../helpers/stripe-server.ts';
 
@@ -27,7 +27,7 @@ async function standInStripePages(context: BrowserContext) {
 
 let started: Promise<{ stripe: Awaited<ReturnType<typeof startStripeServer>>; app: Awaited<ReturnType<typeof startApp>> }> | undefined;
 /** One Stripe stand-in and one app for the file. */
-function world() {
+function stripeAndApp() {
   started ??= (async () => {
     const stripe = await startStripeServer();
     const app = await startApp({ stripe: { secretKey: 'sk_test_edify', webhookSecrets: ['whsec_web_0123456789abcdef'], apiBase: stripe.url } });
@@ -37,9 +37,8 @@ function world() {
 }
 
 test('a past-due school’s admin sees the banner and reaches the customer portal, and comes back to billing', async (t) => {
-  const { stripe, app } = await world();
-  const school = await createSchool();
-  await createPerson(school, 'teacher');
+  const { stripe, app } = await stripeAndApp();
+  const { school, admin } = await scene({ app, people: { teacher: 'teacher' } });
   const customer = `cus_${school.slug.replace(/-/g, '')}`;
   const subscription = `sub_${school.slug.replace(/-/g, '')}`;
   stripe.setSubscription({ id: subscription, customer, status: 'past_due' });
@@ -57,7 +56,7 @@ test('a past-due school’s admin sees the banner and reaches the customer porta
   await standInStripePages(context);
   const page = await context.newPage();
   const home = schoolUrl(app.port, school.slug);
-  await signIn(page, home, school.admin);
+  await signIn(page, home, admin);
   t.regex(await page.locator('#billing-banner').innerText(), /A payment failed/);
 
   await page.goto(schoolUrl(app.port, school.slug, '/admin/billing'));
@@ -89,13 +88,13 @@ test('a past-due school’s admin sees the banner and reaches the customer porta
 });
 
 test('a school on its free trial chooses a plan at Stripe Checkout; the return page says what happens next', async (t) => {
-  const { stripe, app } = await world();
-  const school = await createSchool();
+  const { stripe, app } = await stripeAndApp();
+  const { school, admin } = await scene({ app, people: {} });
   await setBilling(school.tenant.id, { plan: 'starter', seat_limit: 150, billing_status: 'trialing', trial_ends_at: new Date(Date.now() + 20 * DAY) });
   const context = await openContext();
   await standInStripePages(context);
   const page = await context.newPage();
-  await signIn(page, schoolUrl(app.port, school.slug), school.admin);
+  await signIn(page, schoolUrl(app.port, school.slug), admin);
   t.regex(await page.locator('#billing-banner').innerText(), /Free trial until/);
   await page.goto(schoolUrl(app.port, school.slug, '/admin/billing'));
   t.regex(await page.locator('dl.facts').innerText(), /Free trial until/);
@@ -118,9 +117,8 @@ test('a school on its free trial chooses a plan at Stripe Checkout; the return p
 });
 
 test('only admins reach billing; a read-only school’s admin still does', async (t) => {
-  const { app } = await world();
-  const school = await createSchool();
-  const teacher = await createPerson(school, 'teacher');
+  const { app } = await stripeAndApp();
+  const { school, admin, teacher } = await scene({ app, people: { teacher: 'teacher' } });
   await setBilling(school.tenant.id, { plan: 'starter', billing_status: 'canceled' });
   const context = await openContext();
   const page = await context.newPage();
@@ -128,7 +126,7 @@ test('only admins reach billing; a read-only school’s admin still does', async
   t.is((await page.goto(schoolUrl(app.port, school.slug, '/admin/billing')))?.status(), 403);
   t.is((await page.goto(schoolUrl(app.port, school.slug, '/billing')))?.status(), 403);
   await context.clearCookies();
-  await signIn(page, schoolUrl(app.port, school.slug), school.admin);
+  await signIn(page, schoolUrl(app.port, school.slug), admin);
   await page.goto(schoolUrl(app.port, school.slug, '/admin/billing'));
   t.regex(await page.getByRole('alert').innerText(), /The school is read-only/);
   t.true(await page.locator('#billing-banner.read-only').isVisible());

@@ -4,39 +4,36 @@
 import test from 'ava';
 import type { Page } from 'playwright-core';
 import { openContext, PHONE, schoolUrl, screenshot, scrollsSideways, seriousViolations, signIn } from '../helpers/browser.ts';
-import { createClassIn, createPerson, createSchool } from '../helpers/factories.ts';
-import { startApp } from '../helpers/http.ts';
+import { scene } from '../helpers/factories.ts';
 
 const ADMIN_PAGES = ['/admin', '/admin/people', '/admin/people/import', '/admin/classes', '/admin/sign-on', '/admin/audit'];
 
 test('every admin page refuses teachers, students and guardians (403), and sends a signed-out visitor to sign in', async (t) => {
-  const app = await startApp();
-  const school = await createSchool();
-  const [teacher, student, guardian] = await Promise.all([createPerson(school, 'teacher'), createPerson(school, 'student'), createPerson(school, 'guardian')]);
+  const { app, school, admin, teacher, student, guardian, get } = await scene({ people: { teacher: 'teacher', student: 'student', guardian: 'guardian' } });
   const person = `/admin/people/${student.id}`;
   for (const path of [...ADMIN_PAGES, person]) {
     for (const who of [teacher, student, guardian]) {
-      const res = await app.request(school.slug, 'GET', path, { token: who.token });
+      const res = await get(who, path);
       t.is(res.status, 403, `${who.role} GET ${path}`);
     }
-    const admin = await app.request(school.slug, 'GET', path, { token: school.admin.token });
-    t.is(admin.status, 200, `admin GET ${path}`);
-    const anonymous = await app.request(school.slug, 'GET', path);
+    const asAdmin = await get(admin, path);
+    t.is(asAdmin.status, 200, `admin GET ${path}`);
+    const anonymous = await get(null, path);
     t.is(anonymous.status, 303, `signed out GET ${path}`);
   }
-  // The actions too: a teacher cannot deactivate anyone through the page.
+  // The actions too: a teacher cannot deactivate anyone through the page (a form post, not JSON).
   const post = await app.request(school.slug, 'POST', `/admin/people/${student.id}/status`, {
     token: teacher.token,
     raw: 'status=deactivated',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
   });
   t.is(post.status, 403);
-  const still = await app.request(school.slug, 'GET', `/api/v1/users/${student.id}`, { token: school.admin.token });
+  const still = await get(admin, `/api/v1/users/${student.id}`);
   t.is(still.body.status, 'active');
   // The navigation offers "Admin" to admins only.
-  const teacherHome = await app.request(school.slug, 'GET', '/', { token: teacher.token });
+  const teacherHome = await get(teacher, '/');
   t.notRegex(teacherHome.text, /href="\/admin"/);
-  const adminHome = await app.request(school.slug, 'GET', '/', { token: school.admin.token });
+  const adminHome = await get(admin, '/');
   t.regex(adminHome.text, /href="\/admin"/);
 });
 
@@ -60,15 +57,16 @@ async function reportCells(page: Page): Promise<Record<string, Record<string, st
 }
 
 test('an admin imports a roster with mistakes: sees every problem of every row, fixes them and imports', async (t) => {
-  const app = await startApp();
-  const school = await createSchool({ name: 'Lincoln Elementary' });
-  const taken = await createPerson(school, 'teacher', { email: `taken@${school.slug}.test` });
-  const klass = await createClassIn(school, {}, 'Year 5 Science');
-  const code = (await app.request(school.slug, 'GET', `/api/v1/classes/${klass.id}`, { token: school.admin.token })).body.join_code as string;
+  const { app, school, admin, taken, klass, get } = await scene({
+    people: { taken: 'teacher' },
+    classes: { klass: { name: 'Year 5 Science' } },
+    school: { name: 'Lincoln Elementary' },
+  });
+  const code = (await get(admin, `/api/v1/classes/${klass.id}`)).body.join_code as string;
   const home = schoolUrl(app.port, school.slug);
   const context = await openContext();
   const page = await context.newPage();
-  await signIn(page, home, school.admin);
+  await signIn(page, home, admin);
   await page.getByRole('link', { name: 'Admin' }).click();
   t.deepEqual(await seriousViolations(page), [], 'the hub');
   await screenshot(page, 'admin-hub');
@@ -117,7 +115,7 @@ test('an admin imports a roster with mistakes: sees every problem of every row, 
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   await page.waitForURL(/\/admin\/people\?done=imported/);
   t.regex(await page.getByRole('status').first().innerText(), /3 people imported/);
-  const roster = await app.request(school.slug, 'GET', `/api/v1/classes/${klass.id}/people`, { token: school.admin.token });
+  const roster = await get(admin, `/api/v1/classes/${klass.id}/people`);
   t.deepEqual(roster.body.data.map((p: { first_name: string }) => p.first_name).sort(), ['Amy', 'Bo']);
 
   // Search and filters over the list.
@@ -149,38 +147,39 @@ test('an admin imports a roster with mistakes: sees every problem of every row, 
 });
 
 test('people actions: role, deactivate and reactivate, sign out everywhere, unpause, guardians; then the audit log shows the role change', async (t) => {
-  const app = await startApp();
-  const school = await createSchool({ name: 'Lincoln Elementary' });
-  const [teacher, student, guardian] = await Promise.all([
-    createPerson(school, 'teacher', { first_name: 'Tom', last_name: 'Teach' }),
-    createPerson(school, 'student', { first_name: 'Sam', last_name: 'Study' }),
-    createPerson(school, 'guardian', { first_name: 'Gail', last_name: 'Guard' }),
-  ]);
+  const { app, school, admin, teacher, student, guardian, get } = await scene({
+    people: {
+      teacher: { role: 'teacher', first_name: 'Tom', last_name: 'Teach' },
+      student: { role: 'student', first_name: 'Sam', last_name: 'Study' },
+      guardian: { role: 'guardian', first_name: 'Gail', last_name: 'Guard' },
+    },
+    school: { name: 'Lincoln Elementary' },
+  });
   const home = schoolUrl(app.port, school.slug);
   const context = await openContext();
   const page = await context.newPage();
-  await signIn(page, home, school.admin);
+  await signIn(page, home, admin);
 
   await page.goto(schoolUrl(app.port, school.slug, `/admin/people/${teacher.id}`));
   t.deepEqual(await seriousViolations(page), [], 'a person');
   await page.getByLabel('Change role').selectOption('admin');
   await page.getByRole('button', { name: 'Save role' }).click();
   await page.getByText('Role changed.', { exact: true }).waitFor();
-  t.is((await app.request(school.slug, 'GET', `/api/v1/users/${teacher.id}`, { token: school.admin.token })).body.role, 'admin');
+  t.is((await get(admin, `/api/v1/users/${teacher.id}`)).body.role, 'admin');
 
   await page.getByRole('button', { name: 'Deactivate' }).click();
   await page.getByText('Deactivated and signed out.', { exact: true }).waitFor();
-  t.is((await app.request(school.slug, 'GET', '/api/v1/me', { token: teacher.token })).status, 401, 'their sessions ended');
+  t.is((await get(teacher, '/api/v1/me')).status, 401, 'their sessions ended');
   await page.getByRole('button', { name: 'Reactivate' }).click();
   await page.getByText('Reactivated.', { exact: true }).waitFor();
   await page.getByRole('button', { name: 'Unpause sign-in' }).click();
   await page.getByText('Sign-in unpaused.', { exact: true }).waitFor();
-  t.is((await app.request(school.slug, 'GET', `/api/v1/users/${teacher.id}`, { token: school.admin.token })).body.status, 'active');
+  t.is((await get(admin, `/api/v1/users/${teacher.id}`)).body.status, 'active');
 
   await page.goto(schoolUrl(app.port, school.slug, `/admin/people/${student.id}`));
   await page.getByRole('button', { name: 'Sign out everywhere' }).click();
   await page.getByText('Signed out everywhere.', { exact: true }).waitFor();
-  t.is((await app.request(school.slug, 'GET', '/api/v1/me', { token: student.token })).status, 401);
+  t.is((await get(student, '/api/v1/me')).status, 401);
 
   // Guardians: an existing one by email, and a mistake shown on the form.
   await page.getByLabel('Email address').fill('not an email');
@@ -197,10 +196,10 @@ test('people actions: role, deactivate and reactivate, sign out everywhere, unpa
   await screenshot(page, 'admin-person');
   await page.getByRole('button', { name: 'Unlink Gail Guard' }).click();
   await page.getByText('Guardian unlinked.', { exact: true }).waitFor();
-  t.is((await app.request(school.slug, 'GET', `/api/v1/users/${student.id}/guardians`, { token: school.admin.token })).body.data.length, 0);
+  t.is((await get(admin, `/api/v1/users/${student.id}/guardians`)).body.data.length, 0);
 
   // An admin cannot demote or deactivate themselves: the page has no such buttons.
-  await page.goto(schoolUrl(app.port, school.slug, `/admin/people/${school.admin.id}`));
+  await page.goto(schoolUrl(app.port, school.slug, `/admin/people/${admin.id}`));
   t.false(await page.getByRole('button', { name: 'Deactivate' }).isVisible());
 
   // The audit log: by action, with the role's before and after, and by person.
@@ -220,18 +219,16 @@ test('people actions: role, deactivate and reactivate, sign out everywhere, unpa
 });
 
 test('the school-wide classes view lists teachers and roster sizes, and archives a class', async (t) => {
-  const app = await startApp();
-  const school = await createSchool();
-  const [teacher, a, b] = await Promise.all([
-    createPerson(school, 'teacher', { first_name: 'Tom', last_name: 'Teach' }),
-    createPerson(school, 'student'),
-    createPerson(school, 'student'),
-  ]);
-  await createClassIn(school, { teachers: [teacher], students: [a, b] }, 'Year 5 Science');
-  await createClassIn(school, {}, 'Art club');
+  const { app, school, admin } = await scene({
+    people: { teacher: { role: 'teacher', first_name: 'Tom', last_name: 'Teach' }, a: 'student', b: 'student' },
+    classes: {
+      science: { name: 'Year 5 Science', teachers: ['teacher'], students: ['a', 'b'] },
+      art: { name: 'Art club' },
+    },
+  });
   const context = await openContext();
   const page = await context.newPage();
-  await signIn(page, schoolUrl(app.port, school.slug), school.admin);
+  await signIn(page, schoolUrl(app.port, school.slug), admin);
   await page.goto(schoolUrl(app.port, school.slug, '/admin/classes'));
   const rows = await page.locator('tbody tr').allInnerTexts();
   t.is(rows.length, 2);

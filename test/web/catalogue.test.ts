@@ -11,7 +11,7 @@ import type { Config } from '../../api/config.ts';
 import { withTenant } from '../../tenants/session.ts';
 import { openContext, PHONE, schoolUrl, screenshot, scrollsSideways, seriousViolations, signIn } from '../helpers/browser.ts';
 import { testEnv } from '../helpers/env.ts';
-import { createClassIn, createPerson, createSchool, type Person, type School } from '../helpers/factories.ts';
+import { type Person, type School, scene, type schoolApi } from '../helpers/factories.ts';
 import { startApp } from '../helpers/http.ts';
 import { startStripeServer } from '../helpers/stripe-server.ts';
 import { signedWebhook, stripeEvent } from '../helpers/stripe-webhooks.ts';
@@ -21,7 +21,7 @@ const DAY = 86_400_000;
 
 let started: Promise<{ stand: Awaited<ReturnType<typeof startStripeServer>>; app: Awaited<ReturnType<typeof startApp>> }> | undefined;
 /** One Stripe stand-in and one app for the file. */
-function world() {
+function stripeAndApp() {
   started ??= (async () => {
     const stand = await startStripeServer();
     const stripe: Config['stripe'] = {
@@ -36,9 +36,9 @@ function world() {
   return started;
 }
 
-async function api(school: School, who: Person, method: string, path: string, body?: unknown) {
-  const { app } = await world();
-  const res = await app.request(school.slug, method, path, { token: who.token, body });
+/** The scene's request as `who`, throwing unless it succeeds; answers the body. */
+async function api(w: Pick<ReturnType<typeof schoolApi>, 'request'>, who: Person, method: string, path: string, body?: unknown) {
+  const res = await w.request(who, method, path, body);
   if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body;
 }
@@ -62,14 +62,15 @@ const roster = (school: School, classId: string) =>
   withTenant(testEnv().dbs.app, { id: school.tenant.id }, (db) => db('enrollments').where({ class_id: classId, role: 'student' }).pluck('user_id'));
 
 test('a student finds a free course in the catalogue and enrols', async (t) => {
-  const { app } = await world();
-  const school = await createSchool();
-  const teacher = await createPerson(school, 'teacher', { first_name: 'Rosa', last_name: 'Reader' });
-  const student = await createPerson(school, 'student');
-  const reading = await createClassIn(school, { teachers: [teacher] }, 'Summer reading');
-  const chess = await createClassIn(school, { teachers: [teacher] }, 'Chess club');
-  await api(school, teacher, 'PUT', `/api/v1/classes/${reading.id}/offering`, { self_enrol: true, cap: 5 });
-  await api(school, teacher, 'PUT', `/api/v1/classes/${chess.id}/offering`, { self_enrol: true });
+  const { app } = await stripeAndApp();
+  const w = await scene({
+    app,
+    people: { teacher: { role: 'teacher', first_name: 'Rosa', last_name: 'Reader' }, student: 'student' },
+    classes: { reading: { name: 'Summer reading', teachers: ['teacher'] }, chess: { name: 'Chess club', teachers: ['teacher'] } },
+  });
+  const { school, teacher, student, reading, chess } = w;
+  await api(w, teacher, 'PUT', `/api/v1/classes/${reading.id}/offering`, { self_enrol: true, cap: 5 });
+  await api(w, teacher, 'PUT', `/api/v1/classes/${chess.id}/offering`, { self_enrol: true });
 
   const context = await openContext();
   const page = await context.newPage();
@@ -111,13 +112,19 @@ test('a student finds a free course in the catalogue and enrols', async (t) => {
 });
 
 test('refusals say why: full (also when it fills while the page is open), not open yet, closed', async (t) => {
-  const { app } = await world();
-  const school = await createSchool();
-  const teacher = await createPerson(school, 'teacher');
-  const [me, other, third] = [await createPerson(school, 'student'), await createPerson(school, 'student'), await createPerson(school, 'student')];
-  const small = await createClassIn(school, { teachers: [teacher] }, 'Small group');
-  await api(school, teacher, 'PUT', `/api/v1/classes/${small.id}/offering`, { self_enrol: true, cap: 2 });
-  await api(school, other, 'POST', `/api/v1/classes/${small.id}/offering/enrol`);
+  const { app } = await stripeAndApp();
+  const w = await scene({
+    app,
+    people: { teacher: 'teacher', me: 'student', other: 'student', third: 'student' },
+    classes: {
+      small: { name: 'Small group', teachers: ['teacher'] },
+      later: { name: 'Autumn poetry', teachers: ['teacher'] },
+      over: { name: 'Spring drama', teachers: ['teacher'] },
+    },
+  });
+  const { school, teacher, me, other, third, small, later, over } = w;
+  await api(w, teacher, 'PUT', `/api/v1/classes/${small.id}/offering`, { self_enrol: true, cap: 2 });
+  await api(w, other, 'POST', `/api/v1/classes/${small.id}/offering/enrol`);
 
   const context = await openContext();
   const page = await context.newPage();
@@ -125,7 +132,7 @@ test('refusals say why: full (also when it fills while the page is open), not op
   await page.goto(schoolUrl(app.port, school.slug, `/catalogue/${small.id}`));
   t.regex(await page.locator('dl.facts').innerText(), /1 place left/);
   // Someone takes the last place while this page is open: the Enrol button is refused, with the reason.
-  await api(school, third, 'POST', `/api/v1/classes/${small.id}/offering/enrol`);
+  await api(w, third, 'POST', `/api/v1/classes/${small.id}/offering/enrol`);
   const [answer] = await Promise.all([
     page.waitForResponse((r) => r.url().endsWith('/enrol')),
     page.getByRole('button', { name: 'Enrol', exact: true }).click(),
@@ -137,14 +144,12 @@ test('refusals say why: full (also when it fills while the page is open), not op
   await checkPage(t, page, 'catalogue-full');
   t.false((await roster(school, small.id)).includes(me.id));
 
-  const later = await createClassIn(school, { teachers: [teacher] }, 'Autumn poetry');
-  await api(school, teacher, 'PUT', `/api/v1/classes/${later.id}/offering`, { self_enrol: true, opens_at: new Date(Date.now() + 2 * DAY).toISOString() });
+  await api(w, teacher, 'PUT', `/api/v1/classes/${later.id}/offering`, { self_enrol: true, opens_at: new Date(Date.now() + 2 * DAY).toISOString() });
   await page.goto(schoolUrl(app.port, school.slug, `/catalogue/${later.id}`));
   t.regex(await page.locator('#enrol-h + p').innerText(), /^Enrolment opens /);
   t.is(await page.getByRole('button', { name: 'Enrol', exact: true }).count(), 0);
 
-  const over = await createClassIn(school, { teachers: [teacher] }, 'Spring drama');
-  await api(school, teacher, 'PUT', `/api/v1/classes/${over.id}/offering`, {
+  await api(w, teacher, 'PUT', `/api/v1/classes/${over.id}/offering`, {
     self_enrol: true,
     opens_at: new Date(Date.now() - 3 * DAY).toISOString(),
     closes_at: new Date(Date.now() - DAY).toISOString(),
@@ -161,17 +166,19 @@ test('refusals say why: full (also when it fills while the page is open), not op
 });
 
 test('a paid course: the admin connects Stripe, the student pays at Checkout, the webhook enrols, the return page says so', async (t) => {
-  const { app, stand } = await world();
-  const school = await createSchool();
+  const { app, stand } = await stripeAndApp();
+  const w = await scene({
+    app,
+    people: { teacher: 'teacher', student: 'student' },
+    classes: { klass: { name: 'Guitar for beginners', teachers: ['teacher'] } },
+  });
+  const { school, teacher, student, klass } = w;
   const account = `acct_${school.slug.replace(/[^a-z0-9]/gi, '')}web`;
-  const teacher = await createPerson(school, 'teacher');
-  const student = await createPerson(school, 'student');
-  const klass = await createClassIn(school, { teachers: [teacher] }, 'Guitar for beginners');
 
   // The admin connects the school's Stripe account on its own page, reached from the hub.
   const adminContext = await openContext();
   const adminPage = await adminContext.newPage();
-  await signIn(adminPage, schoolUrl(app.port, school.slug), school.admin);
+  await signIn(adminPage, schoolUrl(app.port, school.slug), w.admin);
   await adminPage.goto(schoolUrl(app.port, school.slug, '/admin'));
   await adminPage.getByRole('link', { name: 'Course payments' }).click();
   await adminPage.waitForURL(/\/admin\/course-payments$/);
@@ -185,7 +192,7 @@ test('a paid course: the admin connects Stripe, the student pays at Checkout, th
   await checkPage(t, adminPage, 'admin-course-payments');
   await adminContext.close();
 
-  await api(school, teacher, 'PUT', `/api/v1/classes/${klass.id}/offering`, { self_enrol: true, price_amount: 2500, currency: 'usd', cap: 10 });
+  await api(w, teacher, 'PUT', `/api/v1/classes/${klass.id}/offering`, { self_enrol: true, price_amount: 2500, currency: 'usd', cap: 10 });
   const context = await openContext();
   await standInStripePages(context);
   const page = await context.newPage();
@@ -231,11 +238,13 @@ test('a paid course: the admin connects Stripe, the student pays at Checkout, th
 });
 
 test('a teacher sets an offering through the form; mistakes come back beside their fields', async (t) => {
-  const { app } = await world();
-  const school = await createSchool();
-  const teacher = await createPerson(school, 'teacher');
-  const student = await createPerson(school, 'student');
-  const klass = await createClassIn(school, { teachers: [teacher] }, 'Staff first aid');
+  const { app } = await stripeAndApp();
+  const w = await scene({
+    app,
+    people: { teacher: 'teacher', student: 'student', otherTeacher: 'teacher' },
+    classes: { klass: { name: 'Staff first aid', teachers: ['teacher'] }, elsewhere: { name: 'Not mine', teachers: ['otherTeacher'] } },
+  });
+  const { school, teacher, student, klass, elsewhere } = w;
 
   const context = await openContext();
   const page = await context.newPage();
@@ -267,12 +276,11 @@ test('a teacher sets an offering through the form; mistakes come back beside the
   await page.getByLabel(/^Price/).fill('');
   await page.getByRole('button', { name: 'Save' }).click();
   await page.waitForURL(/\?saved=1$/);
-  const saved = await api(school, teacher, 'GET', `/api/v1/classes/${klass.id}/offering`);
+  const saved = await api(w, teacher, 'GET', `/api/v1/classes/${klass.id}/offering`);
   t.like(saved, { self_enrol: true, cap: 12, price: null, opens_at: '2027-09-01T09:00:00.000Z', closes_at: '2027-10-01T09:00:00.000Z' });
   t.is(await page.getByLabel(/^Enrolment opens/).inputValue(), '2027-09-01T09:00', 'shown again in school time');
 
   // Another teacher's class: the form is refused.
-  const elsewhere = await createClassIn(school, { teachers: [await createPerson(school, 'teacher')] }, 'Not mine');
   const refused = await page.goto(schoolUrl(app.port, school.slug, `/classes/${elsewhere.id}/offering`));
   t.true([403, 404].includes(refused?.status() ?? 0));
   await context.close();

@@ -11,7 +11,7 @@ import { eventHub } from '../../api/notifications/events.ts';
 import { withTenant } from '../../tenants/session.ts';
 import { openContext, PHONE, schoolUrl, screenshot, scrollsSideways, seriousViolations, signIn } from '../helpers/browser.ts';
 import { testEnv } from '../helpers/env.ts';
-import { createClassIn, createPerson, createSchool, linkGuardian, type Person, type School } from '../helpers/factories.ts';
+import { scene } from '../helpers/factories.ts';
 import { startApp } from '../helpers/http.ts';
 
 // With the in-process worker (test/helpers/jobs.ts): it renders the certificate PDF.
@@ -33,31 +33,35 @@ async function standInPlayers(context: BrowserContext) {
   );
 }
 
-type World = { school: School; teacher: Person; ann: Person; ben: Person; cal: Person; guardian: Person; klass: { id: string } };
-let made: Promise<World> | undefined;
-function world(): Promise<World> {
-  made ??= (async () => {
-    const school = await createSchool();
-    const teacher = await createPerson(school, 'teacher', { first_name: 'Tess', last_name: 'Teacher' });
-    const ann = await createPerson(school, 'student', { first_name: 'Ann', last_name: 'Archer' });
-    const ben = await createPerson(school, 'student', { first_name: 'Ben', last_name: 'Baker' });
-    const cal = await createPerson(school, 'student', { first_name: 'Cal', last_name: 'Cooper' });
-    const guardian = await createPerson(school, 'guardian', { first_name: 'Gail', last_name: 'Archer' });
-    await linkGuardian(school, guardian, ann);
-    const klass = await createClassIn(school, { teachers: [teacher], students: [ann, ben, cal] }, 'Physics');
-    return { school, teacher, ann, ben, cal, guardian, klass };
-  })();
+type PhysicsClass = Awaited<ReturnType<typeof startPhysicsClass>>;
+function startPhysicsClass() {
+  return scene({
+    app,
+    people: {
+      teacher: { role: 'teacher', first_name: 'Tess', last_name: 'Teacher' },
+      ann: { role: 'student', first_name: 'Ann', last_name: 'Archer' },
+      ben: { role: 'student', first_name: 'Ben', last_name: 'Baker' },
+      cal: { role: 'student', first_name: 'Cal', last_name: 'Cooper' },
+      guardian: { role: 'guardian', first_name: 'Gail', last_name: 'Archer', guardianOf: ['ann'] },
+    },
+    classes: { klass: { name: 'Physics', teachers: ['teacher'], students: ['ann', 'ben', 'cal'] } },
+  });
+}
+let made: Promise<PhysicsClass> | undefined;
+/** One school with its Physics class, shared by the file's serial tests (the first builds the course). */
+function physicsClass(): Promise<PhysicsClass> {
+  made ??= startPhysicsClass();
   return made;
 }
 
-const lessonsOf = (w: World) =>
+const lessonsOf = (w: PhysicsClass) =>
   withTenant(testEnv().dbs.app, { id: w.school.tenant.id }, (db) =>
     db('course_lessons').where({ class_id: w.klass.id }).orderBy('position').select('id', 'title', 'publish_at', 'prerequisite_lesson_id', 'video_embed_url'),
   );
 
 test.serial('a teacher builds a course through the pages: units, lessons, a prerequisite, publish', async (t) => {
   const { port } = await app;
-  const w = await world();
+  const w = await physicsClass();
   const context = await openContext();
   await standInPlayers(context);
   const page = await context.newPage();
@@ -163,7 +167,7 @@ test.serial('a teacher builds a course through the pages: units, lessons, a prer
 
 test.serial('a student: the locked lesson is explained, A opens B, the course ends in a verifiable certificate', async (t) => {
   const { port } = await app;
-  const w = await world();
+  const w = await physicsClass();
   const [a, b] = await lessonsOf(w);
   if (!a || !b) throw new Error('the first test builds the course');
   const context = await openContext();
@@ -253,11 +257,11 @@ test.serial('a student: the locked lesson is explained, A opens B, the course en
 
 test.serial('a guardian sees their student’s progress; the teacher sees who is stuck where', async (t) => {
   const { port } = await app;
-  const w = await world();
+  const w = await physicsClass();
   const [a] = await lessonsOf(w);
   if (!a) throw new Error('the first test builds the course');
   // Ben has finished A (so he waits at Friction); Cal has not started.
-  const ben = await (await app).request(w.school.slug, 'POST', `/api/v1/lessons/${a.id}/progress`, { token: w.ben.token, body: { event_id: 'ben-a' } });
+  const ben = await w.request(w.ben, 'POST', `/api/v1/lessons/${a.id}/progress`, { event_id: 'ben-a' });
   t.is(ben.status, 200);
 
   const guardianContext = await openContext();
@@ -288,7 +292,7 @@ test.serial('a guardian sees their student’s progress; the teacher sees who is
 
 test.serial('a teacher releases a unit and a lesson at a set time; editing the lesson keeps that time instead of publishing it now', async (t) => {
   const { port } = await app;
-  const w = await world();
+  const w = await physicsClass();
   const context = await openContext();
   const page = await context.newPage();
   await signIn(page, schoolUrl(port, w.school.slug), w.teacher);

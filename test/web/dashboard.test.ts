@@ -2,30 +2,33 @@
 // district button), signed in it is each person's dashboard. axe-core and a 360 px phone too.
 import test from 'ava';
 import { openContext, PHONE, schoolUrl, screenshot, scrollsSideways, seriousViolations } from '../helpers/browser.ts';
-import { createClassIn, createPerson, createSchool, linkGuardian, PASSWORD } from '../helpers/factories.ts';
-import { startApp } from '../helpers/http.ts';
+import { PASSWORD, scene } from '../helpers/factories.ts';
 
-async function world() {
-  const app = await startApp();
-  const school = await createSchool({ name: 'Lincoln Elementary' });
-  const [teacher, sam, parent] = await Promise.all([
-    createPerson(school, 'teacher', { first_name: 'Tess', last_name: 'Teach' }),
-    createPerson(school, 'student', { first_name: 'Sam', last_name: 'Able' }),
-    createPerson(school, 'guardian', { first_name: 'Pat', last_name: 'Able' }),
-  ]);
-  await linkGuardian(school, parent, sam);
-  const science = await createClassIn(school, { teachers: [teacher], students: [sam] }, 'Year 5 Science');
+/** Sam's class has homework due in two days; Pat is Sam's guardian. */
+async function homeworkDueWorld() {
+  const w = await scene({
+    people: {
+      teacher: { role: 'teacher', first_name: 'Tess', last_name: 'Teach' },
+      sam: { role: 'student', first_name: 'Sam', last_name: 'Able' },
+      parent: { role: 'guardian', first_name: 'Pat', last_name: 'Able', guardianOf: ['sam'] },
+    },
+    classes: { science: { name: 'Year 5 Science', teachers: ['teacher'], students: ['sam'] } },
+    school: { name: 'Lincoln Elementary' },
+  });
   const due = new Date(Date.now() + 2 * 86_400_000).toISOString();
-  const hw = await app.request(school.slug, 'POST', `/api/v1/classes/${science.id}/homework`, {
-    token: teacher.token,
-    body: { title: 'Plant diary <script>alert(1)</script>', instructions: 'Draw your bean.', points: 10, due_at: due, publish_at: 'now' },
+  const hw = await w.request(w.teacher, 'POST', `/api/v1/classes/${w.science.id}/homework`, {
+    title: 'Plant diary <script>alert(1)</script>',
+    instructions: 'Draw your bean.',
+    points: 10,
+    due_at: due,
+    publish_at: 'now',
   });
   if (hw.status !== 201) throw new Error(`homework: ${hw.status} ${hw.text}`);
-  return { app, school, teacher, sam, parent, science };
+  return w;
 }
 
 test('signed out, the front page is the school’s sign-in form; signed in, the student’s dashboard', async (t) => {
-  const { app, school, sam } = await world();
+  const { app, school, sam } = await homeworkDueWorld();
   const context = await openContext();
   const page = await context.newPage();
   await page.goto(schoolUrl(app.port, school.slug));
@@ -53,7 +56,7 @@ test('signed out, the front page is the school’s sign-in form; signed in, the 
 });
 
 test('a guardian sees each linked student; a teacher sees what to grade; both fit a 360 px phone', async (t) => {
-  const { app, school, parent, teacher } = await world();
+  const { app, school, parent, teacher } = await homeworkDueWorld();
   for (const [person, heading, section] of [
     [parent, 'Hello, Pat', 'Sam Able'],
     [teacher, 'Hello, Tess', 'Coming up'],
@@ -75,7 +78,7 @@ test('a guardian sees each linked student; a teacher sees what to grade; both fi
 });
 
 test('a wrong password re-renders the form with the email kept and the error next to the fields', async (t) => {
-  const { app, school, sam } = await world();
+  const { app, school, sam } = await homeworkDueWorld();
   const context = await openContext();
   const page = await context.newPage();
   await page.goto(schoolUrl(app.port, school.slug));
@@ -90,7 +93,7 @@ test('a wrong password re-renders the form with the email kept and the error nex
 });
 
 test('pages answer problems as pages: an unknown address is a friendly 404 with a reference', async (t) => {
-  const { app, school } = await world();
+  const { app, school } = await homeworkDueWorld();
   const context = await openContext();
   const page = await context.newPage();
   const response = await page.goto(schoolUrl(app.port, school.slug, '/no/such/page'));
@@ -102,7 +105,7 @@ test('pages answer problems as pages: an unknown address is a friendly 404 with 
 });
 
 test('a sign-in form posted from another site is refused (login CSRF); from the school’s own page it works', async (t) => {
-  const { app, school, sam } = await world();
+  const { app, school, sam } = await homeworkDueWorld();
   const form = (origin: string) =>
     app.request(school.slug, 'POST', '/sign-in', {
       raw: new URLSearchParams({ email: sam.email, password: PASSWORD }).toString(),

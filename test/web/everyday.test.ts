@@ -3,24 +3,26 @@ import test from 'ava';
 import { withPlatform } from '../../tenants/session.ts';
 import { openContext, schoolUrl, seriousViolations, signIn } from '../helpers/browser.ts';
 import { testEnv } from '../helpers/env.ts';
-import { createClassIn, createPerson, createSchool } from '../helpers/factories.ts';
-import { startApp } from '../helpers/http.ts';
+import { scene } from '../helpers/factories.ts';
 
-async function world() {
-  const app = await startApp();
-  const school = await createSchool({ name: 'Lincoln Elementary' });
-  const [teacher, sam] = await Promise.all([createPerson(school, 'teacher'), createPerson(school, 'student', { first_name: 'Sam' })]);
-  const klass = await createClassIn(school, { teachers: [teacher], students: [sam] }, 'Year 5 Science');
-  const notice = await app.request(school.slug, 'POST', `/api/v1/classes/${klass.id}/notices`, {
-    token: teacher.token,
-    body: { title: 'Trip to the aquarium', body: 'Bring a **packed lunch**.', publish_at: 'now' },
+/** A class whose teacher has posted a notice; `home` is the school's front page. */
+async function noticeWorld() {
+  const w = await scene({
+    people: { teacher: 'teacher', sam: { role: 'student', first_name: 'Sam' } },
+    classes: { klass: { name: 'Year 5 Science', teachers: ['teacher'], students: ['sam'] } },
+    school: { name: 'Lincoln Elementary' },
+  });
+  const notice = await w.request(w.teacher, 'POST', `/api/v1/classes/${w.klass.id}/notices`, {
+    title: 'Trip to the aquarium',
+    body: 'Bring a **packed lunch**.',
+    publish_at: 'now',
   });
   if (notice.status !== 201) throw new Error(`notice: ${notice.status} ${notice.text}`);
-  return { app, school, teacher, sam, klass, noticeId: notice.body.id as string, home: schoolUrl(app.port, school.slug) };
+  return { ...w, noticeId: notice.body.id as string, home: schoolUrl(w.app.port, w.school.slug) };
 }
 
 test('a student opens a new notice from the dashboard; it is then read, for them and in the teacher’s receipts', async (t) => {
-  const { app, school, teacher, sam, noticeId, home } = await world();
+  const { get, teacher, sam, noticeId, home } = await noticeWorld();
   const context = await openContext();
   const page = await context.newPage();
   await signIn(page, home, sam);
@@ -31,13 +33,13 @@ test('a student opens a new notice from the dashboard; it is then read, for them
   t.deepEqual(await seriousViolations(page), []);
   await page.goto(home);
   t.notRegex(await page.getByRole('region', { name: 'Notices' }).innerText(), /New/);
-  const receipts = await app.request(school.slug, 'GET', `/api/v1/notices/${noticeId}/receipts`, { token: teacher.token });
+  const receipts = await get(teacher, `/api/v1/notices/${noticeId}/receipts`);
   t.true(JSON.stringify(receipts.body).includes(sam.id));
   await context.close();
 });
 
 test('search finds what the person may open; my devices signs another device out', async (t) => {
-  const { sam, home } = await world();
+  const { sam, home } = await noticeWorld();
   const laptop = await openContext();
   const phone = await openContext();
   const page = await laptop.newPage();
@@ -69,7 +71,7 @@ test('search finds what the person may open; my devices signs another device out
 });
 
 test('a suspended school shows a friendly page, not a problem document', async (t) => {
-  const { school, home } = await world();
+  const { school, home } = await noticeWorld();
   await withPlatform(testEnv().dbs.owner, (db) =>
     db('tenants').where({ id: school.tenant.id }).update({ status: 'suspended', suspended_reason: 'Contract ended' }),
   );
@@ -84,7 +86,7 @@ test('a suspended school shows a friendly page, not a problem document', async (
 });
 
 test('a teacher posts a notice from the class page and sees who has read it', async (t) => {
-  const { teacher, sam, klass, home } = await world();
+  const { teacher, sam, klass, home } = await noticeWorld();
   const teacherContext = await openContext();
   const tp = await teacherContext.newPage();
   await signIn(tp, home, teacher);
@@ -112,7 +114,7 @@ test('a teacher posts a notice from the class page and sees who has read it', as
 });
 
 test('a read-only school (trial over) shows the banner to everyone and explains a refused change', async (t) => {
-  const { teacher, klass, home, school } = await world();
+  const { teacher, klass, home, school } = await noticeWorld();
   await withPlatform(testEnv().dbs.owner, (db) =>
     db('tenants')
       .where({ id: school.tenant.id })

@@ -3,26 +3,25 @@
 // hundred, and "return all" returns every graded hand-in, not only the first page's.
 import test from 'ava';
 import { openContext, PHONE, schoolUrl, scrollsSideways, seriousViolations, signIn } from '../helpers/browser.ts';
-import { createClassIn, createPerson, createSchool, type Person } from '../helpers/factories.ts';
-import { startApp } from '../helpers/http.ts';
+import { type Person, scene } from '../helpers/factories.ts';
 
 const SIZE = 101;
 
 test('hand-ins past 100 students: next page, counts, previous/next in grading, return all', async (t) => {
-  const app = await startApp();
-  const school = await createSchool();
-  const teacher = await createPerson(school, 'teacher');
   // Last names sort the roster: Student 000 … Student 100.
-  const students: Person[] = [];
-  for (let i = 0; i < SIZE; i += 20) {
-    const batch = Array.from({ length: Math.min(20, SIZE - i) }, (_, j) =>
-      createPerson(school, 'student', { first_name: 'Kid', last_name: `Student ${String(i + j).padStart(3, '0')}` }),
-    );
-    students.push(...(await Promise.all(batch)));
-  }
-  const klass = await createClassIn(school, { teachers: [teacher], students }, 'Big class');
-  const call = (who: Person, method: string, path: string, body?: unknown) => app.request(school.slug, method, path, { token: who.token, body });
-  const hw = await call(teacher, 'POST', `/api/v1/classes/${klass.id}/homework`, {
+  const names = Array.from({ length: SIZE }, (_, i) => `Student ${String(i).padStart(3, '0')}`);
+  const people: Record<string, 'teacher' | { role: 'student'; first_name: string; last_name: string }> = {
+    teacher: 'teacher',
+    ...Object.fromEntries(names.map((name) => [name, { role: 'student', first_name: 'Kid', last_name: name }])),
+  };
+  const w = await scene({
+    people,
+    classes: { klass: { name: 'Big class', teachers: ['teacher'], students: names } },
+  });
+  const { app, school, klass, request } = w;
+  const teacher = w.teacher as Person;
+  const students = names.map((name) => w[name] as Person);
+  const hw = await request(teacher, 'POST', `/api/v1/classes/${klass.id}/homework`, {
     title: 'Essay',
     points: 10,
     due_at: new Date(Date.now() + 86_400_000).toISOString(),
@@ -32,7 +31,7 @@ test('hand-ins past 100 students: next page, counts, previous/next in grading, r
   const id = hw.body.id as string;
   const last = students[SIZE - 1] as Person;
   const hundredth = students[SIZE - 2] as Person;
-  for (const s of [students[0] as Person, last]) t.is((await call(s, 'PUT', `/api/v1/homework/${id}/submission`, { body: 'Done' })).status, 200);
+  for (const s of [students[0] as Person, last]) t.is((await request(s, 'PUT', `/api/v1/homework/${id}/submission`, { body: 'Done' })).status, 200);
 
   const home = schoolUrl(app.port, school.slug);
   const context = await openContext();
@@ -44,7 +43,7 @@ test('hand-ins past 100 students: next page, counts, previous/next in grading, r
   // Then every student graded (the bulk route takes 100 at a time).
   for (let i = 0; i < SIZE; i += 100) {
     const grades = students.slice(i, i + 100).map((s) => ({ student_id: s.id, score: 5 }));
-    t.is((await call(teacher, 'POST', `/api/v1/homework/${id}/grades`, { grades })).status, 200);
+    t.is((await request(teacher, 'POST', `/api/v1/homework/${id}/grades`, { grades })).status, 200);
   }
   await page.reload();
   t.is(await list.locator('tbody tr').count(), 100);
@@ -74,8 +73,8 @@ test('hand-ins past 100 students: next page, counts, previous/next in grading, r
   await page.goto(`${home}homework/${id}`);
   await page.getByRole('button', { name: 'Return all 101 graded' }).click();
   await page.waitForURL(/returned=101/);
-  t.like((await call(last, 'GET', `/api/v1/homework/${id}/submission`)).body, { status: 'returned', score: 5 });
-  t.like((await call(students[0] as Person, 'GET', `/api/v1/homework/${id}/submission`)).body, { status: 'returned' });
+  t.like((await request(last, 'GET', `/api/v1/homework/${id}/submission`)).body, { status: 'returned', score: 5 });
+  t.like((await request(students[0] as Person, 'GET', `/api/v1/homework/${id}/submission`)).body, { status: 'returned' });
   await context.close();
 
   const phone = await openContext(PHONE);
