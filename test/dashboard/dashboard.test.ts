@@ -7,7 +7,7 @@ import { inSchool } from '../helpers/factories.ts';
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 
-async function world() {
+async function seededClassroom() {
   const w = await classroom();
   const now = Date.now();
   const ids = await inSchool(w.school, async ({ db }) => {
@@ -72,7 +72,7 @@ async function world() {
 }
 
 test('a student sees what is due soon, open quizzes, recent grades and their notices', async (t) => {
-  const w = await world();
+  const w = await seededClassroom();
   const res = await w.get(w.student, '/api/v1/me/dashboard');
   t.is(res.status, 200);
   t.is(res.body.role, 'student');
@@ -104,7 +104,7 @@ test('a student sees what is due soon, open quizzes, recent grades and their not
 });
 
 test('a teacher sees what needs grading, what is coming up and the latest submissions, for their classes only', async (t) => {
-  const w = await world();
+  const w = await seededClassroom();
   const res = await w.get(w.teacher, '/api/v1/me/dashboard');
   t.is(res.status, 200);
   const { needs_grading, upcoming, recent_submissions } = res.body.teaching;
@@ -127,7 +127,7 @@ test('a teacher sees what needs grading, what is coming up and the latest submis
 });
 
 test('a guardian sees each linked student’s work and grades, and nothing of other students', async (t) => {
-  const w = await world();
+  const w = await seededClassroom();
   const res = await w.get(w.guardian, '/api/v1/me/dashboard');
   t.is(res.status, 200);
   t.is(res.body.children.length, 1);
@@ -148,7 +148,7 @@ test('a guardian sees each linked student’s work and grades, and nothing of ot
 });
 
 test('archived classes drop out of the dashboard', async (t) => {
-  const w = await world();
+  const w = await seededClassroom();
   await w.request(w.teacher, 'PATCH', `/api/v1/classes/${w.mine.id}`, { archived: true });
   const res = await w.get(w.student, '/api/v1/me/dashboard');
   t.deepEqual(res.body.student.due_soon, []);

@@ -10,7 +10,7 @@ import { startApp } from '../helpers/http.ts';
 
 const HOUR = 3_600_000;
 
-async function world() {
+async function noticeClassroom() {
   const clock = { now: new Date(Date.UTC(2026, 10, 23, 9, 0, 0)) };
   // No worker here: these tests look at deliveries as queued, before the worker sends them.
   const app = await startApp({}, { clock: () => clock.now, worker: false });
@@ -23,7 +23,7 @@ async function world() {
   return { ...w, clock, tick, notice };
 }
 
-type World = Awaited<ReturnType<typeof world>>;
+type World = Awaited<ReturnType<typeof noticeClassroom>>;
 
 const titles = async (w: World, who: Person, path = '/api/v1/notices') => {
   const res = await w.get(who, path);
@@ -32,7 +32,7 @@ const titles = async (w: World, who: Person, path = '/api/v1/notices') => {
 };
 
 test('class notices are posted by the class’s teachers and admins; school-wide ones by admins only', async (t) => {
-  const w = await world();
+  const w = await noticeClassroom();
   const byTeacher = await w.notice(w.teacher, { title: 'Trip on Friday', important: true });
   t.is(byTeacher.status, 201);
   t.is(byTeacher.body.class_id, w.mine.id);
@@ -57,7 +57,7 @@ test('class notices are posted by the class’s teachers and admins; school-wide
 });
 
 test('who sees which notice: drafts for staff, published ones for students and guardians, school-wide for all', async (t) => {
-  const w = await world();
+  const w = await noticeClassroom();
   await w.notice(w.teacher, { title: 'Mine published' });
   const draft = (await w.notice(w.teacher, { title: 'Mine draft', publish_at: null })).body;
   t.is(draft.status, 'draft');
@@ -94,7 +94,7 @@ test('who sees which notice: drafts for staff, published ones for students and g
 });
 
 test('a scheduled notice is invisible to readers until the clock passes publish_at', async (t) => {
-  const w = await world();
+  const w = await noticeClassroom();
   const at = new Date(w.clock.now.getTime() + 2 * HOUR).toISOString();
   const scheduled = await w.notice(w.teacher, { title: 'Test next week', publish_at: at });
   t.is(scheduled.status, 201);
@@ -115,7 +115,7 @@ test('a scheduled notice is invisible to readers until the clock passes publish_
 });
 
 test('publish times: school wall-clock input, past times publish now, and rescheduling', async (t) => {
-  const w = await world();
+  const w = await noticeClassroom();
   const { dbs } = testEnv();
   await dbs.owner('tenants').where({ id: w.school.tenant.id }).update({ timezone: 'America/New_York' });
   const local = await w.notice(w.teacher, { title: 'Concert', publish_at: '2026-12-01T17:00' });
@@ -147,7 +147,7 @@ test('publish times: school wall-clock input, past times publish now, and resche
 });
 
 test('pinned notices come first, then newest', async (t) => {
-  const w = await world();
+  const w = await noticeClassroom();
   for (const [title, pinned] of [
     ['oldest', false],
     ['pinned old', true],
@@ -182,7 +182,7 @@ test('pinned notices come first, then newest', async (t) => {
 });
 
 test('read receipts: each reader marks once; teachers see who has and has not read', async (t) => {
-  const w = await world();
+  const w = await noticeClassroom();
   const classmate = await createPerson(w.school, 'student', { first_name: 'Zed', last_name: 'Zulu' });
   await w.request(w.teacher, 'POST', `/api/v1/classes/${w.mine.id}/members`, { user_id: classmate.id, role: 'student' });
   const id = (await w.notice(w.teacher, { title: 'Permission slips' })).body.id as string;
@@ -228,7 +228,7 @@ test('read receipts: each reader marks once; teachers see who has and has not re
 });
 
 test('school-wide receipts count everyone by role, for admins only', async (t) => {
-  const w = await world();
+  const w = await noticeClassroom();
   const id = (await w.notice(w.admin, { title: 'Snow day' }, null)).body.id as string;
   for (const who of [w.teacher, w.student, w.guardian]) t.is((await w.request(who, 'POST', `/api/v1/notices/${id}/read`)).status, 200);
   const receipts = await w.get(w.admin, `/api/v1/notices/${id}/receipts?limit=3`);
@@ -260,7 +260,7 @@ test('school-wide receipts count everyone by role, for admins only', async (t) =
 });
 
 test('changing and deleting: the class’s teachers and admins; others are refused', async (t) => {
-  const w = await world();
+  const w = await noticeClassroom();
   const id = (await w.notice(w.teacher, { title: 'Homework club' })).body.id as string;
   t.is((await w.request(w.otherTeacher, 'PATCH', `/api/v1/notices/${id}`, { title: 'x' })).status, 404);
   t.is((await w.request(w.student, 'PATCH', `/api/v1/notices/${id}`, { title: 'x' })).status, 403);
@@ -281,7 +281,7 @@ test('changing and deleting: the class’s teachers and admins; others are refus
 });
 
 test('an archived class’s notices stay readable and cannot change', async (t) => {
-  const w = await world();
+  const w = await noticeClassroom();
   const id = (await w.notice(w.teacher, { title: 'Last day' })).body.id as string;
   await w.request(w.teacher, 'PATCH', `/api/v1/classes/${w.mine.id}`, { archived: true });
   t.deepEqual(await titles(w, w.student), ['Last day']);
@@ -293,7 +293,7 @@ test('an archived class’s notices stay readable and cannot change', async (t) 
 });
 
 test('bad input is a 422 with field errors; Markdown is sanitised', async (t) => {
-  const w = await world();
+  const w = await noticeClassroom();
   const field = async (body: Record<string, unknown>, name: string) => {
     const res = await w.notice(w.teacher, body);
     t.is(res.status, 422);
@@ -339,7 +339,7 @@ const recipients = (rows: Delivery[], status = 'pending') =>
     .sort();
 
 test('publishing queues one pending delivery per recipient; drafts and scheduled notices queue none yet', async (t) => {
-  const w = await world();
+  const w = await noticeClassroom();
   const published = (await w.notice(w.teacher, { title: 'Trip' })).body.id;
   t.deepEqual(recipients(await deliveries(w, published)), [w.student.id, w.guardian.id].sort(), 'enrolled students and their guardians, not the author');
 

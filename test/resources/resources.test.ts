@@ -8,7 +8,7 @@ import { startApp } from '../helpers/http.ts';
 
 // One app for the file; each test still gets its own school.
 let app: ReturnType<typeof startApp> | undefined;
-async function world() {
+async function sharedAppClassroom() {
   app ??= startApp();
   return classroom(await app);
 }
@@ -26,12 +26,12 @@ const file = (title: string, extra: Record<string, unknown> = {}) => ({
   ...extra,
 });
 
-async function post(w: Awaited<ReturnType<typeof world>>, who: Person, body: unknown, classId = w.mine.id) {
+async function post(w: Awaited<ReturnType<typeof sharedAppClassroom>>, who: Person, body: unknown, classId = w.mine.id) {
   return w.request(who, 'POST', `/api/v1/classes/${classId}/resources`, body);
 }
 
 test('the class’s teachers and admins add and change resources; nobody else can', async (t) => {
-  const w = await world();
+  const w = await sharedAppClassroom();
   const byTeacher = await post(w, w.teacher, link('Khan Academy', { description: 'Watch **both** videos' }));
   t.is(byTeacher.status, 201);
   t.is(byTeacher.body.kind, 'link');
@@ -75,7 +75,7 @@ test('the class’s teachers and admins add and change resources; nobody else ca
 });
 
 test('enrolled students and their linked guardians read a class’s resources; nobody else sees them', async (t) => {
-  const w = await world();
+  const w = await sharedAppClassroom();
   const a = (await post(w, w.teacher, link('A'))).body.id;
   const b = (await post(w, w.teacher, file('B'))).body.id;
   await post(w, w.otherTeacher, link('Other class'), w.theirs.id);
@@ -95,7 +95,7 @@ test('enrolled students and their linked guardians read a class’s resources; n
 });
 
 test('topics group resources in order: ungrouped first, then topic by topic', async (t) => {
-  const w = await world();
+  const w = await sharedAppClassroom();
   const topic = async (title: string) => (await w.request(w.teacher, 'POST', `/api/v1/classes/${w.mine.id}/topics`, { title })).body;
   const unit1 = await topic('Unit 1: Fractions');
   const unit2 = await topic('Unit 2: Decimals');
@@ -145,7 +145,7 @@ test('topics group resources in order: ungrouped first, then topic by topic', as
 });
 
 test('a topic of another class is a field error, not a silent move', async (t) => {
-  const w = await world();
+  const w = await sharedAppClassroom();
   const foreign = (await w.request(w.admin, 'POST', `/api/v1/classes/${w.theirs.id}/topics`, { title: 'History unit' })).body;
   const created = await post(w, w.admin, link('Wrong place', { topic_id: foreign.id }));
   t.is(created.status, 422);
@@ -162,7 +162,7 @@ test('a topic of another class is a field error, not a silent move', async (t) =
 });
 
 test('a reorder must list every resource of the topic exactly once', async (t) => {
-  const w = await world();
+  const w = await sharedAppClassroom();
   const unit = (await w.request(w.teacher, 'POST', `/api/v1/classes/${w.mine.id}/topics`, { title: 'Unit' })).body;
   const inUnit: string[] = [];
   for (const title of ['One', 'Two', 'Three']) inUnit.push((await post(w, w.teacher, link(title, { topic_id: unit.id }))).body.id);
@@ -198,7 +198,7 @@ test('a reorder must list every resource of the topic exactly once', async (t) =
 });
 
 test('an archived class’s resources stay readable and cannot change', async (t) => {
-  const w = await world();
+  const w = await sharedAppClassroom();
   const unit = (await w.request(w.teacher, 'POST', `/api/v1/classes/${w.mine.id}/topics`, { title: 'Unit' })).body;
   const res = (await post(w, w.teacher, link('Keep me', { topic_id: unit.id }))).body;
   t.is((await w.request(w.teacher, 'PATCH', `/api/v1/classes/${w.mine.id}`, { archived: true })).status, 200);
@@ -222,7 +222,7 @@ test('an archived class’s resources stay readable and cannot change', async (t
 });
 
 test('bad input is a 422 with field errors and changes nothing', async (t) => {
-  const w = await world();
+  const w = await sharedAppClassroom();
   const refused = async (body: unknown, field: string) => {
     const res = await post(w, w.teacher, body);
     t.is(res.status, 422, JSON.stringify(body).slice(0, 80));
@@ -254,7 +254,7 @@ test('bad input is a 422 with field errors and changes nothing', async (t) => {
 });
 
 test('2 MB of Markdown is refused: 413 at the default body limit, 422 when the body is let through', async (t) => {
-  const w = await world();
+  const w = await sharedAppClassroom();
   const huge = link('Huge', { description: 'a'.repeat(2 * 1024 * 1024) });
   t.is((await post(w, w.teacher, huge)).status, 413);
   const roomy = await startApp({ bodyLimit: '5mb' });
@@ -264,7 +264,7 @@ test('2 MB of Markdown is refused: 413 at the default body limit, 422 when the b
 });
 
 test('descriptions are rendered and sanitised', async (t) => {
-  const w = await world();
+  const w = await sharedAppClassroom();
   const res = await post(
     w,
     w.teacher,
@@ -280,7 +280,7 @@ test('descriptions are rendered and sanitised', async (t) => {
 });
 
 test('resource and topic lists page with a cursor in their order', async (t) => {
-  const w = await world();
+  const w = await sharedAppClassroom();
   const unit = (await w.request(w.teacher, 'POST', `/api/v1/classes/${w.mine.id}/topics`, { title: 'Unit' })).body;
   const expected: string[] = [];
   for (const title of ['a', 'b', 'c']) expected.push((await post(w, w.teacher, link(title))).body.id);
