@@ -34,7 +34,7 @@ export class Enrollment extends Model {
  * being filtered): `teacherIds`, `studentIds`, and `guardianIds` (guardians of an enrolled
  * student). Every record that belongs to a class (homework, quizzes, notices, resources) maps
  * its rules with this, so "who is in the class" is decided in one place. */
-export function classMemberFields(table: string, classId = `${table}.class_id`): FieldMap {
+export function classMemberFields(table: string, classId = `${table}.class_id`) {
   const member = (role: 'teacher' | 'student') =>
     existsWhere(`select 1 from enrollments e where e.tenant_id = ${table}.tenant_id and e.class_id = ${classId} and e.role = '${role}' and e.user_id = ?`);
   return {
@@ -43,11 +43,11 @@ export function classMemberFields(table: string, classId = `${table}.class_id`):
     guardianIds: existsWhere(
       `select 1 from enrollments e join guardian_links g on g.tenant_id = e.tenant_id and g.student_id = e.user_id where e.tenant_id = ${table}.tenant_id and e.class_id = ${classId} and e.role = 'student' and g.guardian_id = ?`,
     ),
-  };
+  } satisfies FieldMap;
 }
 
 /** SQL for the rule fields in api/classes/rules.ts. */
-export const CLASS_FIELDS: FieldMap = {
+export const CLASS_FIELDS = {
   id: column('classes.id'),
   ...classMemberFields('classes', 'classes.id'),
-};
+} satisfies FieldMap;

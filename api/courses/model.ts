@@ -74,20 +74,20 @@ export class Certificate extends Model {
 }
 
 /** Course rules over the class row itself (`classes`): who may read or build a class's course. */
-export const COURSE_FIELDS_ON_CLASS: FieldMap = classMemberFields('classes', 'classes.id');
+export const COURSE_FIELDS_ON_CLASS = classMemberFields('classes', 'classes.id');
 
 /** CourseProgress rules over a class's student roster (`enrollments as roster`): one row per
  * enrolled student, so "whose progress may I see" is one query. */
-export const PROGRESS_FIELDS: FieldMap = {
+export const PROGRESS_FIELDS = {
   studentId: column('roster.user_id'),
   ...classMemberFields('roster'),
   guardianOf: existsWhere('select 1 from guardian_links g where g.tenant_id = roster.tenant_id and g.student_id = roster.user_id and g.guardian_id = ?'),
-};
+} satisfies FieldMap;
 
-export const CERTIFICATE_FIELDS: FieldMap = {
+export const CERTIFICATE_FIELDS = {
   studentId: column('certificates.student_id'),
   ...classMemberFields('certificates'),
   guardianOf: existsWhere(
     'select 1 from guardian_links g where g.tenant_id = certificates.tenant_id and g.student_id = certificates.student_id and g.guardian_id = ?',
   ),
-};
+} satisfies FieldMap;

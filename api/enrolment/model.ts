@@ -45,7 +45,7 @@ export const OFFERING_JOIN = 'join course_offerings on course_offerings.tenant_i
 /** SQL for the rule fields in api/enrolment/rules.ts, over `course_offerings` joined with
  * `classes`. `listed`: open for self-enrolment and the class not archived (a closed offering
  * stays readable, so its page can say it closed; the catalogue leaves it out). */
-export function offeringFields(_at?: Date): FieldMap {
+export function offeringFields(_at?: Date) {
   return {
     classId: column('course_offerings.class_id'),
     ...classMemberFields('course_offerings'),
@@ -54,5 +54,5 @@ export function offeringFields(_at?: Date): FieldMap {
       const sql = '(course_offerings.self_enrol and classes.archived_at is null)';
       qb.whereRaw(value ? sql : `not ${sql}`);
     },
-  };
+  } satisfies FieldMap;
 }

@@ -28,6 +28,6 @@ export class StoredFile extends Model {
 }
 
 /** SQL for the rule fields in api/files/rules.ts. */
-export const FILE_FIELDS: FieldMap = {
+export const FILE_FIELDS = {
   uploadedBy: column('files.uploaded_by'),
-};
+} satisfies FieldMap;

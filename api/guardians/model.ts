@@ -13,11 +13,11 @@ export class GuardianLink extends Model {
 }
 
 /** SQL for the rule fields in api/guardians/rules.ts. */
-export const GUARDIAN_LINK_FIELDS: FieldMap = {
+export const GUARDIAN_LINK_FIELDS = {
   guardianId: column('guardian_links.guardian_id'),
   // The linked student is enrolled in a class the given user teaches.
   studentTaughtBy: existsWhere(`
     select 1 from enrollments s
     join enrollments t on t.tenant_id = s.tenant_id and t.class_id = s.class_id and t.role = 'teacher'
     where s.tenant_id = guardian_links.tenant_id and s.user_id = guardian_links.student_id and s.role = 'student' and t.user_id = ?`),
-};
+} satisfies FieldMap;

@@ -90,7 +90,7 @@ function raw(sql: string): FieldSql {
 
 /** SQL for the rule fields in api/homework/rules.ts. `published` depends on the time, so the map
  * is built per request from now(scope). */
-export function homeworkFields(at: Date): FieldMap {
+export function homeworkFields(at: Date) {
   return {
     id: column('homework.id'),
     ...classMemberFields('homework'),
@@ -105,13 +105,13 @@ export function homeworkFields(at: Date): FieldMap {
       `select 1 from guardian_links g join enrollments e on e.tenant_id = g.tenant_id and e.user_id = g.student_id and e.role = 'student'
         where g.tenant_id = homework.tenant_id and e.class_id = homework.class_id and g.guardian_id = ? and ${assignedSql('g.student_id')}`,
     ),
-  };
+  } satisfies FieldMap;
 }
 
 /** SQL for the rule fields in api/homework/rules.ts, over `submissions`: the table, or the
  * roster of assigned students aliased as `submissions` (api/homework/roster.ts), which has the
  * same tenant_id, class_id and student_id columns, so a missing student's row obeys the same rule. */
-export const SUBMISSION_FIELDS: FieldMap = {
+export const SUBMISSION_FIELDS = {
   studentId: column('submissions.student_id'),
   ...classMemberFields('submissions'),
   // The row's student is linked to the guardian and enrolled in the class.
@@ -119,4 +119,4 @@ export const SUBMISSION_FIELDS: FieldMap = {
     `select 1 from guardian_links g join enrollments e on e.tenant_id = g.tenant_id and e.user_id = g.student_id and e.role = 'student'
       where g.tenant_id = submissions.tenant_id and g.student_id = submissions.student_id and e.class_id = submissions.class_id and g.guardian_id = ?`,
   ),
-};
+} satisfies FieldMap;

@@ -51,17 +51,20 @@ function constant(flag: boolean): FieldSql {
 /** SQL for the rule fields in api/notices/rules.ts. Per scope, because "published" depends on
  * the scope's clock: `teacherIds`/`studentIds`/`guardianIds` (members of the notice's class;
  * never true for school-wide notices), `schoolWide` (class_id is null), `published`. */
-export function noticeFields(scope: Pick<Scope, 'clock'>): FieldMap {
+export function noticeFields(scope: Pick<Scope, 'clock'>) {
   return {
     ...classMemberFields('notices'),
     schoolWide: condition('notices.class_id is null'),
     published: condition('notices.publish_at is not null and notices.publish_at <= ?', [now(scope)]),
-  };
+  } satisfies FieldMap;
 }
+
+/** The notice rule fields; the two maps below are typed to the same keys. */
+export type NoticeField = keyof ReturnType<typeof noticeFields>;
 
 /** The same rules for a notice about to be created in the class `classes.id`: "may this person
  * post a notice in class X?". Rules that need it published ask about a notice that is not. */
-export const NOTICE_FIELDS_ON_CLASS: FieldMap = {
+export const NOTICE_FIELDS_ON_CLASS: Record<NoticeField, FieldSql> = {
   ...classMemberFields('classes', 'classes.id'),
   schoolWide: constant(false),
   published: constant(false),
@@ -69,7 +72,7 @@ export const NOTICE_FIELDS_ON_CLASS: FieldMap = {
 
 /** The same rules for a school-wide notice about to be created: no class, so no class member. */
 const nobody: FieldSql = (qb) => qb.whereRaw('false');
-export const NOTICE_FIELDS_SCHOOL_WIDE: FieldMap = {
+export const NOTICE_FIELDS_SCHOOL_WIDE: Record<NoticeField, FieldSql> = {
   teacherIds: nobody,
   studentIds: nobody,
   guardianIds: nobody,

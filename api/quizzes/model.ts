@@ -114,26 +114,31 @@ const flag =
   };
 
 /** SQL for the Quiz rule fields in api/quizzes/rules.ts. */
-export const QUIZ_FIELDS: FieldMap = {
+export const QUIZ_FIELDS = {
   id: column('quizzes.id'),
   classId: column('quizzes.class_id'),
   ...classMemberFields('quizzes'),
   published: flag('quizzes.published_at is not null'),
-};
+} satisfies FieldMap;
 
 /** SQL for the QuizAttempt rule fields. `studentIds`: the given user is enrolled in the
  * attempt's class as a student (membership is part of the attempt rule, as for submissions).
  * A guardian's attempts are those of their linked students while the student is enrolled in the
  * attempt's class (classMemberFields' guardianIds would mean "any student of the class"). */
-export const ATTEMPT_FIELDS: FieldMap = {
+export const ATTEMPT_FIELDS = {
   id: column('quiz_attempts.id'),
   studentId: column('quiz_attempts.student_id'),
-  teacherIds: classMemberFields('quiz_attempts').teacherIds as FieldSql,
-  studentIds: classMemberFields('quiz_attempts').studentIds as FieldSql,
+  teacherIds: classMemberFields('quiz_attempts').teacherIds,
+  studentIds: classMemberFields('quiz_attempts').studentIds,
   guardianIds: existsWhere(
     `select 1 from guardian_links g join enrollments e on e.tenant_id = g.tenant_id and e.user_id = g.student_id and e.role = 'student'
       where g.tenant_id = quiz_attempts.tenant_id and g.student_id = quiz_attempts.student_id and e.class_id = quiz_attempts.class_id and g.guardian_id = ?`,
   ),
-};
+} satisfies FieldMap;
+
+/** Rule fields with no SQL: release facts that only field-restricted `cannot` rules test, which
+ * CASL leaves out of rulesToAST; api/quizzes/visibility.ts computes them per record. */
+export type QuizFact = 'leaderboardOpen';
+export type AttemptFact = 'scoreReleased' | 'correctnessReleased' | 'answersReleased';
 
 export const toNumber = (value: string | number | null | undefined): number | null => (value === null || value === undefined ? null : Number(value));

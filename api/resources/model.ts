@@ -1,5 +1,5 @@
 import { Model } from 'objection';
-import type { FieldMap } from '../access/query.ts';
+import type { FieldSql } from '../access/query.ts';
 import { classMemberFields } from '../classes/model.ts';
 import type { Attachment } from '../content/attachments.ts';
 
@@ -37,11 +37,13 @@ export class Resource extends Model {
 }
 
 /** SQL for the rule fields in api/resources/rules.ts, on resources rows. */
-export const RESOURCE_FIELDS: FieldMap = classMemberFields('resources');
+export const RESOURCE_FIELDS = classMemberFields('resources');
+/** The resource rule fields; the topic and on-class maps below are typed to the same keys. */
+export type ResourceField = keyof typeof RESOURCE_FIELDS;
 
 /** The same rules read on a topic: a topic is managed and seen exactly like its class's resources. */
-export const TOPIC_FIELDS: FieldMap = classMemberFields('resource_topics');
+export const TOPIC_FIELDS: Record<ResourceField, FieldSql> = classMemberFields('resource_topics');
 
 /** The same rules read on a class: "may this person add a resource to class X?" before the
  * resource exists. */
-export const RESOURCE_FIELDS_ON_CLASS: FieldMap = classMemberFields('classes', 'classes.id');
+export const RESOURCE_FIELDS_ON_CLASS: Record<ResourceField, FieldSql> = classMemberFields('classes', 'classes.id');

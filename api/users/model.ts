@@ -19,7 +19,7 @@ export class User extends Model {
 }
 
 /** SQL for the rule fields in api/users/rules.ts. */
-export const USER_FIELDS: FieldMap = {
+export const USER_FIELDS = {
   id: column('users.id'),
   role: column('users.role'),
   // The user is a student in a class that the given user teaches.
@@ -29,4 +29,4 @@ export const USER_FIELDS: FieldMap = {
     where s.tenant_id = users.tenant_id and s.user_id = users.id and s.role = 'student' and t.user_id = ?`),
   // The user is a student linked to the given guardian.
   guardedBy: existsWhere('select 1 from guardian_links g where g.tenant_id = users.tenant_id and g.student_id = users.id and g.guardian_id = ?'),
-};
+} satisfies FieldMap;
